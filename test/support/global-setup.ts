@@ -1,0 +1,30 @@
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { ensurePostgres, type PostgresHandle } from '../../scripts/provision/postgres';
+import { ensureTemporalCli } from '../../scripts/provision/temporal-cli';
+import { ensureTestServer } from '../../scripts/provision/test-server';
+
+declare global {
+  var __PERENNIAL_POSTGRES__: PostgresHandle | undefined;
+}
+
+const log = (line: string) => process.stderr.write(`[global-setup] ${line}\n`);
+
+/**
+ * Provisions the real services once per test run. Test files inherit what is found here through environment
+ * variables: the Temporal binaries' paths and an administrative PostgreSQL URL from which each file creates its own
+ * database.
+ */
+export default async function globalSetup(): Promise<void> {
+  const [cli, testServer] = await Promise.all([ensureTemporalCli(log), ensureTestServer(log)]);
+  process.env.PERENNIAL_TEST_TEMPORAL_CLI = JSON.stringify(cli.executable);
+  process.env.PERENNIAL_TEST_TIME_SKIPPING_SERVER = JSON.stringify(testServer.executable);
+
+  const postgres = await ensurePostgres({
+    dataDir: path.join(await mkdtemp(path.join(os.tmpdir(), 'perennial-test-pg-')), 'data'),
+    database: 'perennial_test',
+  });
+  globalThis.__PERENNIAL_POSTGRES__ = postgres;
+  process.env.PERENNIAL_TEST_ADMIN_DATABASE_URL = postgres.url;
+}

@@ -1,0 +1,53 @@
+import { temporal } from '@temporalio/proto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { EphemeralServerExecutable } from '@temporalio/testing/lib/ephemeral-server';
+import { bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
+import { searchAttributeKeys } from '../../src/workflows/search-attributes';
+
+function executableFrom(variable: string): EphemeralServerExecutable {
+  const raw = process.env[variable];
+  if (!raw) throw new Error(`${variable} is not set: integration tests run through global setup`);
+  return JSON.parse(raw) as EphemeralServerExecutable;
+}
+
+/** The time-skipping server knows no custom search attributes until they are registered, as on a real cluster. */
+export async function startTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: executableFrom('PERENNIAL_TEST_TIME_SKIPPING_SERVER') },
+  });
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: Object.fromEntries(
+      searchAttributeKeys.map((key) => [
+        key.name,
+        key.type === 'DATETIME'
+          ? temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_DATETIME
+          : temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+      ]),
+    ),
+  });
+  return env;
+}
+
+export function startDevServerEnv(): Promise<TestWorkflowEnvironment> {
+  return TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: executableFrom('PERENNIAL_TEST_TEMPORAL_CLI'),
+      searchAttributes: searchAttributeKeys,
+      log: { format: 'pretty', level: 'error' },
+    },
+  });
+}
+
+export function bundleWorkflows(): Promise<WorkflowBundle> {
+  return bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: silentLogger });
+}
+
+const silentLogger = {
+  log: () => {},
+  trace: () => {},
+  debug: () => {},
+  info: () => {},
+  warn: () => {},
+  error: () => {},
+};
