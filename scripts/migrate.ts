@@ -1,7 +1,9 @@
-import { readdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { initOrm } from '../src/db/orm.config';
+import { ensurePostgres } from './provision/postgres';
 
 /**
  * `npm run migrate [up|down|status|create]` against DATABASE_URL. Production processes never migrate on boot; this
@@ -24,15 +26,33 @@ async function writeMigrationIndex(): Promise<void> {
   );
 }
 
+/**
+ * Generating a migration diffs the entities against a database at the latest schema; without DATABASE_URL a
+ * throw-away embedded PostgreSQL is migrated up for that.
+ */
+async function scratchDatabaseForCreate(): Promise<{ url: string; stop(): Promise<void> }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'perennial-migrate-'));
+  const postgres = await ensurePostgres({ dataDir: path.join(dir, 'data'), database: 'scratch' });
+  return {
+    url: postgres.url,
+    async stop() {
+      await postgres.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
 async function main(): Promise<void> {
   const command = z.enum(['up', 'down', 'status', 'create']).parse(process.argv[2] ?? 'up');
+  const scratch = command === 'create' && !process.env.DATABASE_URL ? await scratchDatabaseForCreate() : null;
   const databaseUrl = z
     .string()
     .url()
-    .parse(process.env.DATABASE_URL, { error: () => 'DATABASE_URL must be set' });
+    .parse(scratch?.url ?? process.env.DATABASE_URL, { error: () => 'DATABASE_URL must be set' });
   const orm = await initOrm(databaseUrl);
   const migrator = orm.getMigrator();
   try {
+    if (scratch) await migrator.up();
     if (command === 'up') {
       const done = await migrator.up();
       console.log(done.length ? `applied: ${done.map((m) => m.name).join(', ')}` : 'database is up to date');
@@ -58,6 +78,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await orm.close(true);
+    await scratch?.stop();
   }
 }
 
