@@ -71,6 +71,7 @@ async function main(): Promise<void> {
       dataDir: path.join(state, 'postgres'),
       database: 'perennial',
       port: await preferredPort(envPort('PG_PORT', 54329)),
+      stopOnSignals: false,
     });
     cleanups.push(() => postgres.stop());
 

