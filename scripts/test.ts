@@ -1,0 +1,49 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+/**
+ * `npm test`: the static checks, then every jest project. Jest's global setup provisions the Temporal binaries
+ * and PostgreSQL itself (cached), so this is the only command a fresh clone needs after `npm ci`.
+ */
+const root = path.resolve(__dirname, '..');
+const bin = (name: string) => path.join(root, 'node_modules', '.bin', name);
+
+function step(title: string, command: string, args: string[]): void {
+  console.log(`\n▶ ${title}`);
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: process.env });
+  if (result.status !== 0) {
+    console.error(`✖ ${title} failed`);
+    process.exit(result.status ?? 1);
+  }
+}
+
+step('typecheck', bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']);
+step('lint', bin('eslint'), ['.']);
+step('format', bin('prettier'), ['--check', '.', '--log-level', 'warn']);
+
+const reportDir = mkdtempSync(path.join(os.tmpdir(), 'perennial-jest-'));
+const report = path.join(reportDir, 'report.json');
+console.log('\n▶ jest (unit and integration)');
+const jest = spawnSync(bin('jest'), ['--ci', '--json', `--outputFile=${report}`, ...process.argv.slice(2)], {
+  cwd: root,
+  stdio: 'inherit',
+  env: process.env,
+});
+try {
+  const summary = JSON.parse(readFileSync(report, 'utf8')) as {
+    numPassedTests: number;
+    numFailedTests: number;
+    numPendingTests: number;
+  };
+  // One plain closing line that any CI reader understands.
+  console.log(
+    `\n${summary.numPassedTests} passed, ${summary.numFailedTests} failed, ${summary.numPendingTests} skipped`,
+  );
+} catch {
+  console.error('jest wrote no report');
+} finally {
+  rmSync(reportDir, { recursive: true, force: true });
+}
+process.exit(jest.status ?? 1);
