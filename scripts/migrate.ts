@@ -6,7 +6,7 @@ import { initOrm } from '../src/db/orm.config';
 import { ensurePostgres } from './provision/postgres';
 
 /**
- * `npm run migrate [up|down|status|create]` against DATABASE_URL. Production processes never migrate on boot; this
+ * `npm run migrate [up|down|status|create|index]` against DATABASE_URL. Production processes never migrate on boot; this
  * command (and `npm start` in development) does.
  */
 const migrationsDir = path.resolve(__dirname, '..', 'migrations');
@@ -43,7 +43,12 @@ async function scratchDatabaseForCreate(): Promise<{ url: string; stop(): Promis
 }
 
 async function main(): Promise<void> {
-  const command = z.enum(['up', 'down', 'status', 'create']).parse(process.argv[2] ?? 'up');
+  const command = z.enum(['up', 'down', 'status', 'create', 'index']).parse(process.argv[2] ?? 'up');
+  if (command === 'index') {
+    // Hand-written migrations are listed by the same rule as generated ones.
+    await writeMigrationIndex();
+    return;
+  }
   const scratch = command === 'create' && !process.env.DATABASE_URL ? await scratchDatabaseForCreate() : null;
   const databaseUrl = z
     .string()
