@@ -1,13 +1,17 @@
 import { RequestContext } from '@mikro-orm/core';
 import type { Client } from '@temporalio/client';
 import express, { type Express } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import helmet from 'helmet';
+import { createHash } from 'node:crypto';
 import { randomUUID } from 'node:crypto';
 import { pinoHttp } from 'pino-http';
 import type { Config } from '../config';
 import type { Orm } from '../db/orm.config';
 import type { Logger } from '../logging';
 import { requireApiKey } from './auth';
-import { errorHandler, notFoundRoute } from './errors';
+import { AppError, errorBody, errorHandler, notFoundRoute } from './errors';
+import { createMetrics } from './metrics';
 import { healthRouter } from './routes/health';
 import { subscriptionsRouter } from './routes/subscriptions';
 
@@ -15,7 +19,7 @@ export interface AppDeps {
   orm: Orm;
   client: Client;
   logger: Logger;
-  config: Pick<Config, 'TEMPORAL_TASK_QUEUE'>;
+  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'RATE_LIMIT_PER_MINUTE'>;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
@@ -24,6 +28,10 @@ export function createApp({ orm, client, logger, config }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  const metrics = createMetrics();
+  app.use(metrics.observe);
+  // No CORS middleware: browsers get no cross-origin access unless an operator puts a proxy in front.
+  app.use(helmet());
   app.use(
     pinoHttp({
       logger,
@@ -38,9 +46,33 @@ export function createApp({ orm, client, logger, config }: AppDeps): Express {
     }),
   );
   app.use(healthRouter(orm, client));
+  app.use(metrics.router);
   app.use(express.json({ limit: '1mb', strict: true }));
   // One identity map per request.
   app.use((_req, _res, next) => RequestContext.create(orm.em, next));
+  app.use(
+    '/v1',
+    rateLimit({
+      windowMs: 60_000,
+      limit: config.RATE_LIMIT_PER_MINUTE,
+      standardHeaders: 'draft-8',
+      legacyHeaders: false,
+      // Per secret key (hashed, never kept in memory in clear), falling back to the client address.
+      keyGenerator: (req) =>
+        createHash('sha256')
+          .update(req.header('authorization') ?? `ip:${req.ip}`)
+          .digest('hex'),
+      handler: (_req, res) => {
+        res
+          .status(429)
+          .json(
+            errorBody(
+              new AppError('rate_limit_error', 'rate_limited', 'Too many requests; slow down and retry'),
+            ),
+          );
+      },
+    }),
+  );
   app.use('/v1', requireApiKey(orm));
   app.use('/v1/subscriptions', subscriptionsRouter(client, config));
   app.use(notFoundRoute);

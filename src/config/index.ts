@@ -24,6 +24,7 @@ export const configSchema = z.object({
   API_HOST: z.string().min(1).default('0.0.0.0'),
   API_PORT: port.default(3000),
   PUBLIC_URL: z.string().url().default('http://localhost:3000'),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10000),
 });
 

@@ -8,6 +8,8 @@ import { createMailer, type Mailer } from '../../src/mail/mailer';
 import { createWorker } from '../../src/worker';
 import { CustomerIdKey, SubscriptionStatusKey } from '../../src/workflows/search-attributes';
 import { workflowIdFor } from '../../src/workflows/subscription.messages';
+import { createApp } from '../../src/api/app';
+import { createLogger } from '../../src/logging';
 import { createTestApi } from '../support/api';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { bundleWorkflows, startDevServerEnv } from '../support/temporal';
@@ -156,5 +158,29 @@ describe('API over the Temporal dev server', () => {
     await request(app).get('/healthz').expect(200, { status: 'ok' });
     const ready = await request(app).get('/readyz').expect(200);
     expect(ready.body).toEqual({ status: 'ok', checks: { database: 'ok', temporal: 'ok' } });
+  });
+
+  test('responses carry security headers, metrics are exposed, and a key over its rate limit gets 429', async () => {
+    const health = await request(app).get('/healthz').expect(200);
+    expect(health.headers['x-content-type-options']).toBe('nosniff');
+    expect(health.headers['access-control-allow-origin']).toBeUndefined();
+
+    const metrics = await request(app).get('/metrics').expect(200);
+    expect(metrics.text).toContain('perennial_http_request_duration_seconds_bucket');
+    expect(metrics.text).toMatch(/route="\/healthz",status="200"/);
+
+    const limited = createApp({
+      orm: db.orm,
+      client: env.client,
+      logger: createLogger('silent', 'test-api'),
+      config: { TEMPORAL_TASK_QUEUE: 'unused', RATE_LIMIT_PER_MINUTE: 2 },
+    });
+    await request(limited).get('/v1/subscriptions/sub_000000000000000000000000').set(auth).expect(404);
+    await request(limited).get('/v1/subscriptions/sub_000000000000000000000000').set(auth).expect(404);
+    const third = await request(limited)
+      .get('/v1/subscriptions/sub_000000000000000000000000')
+      .set(auth)
+      .expect(429);
+    expect(third.body.error).toMatchObject({ type: 'rate_limit_error', code: 'rate_limited' });
   });
 });

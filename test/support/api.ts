@@ -10,7 +10,7 @@ export async function createTestApi(orm: Orm, client: Client, taskQueue: string)
     orm,
     client,
     logger: createLogger('silent', 'test-api'),
-    config: { TEMPORAL_TASK_QUEUE: taskQueue },
+    config: { TEMPORAL_TASK_QUEUE: taskQueue, RATE_LIMIT_PER_MINUTE: 1200 },
   });
   const { secret } = await createApiKey(orm.em.fork(), 'test');
   return { app, auth: { Authorization: `Bearer ${secret}` } };
