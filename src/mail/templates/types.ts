@@ -1,0 +1,138 @@
+import type { DunningFinalAction, InvoiceLine, Interval, Money, TaxLine } from '../../domain';
+import type { DocumentLocale } from '../../documents/format';
+
+export type EmailLocale = DocumentLocale;
+
+export type EmailKind =
+  | 'welcome'
+  | 'trial_ending'
+  | 'upcoming_renewal'
+  | 'receipt'
+  | 'payment_failed'
+  | 'dunning_reminder'
+  | 'dunning_second_reminder'
+  | 'dunning_final_notice'
+  | 'paused'
+  | 'resumed'
+  | 'plan_changed'
+  | 'canceled';
+
+/**
+ * What every email needs. Instants are ISO 8601 strings so that the data can travel in activity inputs and
+ * outbox rows as plain JSON; `timeZone` is the subscription's billing zone, in which the dates are shown.
+ */
+export type EmailCommon = {
+  customerName: string;
+  /** Signs the email; the seller, not Perennial, is who the customer has a contract with. */
+  sellerName: string;
+  timeZone: string;
+};
+
+export type WelcomeEmailData = EmailCommon & {
+  planName: string;
+  trialEndsAt?: string;
+  portalUrl?: string;
+};
+
+export type TrialEndingEmailData = EmailCommon & {
+  planName: string;
+  trialEndsAt: string;
+  /** The first charge after the trial. */
+  amount: Money;
+  hasPaymentMethod: boolean;
+  updatePaymentUrl: string;
+};
+
+export type UpcomingRenewalEmailData = EmailCommon & {
+  planName: string;
+  renewsAt: string;
+  amount: Money;
+  portalUrl?: string;
+};
+
+/** The parts of a finalized invoice a receipt shows; a `DraftInvoice` plus its number fits as is. */
+export type ReceiptInvoice = {
+  number: string;
+  currency: string;
+  lines: readonly Pick<InvoiceLine, 'kind' | 'description' | 'amount' | 'quantity'>[];
+  subtotal: number;
+  taxes: readonly TaxLine[];
+  total: number;
+  creditApplied: number;
+  amountDue: number;
+  notes: readonly { en: string; de: string }[];
+};
+
+export type ReceiptEmailData = EmailCommon & {
+  invoice: ReceiptInvoice;
+  paidAt: string;
+  periodStart?: string;
+  periodEnd?: string;
+  /** Whether the invoice PDF travels with the email; the text mentions it only then. */
+  pdfAttached: boolean;
+};
+
+export type PaymentFailedEmailData = EmailCommon & {
+  invoiceNumber: string;
+  amount: Money;
+  nextRetryAt: string;
+  updatePaymentUrl: string;
+};
+
+export type DunningEmailData = PaymentFailedEmailData;
+
+export type DunningFinalNoticeEmailData = DunningEmailData & {
+  /** What happens when the last retry fails, so the notice can say it plainly. */
+  finalAction: DunningFinalAction;
+};
+
+export type PausedEmailData = EmailCommon & {
+  planName: string;
+  pausedAt: string;
+  resumesAt?: string;
+};
+
+export type ResumedEmailData = EmailCommon & {
+  planName: string;
+  resumedAt: string;
+  nextBillingAt: string;
+};
+
+export type PlanChangedEmailData = EmailCommon & {
+  fromPlanName: string;
+  toPlanName: string;
+  effectiveAt: string;
+  /** The recurring price of the new plan per billing interval (quantity included). */
+  newAmount: Money;
+  interval: Interval;
+};
+
+export type CanceledEmailData = EmailCommon & {
+  planName: string;
+  /** The end of access: the period end for a cancellation at period end, otherwise the cancellation instant. */
+  endsAt: string;
+  atPeriodEnd: boolean;
+  portalUrl?: string;
+};
+
+export type EmailDataByKind = {
+  welcome: WelcomeEmailData;
+  trial_ending: TrialEndingEmailData;
+  upcoming_renewal: UpcomingRenewalEmailData;
+  receipt: ReceiptEmailData;
+  payment_failed: PaymentFailedEmailData;
+  dunning_reminder: DunningEmailData;
+  dunning_second_reminder: DunningEmailData;
+  dunning_final_notice: DunningFinalNoticeEmailData;
+  paused: PausedEmailData;
+  resumed: ResumedEmailData;
+  plan_changed: PlanChangedEmailData;
+  canceled: CanceledEmailData;
+};
+
+/** One email to render, discriminated by kind: the shape to store in an outbox row or pass to an activity. */
+export type EmailTemplateInput = {
+  [K in EmailKind]: { kind: K; locale: EmailLocale; data: EmailDataByKind[K] };
+}[EmailKind];
+
+export type RenderedEmail = { subject: string; text: string; html: string };
