@@ -9,6 +9,7 @@ import { createWorker } from '../../src/worker';
 import { getStateQuery, workflowIdFor } from '../../src/workflows/subscription.messages';
 import { subscriptionWorkflow } from '../../src/workflows/subscription.workflow';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { recordHistoryIfAsked } from '../support/histories';
 import { bundleWorkflows, startTimeSkippingEnv } from '../support/temporal';
 
 describe('subscription workflow slice on the time-skipping server', () => {
@@ -72,6 +73,7 @@ describe('subscription workflow slice on the time-skipping server', () => {
       await env.sleep('365 days');
       await env.sleep('6 hours');
       await catcher.waitForMessages(12);
+      await recordHistoryIfAsked('subscription-slice', await handle.fetchHistory());
       return handle.query(getStateQuery);
     });
     console.log(`one simulated year of monthly renewals took ${Date.now() - started} ms of wall time`);

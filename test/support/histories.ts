@@ -1,0 +1,27 @@
+import { temporal } from '@temporalio/proto';
+import { readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+
+export const historiesDir = path.resolve(__dirname, '..', 'histories');
+
+/**
+ * `PERENNIAL_RECORD_HISTORIES=1 npx jest ...` stores the histories that tests produce, named after the scenario and
+ * the workflow version, for the replay test to run on every later change of workflow code.
+ */
+export async function recordHistoryIfAsked(
+  name: string,
+  history: temporal.api.history.v1.IHistory,
+): Promise<void> {
+  if (process.env.PERENNIAL_RECORD_HISTORIES !== '1') return;
+  await mkdir(historiesDir, { recursive: true });
+  await writeFile(
+    path.join(historiesDir, `${name}.json`),
+    JSON.stringify(temporal.api.history.v1.History.fromObject(history).toJSON()),
+  );
+}
+
+/** Reads a stored history back; protobuf's own JSON form round-trips enums, 64-bit integers and payload bytes. */
+export function historyFromFile(file: string): temporal.api.history.v1.History {
+  return temporal.api.history.v1.History.fromObject(JSON.parse(readFileSync(file, 'utf8')));
+}
