@@ -1,9 +1,80 @@
 import { ApiKeySchema } from './api-key';
+import { CouponSchema } from './coupon';
+import { CreditNoteSchema } from './credit-note';
+import { CustomerSchema } from './customer';
+import { CustomerBalanceTransactionSchema } from './customer-balance-transaction';
+import { DiscountSchema } from './discount';
+import { DomainEventSchema } from './domain-event';
 import { EmailMessageSchema } from './email-message';
+import { IdempotencyRecordSchema } from './idempotency-record';
+import { InvoiceSchema } from './invoice';
+import { InvoiceLineSchema } from './invoice-line';
+import { InvoiceNumberSequenceSchema } from './invoice-number-sequence';
+import { MeterSchema } from './meter';
+import { PaymentAttemptSchema } from './payment-attempt';
+import { PaymentMethodSchema } from './payment-method';
+import { PlanSchema } from './plan';
+import { PlanPriceSchema } from './plan-price';
+import { ProductSchema } from './product';
+import { RefundSchema } from './refund';
 import { RenewalSchema } from './renewal';
+import { SellerSettingsSchema } from './seller-settings';
+import { SubscriptionSchema } from './subscription';
+import { UsageEventSchema } from './usage-event';
+import { WebhookDeliverySchema } from './webhook-delivery';
+import { WebhookEndpointSchema } from './webhook-endpoint';
 
 export { ApiKey } from './api-key';
+export type { PostalAddress } from './columns';
+export { Coupon, type CouponDurationType } from './coupon';
+export { CreditNote, type CreditNoteOutcome } from './credit-note';
+export { Customer, type CustomerLocale } from './customer';
+export { CustomerBalanceTransaction } from './customer-balance-transaction';
+export { Discount } from './discount';
+export { DomainEvent, type DomainEventData } from './domain-event';
 export { EmailMessage } from './email-message';
+export { IdempotencyRecord } from './idempotency-record';
+export { Invoice, type BillingReason, type InvoiceStatus } from './invoice';
+export { InvoiceLine } from './invoice-line';
+export { InvoiceNumberSequence } from './invoice-number-sequence';
+export { Meter, type MeterAggregation } from './meter';
+export { PaymentAttempt, type PaymentAttemptStatus } from './payment-attempt';
+export { PaymentMethod } from './payment-method';
+export { Plan, type TaxBehavior } from './plan';
+export { PlanPrice } from './plan-price';
+export { Product } from './product';
+export { Refund, type RefundKind } from './refund';
 export { Renewal } from './renewal';
+export { SellerSettings } from './seller-settings';
+export { Subscription, type SubscriptionStatus } from './subscription';
+export { UsageEvent } from './usage-event';
+export { WebhookDelivery, type WebhookDeliveryStatus } from './webhook-delivery';
+export { WebhookEndpoint } from './webhook-endpoint';
 
-export const entities = [ApiKeySchema, EmailMessageSchema, RenewalSchema];
+export const entities = [
+  ApiKeySchema,
+  CouponSchema,
+  CreditNoteSchema,
+  CustomerSchema,
+  CustomerBalanceTransactionSchema,
+  DiscountSchema,
+  DomainEventSchema,
+  EmailMessageSchema,
+  IdempotencyRecordSchema,
+  InvoiceSchema,
+  InvoiceLineSchema,
+  InvoiceNumberSequenceSchema,
+  MeterSchema,
+  PaymentAttemptSchema,
+  PaymentMethodSchema,
+  PlanSchema,
+  PlanPriceSchema,
+  ProductSchema,
+  RefundSchema,
+  RenewalSchema,
+  SellerSettingsSchema,
+  SubscriptionSchema,
+  UsageEventSchema,
+  WebhookDeliverySchema,
+  WebhookEndpointSchema,
+];

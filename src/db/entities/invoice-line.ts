@@ -1,0 +1,52 @@
+import { EntitySchema, OptionalProps } from '@mikro-orm/core';
+import type { InvoiceLineKind } from '../../domain/invoice';
+import { bigintNumber, timestamptz } from './columns';
+import { Invoice } from './invoice';
+
+export const INVOICE_LINE_KINDS = [
+  'subscription',
+  'proration',
+  'usage',
+  'setup_fee',
+  'discount',
+] as const satisfies readonly InvoiceLineKind[];
+
+/** `position` keeps the builder's deterministic order; a discount line is the only negative kind besides a credit. */
+export class InvoiceLine {
+  [OptionalProps]?: 'id';
+  id!: string;
+  invoice!: Invoice;
+  position!: number;
+  kind!: InvoiceLineKind;
+  description!: string;
+  quantity!: number;
+  unitAmount?: number | null;
+  amount!: number;
+  periodStart?: Date | null;
+  periodEnd?: Date | null;
+  couponId?: string | null;
+}
+
+export const InvoiceLineSchema = new EntitySchema<InvoiceLine>({
+  class: InvoiceLine,
+  tableName: 'invoice_lines',
+  uniques: [{ properties: ['invoice', 'position'], name: 'invoice_lines_invoice_position_unique' }],
+  checks: [
+    { name: 'invoice_lines_quantity_check', expression: 'quantity >= 0' },
+    { name: 'invoice_lines_position_check', expression: 'position >= 0' },
+    { name: 'invoice_lines_discount_check', expression: `kind <> 'discount' or amount <= 0` },
+  ],
+  properties: {
+    id: { type: 'uuid', primary: true, defaultRaw: 'gen_random_uuid()' },
+    invoice: { kind: 'm:1', entity: () => Invoice, deleteRule: 'cascade' },
+    position: { type: 'integer' },
+    kind: { type: 'text', enum: true, items: [...INVOICE_LINE_KINDS] },
+    description: { type: 'text' },
+    quantity: { type: 'integer' },
+    unitAmount: { type: bigintNumber(), nullable: true },
+    amount: { type: bigintNumber() },
+    periodStart: { ...timestamptz, nullable: true },
+    periodEnd: { ...timestamptz, nullable: true },
+    couponId: { type: 'text', nullable: true },
+  },
+});

@@ -1,0 +1,44 @@
+import { EntitySchema, OptionalProps } from '@mikro-orm/core';
+import type { DunningPolicy } from '../../domain/dunning';
+import { countryCheck, createdAtColumn, currencyCheck, updatedAtColumn, type PostalAddress } from './columns';
+
+/** The one seller this installation bills for; the check on `id` keeps it a single row. */
+export class SellerSettings {
+  [OptionalProps]?: 'id' | 'invoicePrefix' | 'timeZone' | 'createdAt' | 'updatedAt';
+  id: number = 1;
+  name!: string;
+  address!: PostalAddress;
+  country!: string;
+  vatId?: string | null;
+  /** Printed before the year: `INV-` gives `INV-2026-000042`; empty gives `2026-000042`. */
+  invoicePrefix: string = '';
+  timeZone: string = 'UTC';
+  defaultCurrency!: string;
+  dunningPolicy!: DunningPolicy;
+  createdAt: Date = new Date();
+  updatedAt: Date = new Date();
+}
+
+export const SellerSettingsSchema = new EntitySchema<SellerSettings>({
+  class: SellerSettings,
+  tableName: 'seller_settings',
+  checks: [
+    { name: 'seller_settings_single_row', expression: 'id = 1' },
+    { name: 'seller_settings_country_check', expression: countryCheck('country') },
+    { name: 'seller_settings_currency_check', expression: currencyCheck('default_currency') },
+    { name: 'seller_settings_prefix_check', expression: `invoice_prefix ~ '^[A-Za-z0-9_/-]{0,12}$'` },
+  ],
+  properties: {
+    id: { type: 'integer', primary: true, autoincrement: false, default: 1 },
+    name: { type: 'text' },
+    address: { type: 'json' },
+    country: { type: 'text' },
+    vatId: { type: 'text', nullable: true },
+    invoicePrefix: { type: 'text', default: '' },
+    timeZone: { type: 'text', default: 'UTC' },
+    defaultCurrency: { type: 'text' },
+    dunningPolicy: { type: 'json' },
+    createdAt: createdAtColumn,
+    updatedAt: updatedAtColumn,
+  },
+});

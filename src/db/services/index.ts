@@ -1,0 +1,26 @@
+export { createCreditNote, type CreditNoteInput } from './credit-notes';
+export {
+  adjustCustomerBalance,
+  applyCustomerCredit,
+  type BalanceAdjustment,
+  type BalanceAdjustmentResult,
+} from './credit';
+export { STORE_ERROR_CODES, StoreError, isStoreError, type StoreErrorCode } from './errors';
+export { appendDomainEvent, type DomainEventInput } from './events';
+export {
+  createOrGetRenewalInvoice,
+  finalizeInvoice,
+  formatInvoiceNumber,
+  type RenewalInvoiceInput,
+  type RenewalInvoiceResult,
+} from './invoices';
+export {
+  paymentIdempotencyKey,
+  recordPaymentAttempt,
+  recordPaymentResult,
+  recordRefund,
+  type PaymentAttemptInput,
+  type PaymentOutcome,
+  type RefundInput,
+} from './payments';
+export { ingestUsageEvents, type UsageBatchInput, type UsageRecordInput } from './usage';

@@ -1,0 +1,189 @@
+import { LockMode } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { DateTime } from 'luxon';
+import type { DraftInvoice } from '../../domain/invoice';
+import { newId } from '../ids';
+import { Invoice, InvoiceLine, SellerSettings, Subscription } from '../entities';
+import { adjustCustomerBalance } from './credit';
+import { StoreError } from './errors';
+import { toDate, toOptionalDate } from './instants';
+
+export type RenewalInvoiceInput = {
+  subscriptionId: string;
+  periodIndex: number;
+  periodStart: string;
+  periodEnd: string;
+  /** Built by `buildDraftInvoice` with the customer's balance at the time; used only by the first call. */
+  draft: DraftInvoice;
+  dueAt?: string;
+};
+
+export type RenewalInvoiceResult = { invoice: Invoice; lines: InvoiceLine[]; created: boolean };
+
+/** `<prefix><year>-<at least 6 digits>`, e.g. `2026-000042` or `INV-2026-000042`. */
+export function formatInvoiceNumber(prefix: string, year: number, sequence: number): string {
+  return `${prefix}${year}-${String(sequence).padStart(6, '0')}`;
+}
+
+function assertDraftInvariant(draft: DraftInvoice): void {
+  const linesTotal = draft.lines.reduce((acc, line) => acc + line.amount, 0);
+  if (linesTotal !== draft.subtotal - draft.discountTotal) {
+    throw new StoreError('invalid_input', 'Draft lines do not add up to subtotal − discounts');
+  }
+}
+
+/**
+ * The invoice of one subscription period, created at most once: the insert is ignored on the
+ * (subscription, period index) unique constraint and the first invoice is returned instead. A concurrent
+ * second caller waits on that constraint until the first commits, then reads its invoice. The credit the
+ * draft takes from (or gives to) the customer's balance is booked in the same transaction.
+ */
+export async function createOrGetRenewalInvoice(
+  em: EntityManager,
+  input: RenewalInvoiceInput,
+): Promise<RenewalInvoiceResult> {
+  const { draft } = input;
+  assertDraftInvariant(draft);
+  return em.transactional(async (tx) => {
+    const subscription = await tx.findOne(Subscription, input.subscriptionId, { populate: ['customer'] });
+    if (!subscription)
+      throw new StoreError('not_found', `Subscription ${input.subscriptionId} does not exist`);
+    if (subscription.currency !== draft.currency) {
+      throw new StoreError(
+        'currency_mismatch',
+        `Subscription ${subscription.id} bills in ${subscription.currency}, the draft is in ${draft.currency}`,
+      );
+    }
+    const id = newId('in');
+    const inserted = await tx
+      .createQueryBuilder(Invoice)
+      .insert({
+        id,
+        customer: subscription.customer.id,
+        subscription: subscription.id,
+        periodIndex: input.periodIndex,
+        billingReason: 'subscription_cycle',
+        currency: draft.currency,
+        subtotal: draft.subtotal,
+        discountTotal: draft.discountTotal,
+        taxTotal: draft.taxes.reduce((acc, tax) => acc + tax.amount, 0),
+        total: draft.total,
+        creditApplied: draft.creditApplied,
+        creditToBalance: draft.creditToBalance,
+        amountDue: draft.amountDue,
+        taxes: draft.taxes,
+        notes: draft.notes,
+        periodStart: toDate(input.periodStart),
+        periodEnd: toDate(input.periodEnd),
+        dueAt: toOptionalDate(input.dueAt),
+      })
+      .onConflict(['subscription', 'periodIndex'])
+      .ignore()
+      .execute('run');
+
+    if (inserted.affectedRows === 0) {
+      const invoice = await tx.findOneOrFail(
+        Invoice,
+        { subscription: subscription.id, periodIndex: input.periodIndex },
+        { refresh: true },
+      );
+      const lines = await tx.find(InvoiceLine, { invoice }, { orderBy: { position: 'asc' } });
+      return { invoice, lines, created: false };
+    }
+
+    await tx.insertMany(
+      InvoiceLine,
+      draft.lines.map((line, position) => ({
+        invoice: id,
+        position,
+        kind: line.kind,
+        description: line.description,
+        quantity: line.quantity,
+        unitAmount: line.unitAmount ?? null,
+        amount: line.amount,
+        periodStart: toOptionalDate(line.periodStart),
+        periodEnd: toOptionalDate(line.periodEnd),
+        couponId: line.couponId ?? null,
+      })),
+    );
+    const customerId = subscription.customer.id;
+    if (draft.creditApplied > 0) {
+      await adjustCustomerBalance(tx, {
+        customerId,
+        amount: -draft.creditApplied,
+        currency: draft.currency,
+        sourceKey: `invoice:${id}:credit_applied`,
+        description: `Credit applied to invoice ${id}`,
+      });
+    }
+    if (draft.creditToBalance > 0) {
+      await adjustCustomerBalance(tx, {
+        customerId,
+        amount: draft.creditToBalance,
+        currency: draft.currency,
+        sourceKey: `invoice:${id}:credit_to_balance`,
+        description: `Negative total of invoice ${id} credited to the balance`,
+      });
+    }
+    const invoice = await tx.findOneOrFail(Invoice, id);
+    const lines = await tx.find(InvoiceLine, { invoice }, { orderBy: { position: 'asc' } });
+    return { invoice, lines, created: true };
+  });
+}
+
+function sellerYear(at: Date, timeZone: string): number {
+  const local = DateTime.fromJSDate(at, { zone: timeZone });
+  if (!local.isValid) throw new StoreError('invalid_state', `Seller time zone ${timeZone} is not valid`);
+  return local.year;
+}
+
+/**
+ * Assigns the next number of the seller's year and opens the invoice, in one transaction. The sequence row is
+ * incremented with `insert … on conflict do update … returning`, which locks it until commit: finalizations of
+ * one year run one after another, and a rollback anywhere in the transaction hands the number back, so the
+ * committed numbers have no gaps and no duplicates. Nothing is charged here; an invoice with nothing due is paid
+ * at once (as Stripe does). A non-draft invoice is refused, because a finalized invoice is immutable.
+ */
+export async function finalizeInvoice(
+  em: EntityManager,
+  invoiceId: string,
+  options: { at?: string } = {},
+): Promise<Invoice> {
+  const at = options.at === undefined ? new Date() : toDate(options.at);
+  return em.transactional(async (tx) => {
+    // The invoice is locked before the sequence row, always in this order, so finalizations cannot deadlock.
+    const invoice = await tx.findOne(Invoice, invoiceId, {
+      lockMode: LockMode.PESSIMISTIC_WRITE,
+      refresh: true,
+    });
+    if (!invoice) throw new StoreError('not_found', `Invoice ${invoiceId} does not exist`);
+    if (invoice.status !== 'draft') {
+      throw new StoreError(
+        'invoice_not_draft',
+        `Invoice ${invoiceId} is ${invoice.status} (number ${invoice.number ?? 'none'}); only a draft can be finalized`,
+      );
+    }
+    const seller = await tx.findOne(SellerSettings, 1);
+    if (!seller) throw new StoreError('seller_not_configured', 'Seller settings are missing');
+    const year = sellerYear(at, seller.timeZone);
+    const [row] = await tx.execute<{ last_number: number }[]>(
+      `insert into invoice_number_sequences (year, last_number) values (?, 1)
+       on conflict (year) do update
+         set last_number = invoice_number_sequences.last_number + 1, updated_at = now()
+       returning last_number`,
+      [year],
+    );
+    if (!row) throw new StoreError('invalid_state', `No invoice number for ${year}`);
+    invoice.number = formatInvoiceNumber(seller.invoicePrefix, year, row.last_number);
+    invoice.finalizedAt = at;
+    if (invoice.amountDue === 0) {
+      invoice.status = 'paid';
+      invoice.paidAt = at;
+    } else {
+      invoice.status = 'open';
+    }
+    // Flushed here so a constraint violation surfaces inside the transaction and rolls the number back with it.
+    await tx.flush();
+    return invoice;
+  });
+}

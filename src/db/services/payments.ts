@@ -1,0 +1,197 @@
+import { LockMode } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { newId } from '../ids';
+import { Invoice, PaymentAttempt, Refund, type RefundKind } from '../entities';
+import { StoreError } from './errors';
+import { toDate } from './instants';
+
+/** The key the gateway receives too: derived from invoice and attempt, so a retried activity reuses it. */
+export function paymentIdempotencyKey(invoiceId: string, attempt: number): string {
+  return `${invoiceId}:attempt:${attempt}`;
+}
+
+export type PaymentAttemptInput = {
+  invoiceId: string;
+  attempt: number;
+  gateway: string;
+  paymentMethodId?: string;
+};
+
+/**
+ * Writes the attempt before the gateway is called. A second call with the same invoice and attempt returns the
+ * first row (insert ignored on the unique idempotency key), so the charge that follows carries the same key.
+ */
+export async function recordPaymentAttempt(
+  em: EntityManager,
+  input: PaymentAttemptInput,
+): Promise<{ attempt: PaymentAttempt; created: boolean }> {
+  if (!Number.isSafeInteger(input.attempt) || input.attempt < 1) {
+    throw new StoreError('invalid_input', `Attempt must be a positive integer, got ${input.attempt}`);
+  }
+  const idempotencyKey = paymentIdempotencyKey(input.invoiceId, input.attempt);
+  return em.transactional(async (tx) => {
+    const existing = await tx.findOne(PaymentAttempt, { idempotencyKey }, { refresh: true });
+    if (existing) return { attempt: existing, created: false };
+    const invoice = await tx.findOne(Invoice, input.invoiceId, { refresh: true });
+    if (!invoice) throw new StoreError('not_found', `Invoice ${input.invoiceId} does not exist`);
+    if (invoice.status !== 'open') {
+      throw new StoreError(
+        'invalid_state',
+        `Invoice ${invoice.id} is ${invoice.status}; only an open invoice is charged`,
+      );
+    }
+    const amount = invoice.amountDue - invoice.amountPaid;
+    if (amount <= 0)
+      throw new StoreError('invalid_state', `Invoice ${invoice.id} has nothing left to charge`);
+    const inserted = await tx
+      .createQueryBuilder(PaymentAttempt)
+      .insert({
+        id: newId('pa'),
+        invoice: invoice.id,
+        attempt: input.attempt,
+        idempotencyKey,
+        amount,
+        currency: invoice.currency,
+        gateway: input.gateway,
+        paymentMethod: input.paymentMethodId ?? null,
+      })
+      .onConflict(['idempotencyKey'])
+      .ignore()
+      .execute('run');
+    const attempt = await tx.findOneOrFail(PaymentAttempt, { idempotencyKey }, { refresh: true });
+    return { attempt, created: inserted.affectedRows > 0 };
+  });
+}
+
+export type PaymentOutcome =
+  | { status: 'succeeded'; gatewayReference: string; at?: string }
+  | {
+      status: 'failed';
+      failureCode: string;
+      failureMessage?: string;
+      gatewayReference?: string;
+      at?: string;
+    };
+
+/**
+ * Records the gateway's answer for an attempt, once: the same answer again is a no-op, a contradicting one is
+ * refused. A success pays the invoice in the same transaction.
+ */
+export async function recordPaymentResult(
+  em: EntityManager,
+  idempotencyKey: string,
+  outcome: PaymentOutcome,
+): Promise<{ attempt: PaymentAttempt; invoice: Invoice; changed: boolean }> {
+  const at = outcome.at === undefined ? new Date() : toDate(outcome.at);
+  return em.transactional(async (tx) => {
+    const attempt = await tx.findOne(
+      PaymentAttempt,
+      { idempotencyKey },
+      { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true },
+    );
+    if (!attempt) throw new StoreError('not_found', `No payment attempt with key ${idempotencyKey}`);
+    const invoice = await tx.findOneOrFail(Invoice, attempt.invoice.id, {
+      lockMode: LockMode.PESSIMISTIC_WRITE,
+      refresh: true,
+    });
+    if (attempt.status !== 'pending') {
+      if (attempt.status !== outcome.status) {
+        throw new StoreError(
+          'idempotency_conflict',
+          `Attempt ${idempotencyKey} already ${attempt.status}, cannot become ${outcome.status}`,
+        );
+      }
+      return { attempt, invoice, changed: false };
+    }
+    attempt.status = outcome.status;
+    attempt.completedAt = at;
+    attempt.gatewayReference = outcome.gatewayReference ?? null;
+    if (outcome.status === 'failed') {
+      attempt.failureCode = outcome.failureCode;
+      attempt.failureMessage = outcome.failureMessage ?? null;
+    } else {
+      invoice.amountPaid += attempt.amount;
+      // A late success after dunning gave up still settles the invoice.
+      if (invoice.amountPaid >= invoice.amountDue && ['open', 'uncollectible'].includes(invoice.status)) {
+        invoice.status = 'paid';
+        invoice.paidAt = at;
+      }
+    }
+    await tx.flush();
+    return { attempt, invoice, changed: true };
+  });
+}
+
+export type RefundInput = {
+  paymentAttemptId: string;
+  amount: number;
+  kind?: RefundKind;
+  reason?: string;
+  /** The gateway's refund or dispute id when it reports one, else a key the caller derives from the cause. */
+  idempotencyKey: string;
+  gatewayReference?: string;
+};
+
+/**
+ * Records money returned on a succeeded attempt, once per key, never more than was paid. A chargeback reopens
+ * the invoice (the money has to be collected again); a refund leaves it paid, its correction is a credit note.
+ */
+export async function recordRefund(
+  em: EntityManager,
+  input: RefundInput,
+): Promise<{ refund: Refund; created: boolean }> {
+  if (!Number.isSafeInteger(input.amount) || input.amount <= 0) {
+    throw new StoreError('invalid_input', `Refund amount must be a positive integer, got ${input.amount}`);
+  }
+  return em.transactional(async (tx) => {
+    const attempt = await tx.findOne(PaymentAttempt, input.paymentAttemptId, {
+      lockMode: LockMode.PESSIMISTIC_WRITE,
+      refresh: true,
+    });
+    if (!attempt)
+      throw new StoreError('not_found', `Payment attempt ${input.paymentAttemptId} does not exist`);
+    const existing = await tx.findOne(Refund, { idempotencyKey: input.idempotencyKey });
+    if (existing) {
+      if (existing.paymentAttempt.id !== attempt.id || existing.amount !== input.amount) {
+        throw new StoreError(
+          'idempotency_conflict',
+          `Refund key ${input.idempotencyKey} was used for another refund`,
+        );
+      }
+      return { refund: existing, created: false };
+    }
+    if (attempt.status !== 'succeeded') {
+      throw new StoreError(
+        'invalid_state',
+        `Payment attempt ${attempt.id} is ${attempt.status}, nothing to refund`,
+      );
+    }
+    const refunds = await tx.find(Refund, { paymentAttempt: attempt });
+    const refunded = refunds.reduce((acc, refund) => acc + refund.amount, 0);
+    if (refunded + input.amount > attempt.amount) {
+      throw new StoreError(
+        'amount_exceeds_remaining',
+        `Attempt ${attempt.id} paid ${attempt.amount}, ${refunded} already returned, ${input.amount} requested`,
+      );
+    }
+    const invoice = await tx.findOneOrFail(Invoice, attempt.invoice.id, {
+      lockMode: LockMode.PESSIMISTIC_WRITE,
+      refresh: true,
+    });
+    const kind = input.kind ?? 'refund';
+    invoice.amountRefunded += input.amount;
+    if (kind === 'chargeback' && invoice.status === 'paid') invoice.status = 'open';
+    const refund = tx.create(Refund, {
+      paymentAttempt: attempt,
+      invoice,
+      kind,
+      amount: input.amount,
+      currency: attempt.currency,
+      reason: input.reason ?? null,
+      idempotencyKey: input.idempotencyKey,
+      gatewayReference: input.gatewayReference ?? null,
+    });
+    await tx.flush();
+    return { refund, created: true };
+  });
+}

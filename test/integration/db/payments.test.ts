@@ -1,0 +1,138 @@
+import { Invoice, PaymentAttempt, Refund } from '../../../src/db/entities';
+import {
+  finalizeInvoice,
+  isStoreError,
+  paymentIdempotencyKey,
+  recordPaymentAttempt,
+  recordPaymentResult,
+  recordRefund,
+  type StoreErrorCode,
+} from '../../../src/db/services';
+import { createTestDatabase, type TestDatabase } from '../../support/database';
+import { createDrafts, seedSeller, seedSubscription } from './fixtures';
+
+async function storeErrorCode(promise: Promise<unknown>): Promise<StoreErrorCode | 'no error'> {
+  try {
+    await promise;
+    return 'no error';
+  } catch (error) {
+    if (isStoreError(error)) return error.code;
+    throw error;
+  }
+}
+
+describe('payment persistence on PostgreSQL', () => {
+  let db: TestDatabase;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    await seedSeller(db.orm.em.fork());
+  });
+
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  async function openInvoice(): Promise<string> {
+    const { subscription } = await seedSubscription(db.orm.em.fork());
+    const [id] = await createDrafts(db.orm.em, subscription.id, 1);
+    await finalizeInvoice(db.orm.em.fork(), id!, { at: '2026-02-15T00:00:00Z' });
+    return id!;
+  }
+
+  test('recording the same payment attempt twice, even concurrently, keeps one row under one idempotency key', async () => {
+    const invoiceId = await openInvoice();
+    const input = { invoiceId, attempt: 1, gateway: 'sandbox' };
+    const [first, second] = await Promise.all([
+      recordPaymentAttempt(db.orm.em.fork(), input),
+      recordPaymentAttempt(db.orm.em.fork(), input),
+    ]);
+    const third = await recordPaymentAttempt(db.orm.em.fork(), input);
+
+    expect([first.created, second.created].filter(Boolean)).toHaveLength(1);
+    expect(third.created).toBe(false);
+    expect(new Set([first.attempt.id, second.attempt.id, third.attempt.id]).size).toBe(1);
+    expect(third.attempt).toMatchObject({
+      idempotencyKey: paymentIdempotencyKey(invoiceId, 1),
+      amount: 5831,
+      currency: 'EUR',
+      status: 'pending',
+    });
+    expect(await db.orm.em.fork().count(PaymentAttempt, { invoice: invoiceId })).toBe(1);
+  });
+
+  test('a success reported twice pays the invoice once; a contradicting failure afterwards is refused', async () => {
+    const invoiceId = await openInvoice();
+    const { attempt } = await recordPaymentAttempt(db.orm.em.fork(), {
+      invoiceId,
+      attempt: 1,
+      gateway: 'sandbox',
+    });
+    const success = { status: 'succeeded', gatewayReference: 'ch_1', at: '2026-02-15T00:01:00Z' } as const;
+
+    const first = await recordPaymentResult(db.orm.em.fork(), attempt.idempotencyKey, success);
+    const again = await recordPaymentResult(db.orm.em.fork(), attempt.idempotencyKey, success);
+
+    expect(first.changed).toBe(true);
+    expect(again.changed).toBe(false);
+    const invoice = await db.orm.em.fork().findOneOrFail(Invoice, invoiceId);
+    expect(invoice).toMatchObject({ status: 'paid', amountPaid: 5831 });
+    expect(
+      await storeErrorCode(
+        recordPaymentResult(db.orm.em.fork(), attempt.idempotencyKey, {
+          status: 'failed',
+          failureCode: 'card_declined',
+        }),
+      ),
+    ).toBe('idempotency_conflict');
+  });
+
+  test('a failed attempt keeps the invoice open and the next attempt gets its own key', async () => {
+    const invoiceId = await openInvoice();
+    const first = await recordPaymentAttempt(db.orm.em.fork(), { invoiceId, attempt: 1, gateway: 'sandbox' });
+    await recordPaymentResult(db.orm.em.fork(), first.attempt.idempotencyKey, {
+      status: 'failed',
+      failureCode: 'insufficient_funds',
+    });
+    const second = await recordPaymentAttempt(db.orm.em.fork(), {
+      invoiceId,
+      attempt: 2,
+      gateway: 'sandbox',
+    });
+
+    expect(second.attempt.idempotencyKey).not.toBe(first.attempt.idempotencyKey);
+    expect((await db.orm.em.fork().findOneOrFail(Invoice, invoiceId)).status).toBe('open');
+  });
+
+  test('refunds are recorded once per key and never exceed the amount paid', async () => {
+    const invoiceId = await openInvoice();
+    const { attempt } = await recordPaymentAttempt(db.orm.em.fork(), {
+      invoiceId,
+      attempt: 1,
+      gateway: 'sandbox',
+    });
+    await recordPaymentResult(db.orm.em.fork(), attempt.idempotencyKey, {
+      status: 'succeeded',
+      gatewayReference: 'ch_2',
+    });
+    const refund = { paymentAttemptId: attempt.id, amount: 3000, idempotencyKey: 're_gateway_1' };
+
+    expect((await recordRefund(db.orm.em.fork(), refund)).created).toBe(true);
+    expect((await recordRefund(db.orm.em.fork(), refund)).created).toBe(false);
+    expect(
+      await storeErrorCode(
+        recordRefund(db.orm.em.fork(), {
+          paymentAttemptId: attempt.id,
+          amount: 2832,
+          idempotencyKey: 're_gateway_2',
+        }),
+      ),
+    ).toBe('amount_exceeds_remaining');
+
+    expect(await db.orm.em.fork().count(Refund, { paymentAttempt: attempt.id })).toBe(1);
+    expect(await db.orm.em.fork().findOneOrFail(Invoice, invoiceId)).toMatchObject({
+      status: 'paid',
+      amountRefunded: 3000,
+    });
+  });
+});
