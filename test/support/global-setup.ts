@@ -2,6 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ensurePostgres, type PostgresHandle } from '../../scripts/provision/postgres';
+import { ensureStripeMock } from '../../scripts/provision/stripe-mock';
 import { ensureTemporalCli } from '../../scripts/provision/temporal-cli';
 import { ensureTestServer } from '../../scripts/provision/test-server';
 
@@ -12,11 +13,24 @@ declare global {
 const log = (line: string) => process.stderr.write(`[global-setup] ${line}\n`);
 
 /**
+ * Only the Stripe adapter's tests need stripe-mock, so a failure to provision it is handed to them as a message
+ * (they fail with it) instead of failing every other integration test in the run.
+ */
+async function provisionStripeMock(): Promise<void> {
+  try {
+    process.env.PERENNIAL_TEST_STRIPE_MOCK = (await ensureStripeMock(log)).path;
+  } catch (error) {
+    process.env.PERENNIAL_TEST_STRIPE_MOCK_ERROR = error instanceof Error ? error.message : String(error);
+  }
+}
+
+/**
  * Provisions the real services once per test run. Test files inherit what is found here through environment
  * variables: the Temporal binaries' paths and an administrative PostgreSQL URL from which each file creates its own
  * database.
  */
 export default async function globalSetup(): Promise<void> {
+  const stripeMock = provisionStripeMock();
   const [cli, testServer] = await Promise.all([ensureTemporalCli(log), ensureTestServer(log)]);
   process.env.PERENNIAL_TEST_TEMPORAL_CLI = JSON.stringify(cli.executable);
   process.env.PERENNIAL_TEST_TIME_SKIPPING_SERVER = JSON.stringify(testServer.executable);
@@ -27,4 +41,5 @@ export default async function globalSetup(): Promise<void> {
   });
   globalThis.__PERENNIAL_POSTGRES__ = postgres;
   process.env.PERENNIAL_TEST_ADMIN_DATABASE_URL = postgres.url;
+  await stripeMock;
 }
