@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createApiKey, findActiveApiKey } from '../src/db/api-keys';
@@ -13,6 +14,15 @@ export async function ensureDevApiKey(orm: Orm, stateDir: string): Promise<strin
     if (await findActiveApiKey(em, secret)) return secret;
   }
   const { secret } = await createApiKey(em, 'development');
+  await writeFile(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
+}
+
+/** A development-only secret (e.g. the sandbox gateway's webhook key), generated once and kept in the state folder. */
+export async function ensureDevSecret(stateDir: string, name: string): Promise<string> {
+  const file = path.join(stateDir, name);
+  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
+  const secret = randomBytes(32).toString('base64url');
   await writeFile(file, `${secret}\n`, { mode: 0o600 });
   return secret;
 }

@@ -2,13 +2,14 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import path from 'node:path';
 import { startApi } from '../src/api/server';
-import { loadConfig } from '../src/config';
+import { gatewayConfigFrom, loadConfig } from '../src/config';
+import { createGateway } from '../src/gateways';
 import { initOrm } from '../src/db/orm.config';
 import { startSmtpCatcher, type SmtpCatcher } from '../src/dev/smtp-catcher';
 import { createMailer } from '../src/mail/mailer';
 import { createWorker } from '../src/worker';
 import { searchAttributeKeys } from '../src/workflows/search-attributes';
-import { ensureDevApiKey } from './dev-api-key';
+import { ensureDevApiKey, ensureDevSecret } from './dev-api-key';
 import { ensureDir, stateDir } from './provision/cache';
 import { preferredPort } from './provision/ports';
 import { ensurePostgres } from './provision/postgres';
@@ -90,6 +91,8 @@ async function main(): Promise<void> {
       DATABASE_URL: postgres.url,
       TEMPORAL_ADDRESS: temporalAddress,
       SMTP_URL: process.env.SMTP_URL ?? catcher?.smtpUrl,
+      SANDBOX_WEBHOOK_SECRET:
+        process.env.SANDBOX_WEBHOOK_SECRET ?? (await ensureDevSecret(state, 'sandbox-webhook-secret')),
     });
 
     const orm = await initOrm(config.DATABASE_URL);
@@ -108,6 +111,8 @@ async function main(): Promise<void> {
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       orm,
       mailer,
+      gateway: createGateway(gatewayConfigFrom(config), { orm }),
+      publicUrl: config.PUBLIC_URL,
       shutdownGraceMs: 2000,
     });
     const running = worker.run();

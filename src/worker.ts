@@ -1,6 +1,7 @@
 import { type NativeConnection, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities';
-import { type Config, loadConfig } from './config';
+import { type Config, gatewayConfigFrom, loadConfig } from './config';
+import { createGateway } from './gateways';
 import { initOrm } from './db/orm.config';
 import { createLogger, temporalLoggerFor } from './logging';
 import { createMailer } from './mail/mailer';
@@ -41,6 +42,8 @@ export async function runWorker(config: Config): Promise<void> {
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       orm,
       mailer,
+      gateway: createGateway(gatewayConfigFrom(config), { orm }),
+      publicUrl: config.PUBLIC_URL,
       shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
     });
     logger.info(

@@ -1,19 +1,39 @@
+import { SellerSettings } from '../db/entities';
 import type { Orm } from '../db/orm.config';
+import { DEFAULT_DUNNING_POLICY } from '../domain/dunning';
+import type { PaymentGateway } from '../gateways';
 import type { Mailer } from '../mail/mailer';
 import { createBillingPeriodActivities } from './billing-period.activities';
+import { createCalendarActivities } from './calendar.activities';
+import { createLifecycleActivities } from './lifecycle.activities';
+import { createLifecycleNotificationActivities } from './lifecycle-notifications';
+import type { LifecycleActivities } from './lifecycle.contract';
 import { createNotificationActivities } from './notification.activities';
 import { createRenewalActivities } from './renewal.activities';
 
 export interface ActivityDeps {
   orm: Orm;
   mailer: Mailer;
+  gateway: PaymentGateway;
+  /** Base URL of links in emails (payment method update, portal). */
+  publicUrl: string;
 }
 
 /** Every activity the worker registers, built from its injected dependencies (no module-level singletons). */
 export function createActivities(deps: ActivityDeps) {
+  const lifecycle: LifecycleActivities = {
+    ...createCalendarActivities({
+      // The seller's policy is read when a decision is due, so a change applies to the next step of every episode.
+      dunningPolicy: async () =>
+        (await deps.orm.em.fork().findOne(SellerSettings, 1))?.dunningPolicy ?? DEFAULT_DUNNING_POLICY,
+    }),
+    ...createLifecycleActivities(deps),
+    ...createLifecycleNotificationActivities(deps),
+  };
   return {
     ...createBillingPeriodActivities(),
     ...createRenewalActivities(deps),
     ...createNotificationActivities(deps),
+    ...lifecycle,
   };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { GatewayConfig } from '../gateways';
 
 /**
  * The one typed view of the environment. Worker, API and scripts read configuration only through here,
@@ -6,27 +7,51 @@ import { z } from 'zod';
  */
 const port = z.coerce.number().int().min(0).max(65535);
 
-export const configSchema = z.object({
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  DATABASE_URL: z.string().url(),
-  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
-  TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
-  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
-  TEMPORAL_TASK_QUEUE: z.string().min(1).default('perennial'),
-  TEMPORAL_API_KEY: z.string().min(1).optional(),
-  TEMPORAL_TLS: z
-    .enum(['true', 'false'])
-    .default('false')
-    .transform((v) => v === 'true'),
-  SMTP_URL: z.string().url(),
-  MAIL_FROM: z.string().min(3).default('Perennial <billing@perennial.localhost>'),
-  API_HOST: z.string().min(1).default('0.0.0.0'),
-  API_PORT: port.default(3000),
-  PUBLIC_URL: z.string().url().default('http://localhost:3000'),
-  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
-  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10000),
-});
+export const configSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    DATABASE_URL: z.string().url(),
+    DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+    TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
+    TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+    TEMPORAL_TASK_QUEUE: z.string().min(1).default('perennial'),
+    TEMPORAL_API_KEY: z.string().min(1).optional(),
+    TEMPORAL_TLS: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((v) => v === 'true'),
+    SMTP_URL: z.string().url(),
+    MAIL_FROM: z.string().min(3).default('Perennial <billing@perennial.localhost>'),
+    API_HOST: z.string().min(1).default('0.0.0.0'),
+    API_PORT: port.default(3000),
+    PUBLIC_URL: z.string().url().default('http://localhost:3000'),
+    RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
+    SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10000),
+    PAYMENT_GATEWAY: z.enum(['sandbox', 'stripe']).default('sandbox'),
+    SANDBOX_WEBHOOK_SECRET: z.string().min(16).optional(),
+    STRIPE_SECRET_KEY: z.string().min(1).optional(),
+    STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),
+    STRIPE_API_HOST: z.string().min(1).optional(),
+    STRIPE_API_PORT: port.optional(),
+    STRIPE_API_PROTOCOL: z.enum(['http', 'https']).optional(),
+  })
+  // Secrets have no defaults: the chosen gateway's own must be set.
+  .superRefine((config, ctx) => {
+    const required =
+      config.PAYMENT_GATEWAY === 'sandbox'
+        ? (['SANDBOX_WEBHOOK_SECRET'] as const)
+        : (['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET'] as const);
+    for (const key of required) {
+      if (!config[key]) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `required when PAYMENT_GATEWAY=${config.PAYMENT_GATEWAY}`,
+        });
+      }
+    }
+  });
 
 export type Config = z.infer<typeof configSchema>;
 
@@ -43,4 +68,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
   return parsed.data;
+}
+
+export function gatewayConfigFrom(config: Config): GatewayConfig {
+  if (config.PAYMENT_GATEWAY === 'sandbox') {
+    return { gateway: 'sandbox', sandboxWebhookSecret: config.SANDBOX_WEBHOOK_SECRET as string };
+  }
+  return {
+    gateway: 'stripe',
+    secretKey: config.STRIPE_SECRET_KEY as string,
+    webhookSecret: config.STRIPE_WEBHOOK_SECRET as string,
+    host: config.STRIPE_API_HOST,
+    port: config.STRIPE_API_PORT,
+    protocol: config.STRIPE_API_PROTOCOL,
+  };
 }

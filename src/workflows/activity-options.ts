@@ -16,3 +16,15 @@ export const pureComputation: ActivityOptions = {
   startToCloseTimeout: '10 seconds',
   retry: { maximumAttempts: 3 },
 };
+
+export const externalCharge: ActivityOptions = {
+  startToCloseTimeout: '2 minutes',
+  // Declines come back as results, not failures; what is retried here is the processor being unreachable or slow,
+  // and every retry carries the same idempotency key.
+  retry: {
+    initialInterval: '5 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '5 minutes',
+    maximumAttempts: 20,
+  },
+};

@@ -1,1 +1,2 @@
 export { subscriptionWorkflow } from './subscription.workflow';
+export { subscriptionLifecycleWorkflow } from './lifecycle/workflow';

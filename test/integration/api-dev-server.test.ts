@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { startSmtpCatcher, type SmtpCatcher } from '../../src/dev/smtp-catcher';
 import { createMailer, type Mailer } from '../../src/mail/mailer';
-import { createWorker } from '../../src/worker';
+import { createTestWorker } from '../support/workers';
 import { CustomerIdKey, SubscriptionStatusKey } from '../../src/workflows/search-attributes';
 import { workflowIdFor } from '../../src/workflows/subscription.messages';
 import { createApp } from '../../src/api/app';
@@ -48,7 +48,7 @@ describe('API over the Temporal dev server', () => {
     ]);
     mailer = createMailer(catcher.smtpUrl, 'Perennial <billing@example.test>');
     const taskQueue = `api-${randomBytes(4).toString('hex')}`;
-    worker = await createWorker({
+    worker = await createTestWorker({
       connection: env.nativeConnection,
       namespace: 'default',
       taskQueue,

@@ -66,6 +66,7 @@ describe('production processes (npm run worker, npm run api)', () => {
       API_HOST: '127.0.0.1',
       API_PORT: String(apiPort),
       SHUTDOWN_GRACE_MS: '2000',
+      SANDBOX_WEBHOOK_SECRET: 'production-test-sandbox-secret',
     };
     const { secret } = await createApiKey(db.orm.em.fork(), 'production-test');
     const worker = run('worker', processEnv);

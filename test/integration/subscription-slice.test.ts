@@ -5,7 +5,7 @@ import { Renewal } from '../../src/db/entities';
 import { periodBounds } from '../../src/domain/calendar';
 import { startSmtpCatcher, type SmtpCatcher } from '../../src/dev/smtp-catcher';
 import { createMailer, type Mailer } from '../../src/mail/mailer';
-import { createWorker } from '../../src/worker';
+import { createTestWorker } from '../support/workers';
 import { getStateQuery, workflowIdFor } from '../../src/workflows/subscription.messages';
 import { subscriptionWorkflow } from '../../src/workflows/subscription.workflow';
 import { createTestDatabase, type TestDatabase } from '../support/database';
@@ -37,7 +37,7 @@ describe('subscription workflow slice on the time-skipping server', () => {
   test('a monthly subscription records exactly 12 renewals and 12 emails over one simulated year', async () => {
     const taskQueue = `slice-${randomBytes(4).toString('hex')}`;
     const subscriptionId = `sub_${randomBytes(12).toString('hex')}`;
-    const worker = await createWorker({
+    const worker = await createTestWorker({
       connection: env.nativeConnection,
       namespace: env.namespace ?? 'default',
       taskQueue,

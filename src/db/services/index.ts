@@ -24,3 +24,4 @@ export {
   type RefundInput,
 } from './payments';
 export { ingestUsageEvents, type UsageBatchInput, type UsageRecordInput } from './usage';
+export { closeInvoice } from './invoice-status';

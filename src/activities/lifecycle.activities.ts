@@ -1,0 +1,291 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { type DraftInvoice, buildDraftInvoice } from '../domain/invoice';
+import { money } from '../domain/money';
+import { priceLines } from '../domain/pricing';
+import { unusedCredit } from '../domain/proration';
+import { determineTax } from '../domain/tax';
+import {
+  Customer,
+  Invoice,
+  PaymentAttempt,
+  PaymentMethod,
+  Plan,
+  PlanPrice,
+  SellerSettings,
+  Subscription,
+} from '../db/entities';
+import type { Orm } from '../db/orm.config';
+import {
+  adjustCustomerBalance,
+  appendDomainEvent,
+  closeInvoice,
+  createOrGetRenewalInvoice,
+  finalizeInvoice,
+  isStoreError,
+  recordPaymentAttempt,
+  recordPaymentResult,
+  recordRefund,
+} from '../db/services';
+import { chargeOnce, isGatewayError, type PaymentGateway } from '../gateways';
+import type { Mailer } from '../mail/mailer';
+import type {
+  ChargeOutcome,
+  ChargeRequest,
+  DomainEventRequest,
+  OpenedInvoice,
+  PeriodInvoiceRequest,
+  UnusedPeriodRequest,
+} from './lifecycle.contract';
+import type { SubscriptionState } from '../workflows/lifecycle/state';
+
+export interface LifecycleDeps {
+  orm: Orm;
+  mailer: Mailer;
+  gateway: PaymentGateway;
+}
+
+/** Failure types the workflow may branch on; anything else is retried by the activity's policy. */
+export const LifecycleFailure = {
+  misconfigured: 'BillingMisconfigured',
+} as const;
+
+async function sellerOf(em: EntityManager): Promise<SellerSettings> {
+  const seller = await em.findOne(SellerSettings, 1);
+  if (!seller) {
+    throw ApplicationFailure.nonRetryable(
+      'Seller settings are missing: PUT /v1/settings first',
+      LifecycleFailure.misconfigured,
+    );
+  }
+  return seller;
+}
+
+async function draftForPeriod(em: EntityManager, request: PeriodInvoiceRequest): Promise<DraftInvoice> {
+  const [customer, seller, price] = await Promise.all([
+    em.findOneOrFail(Customer, request.customerId),
+    sellerOf(em),
+    em.findOne(PlanPrice, { plan: request.plan.planId, currency: request.currency }, { populate: ['plan'] }),
+  ]);
+  if (!price) {
+    throw ApplicationFailure.nonRetryable(
+      `Plan ${request.plan.planId} has no ${request.currency} price`,
+      LifecycleFailure.misconfigured,
+    );
+  }
+  const priced = priceLines(
+    { currency: price.currency, scheme: price.scheme },
+    request.quantity,
+    `${price.plan.name} (${request.period.start.slice(0, 10)} – ${request.period.end.slice(0, 10)})`,
+  );
+  const balance = customer.balanceCurrency === request.currency ? customer.balance : 0;
+  return buildDraftInvoice({
+    currency: request.currency,
+    items: priced.map((line) => ({
+      kind: 'subscription',
+      description: line.description,
+      amount: line.amount,
+      quantity: line.quantity,
+      unitAmount: line.unitAmount,
+      periodStart: request.period.start,
+      periodEnd: request.period.end,
+    })),
+    tax: determineTax(
+      { country: seller.country, vatId: seller.vatId ?? undefined },
+      { country: customer.country, vatId: customer.vatId ?? undefined },
+    ),
+    pricesIncludeTax: price.plan.taxBehavior === 'inclusive',
+    creditBalance: money(balance, request.currency),
+  });
+}
+
+/** Finalizing twice is refused by the store; for a retried activity whose first try committed, that means done. */
+async function finalizeOnce(em: EntityManager, invoice: Invoice, at: string): Promise<Invoice> {
+  if (invoice.status !== 'draft') return invoice;
+  try {
+    return await finalizeInvoice(em, invoice.id, { at });
+  } catch (error) {
+    if (isStoreError(error) && error.code === 'invoice_not_draft') {
+      return em.findOneOrFail(Invoice, invoice.id, { refresh: true });
+    }
+    throw error;
+  }
+}
+
+function projectionStatus(state: SubscriptionState): Subscription['status'] {
+  return state.status === 'incomplete_expired' ? 'ended' : state.status;
+}
+
+export function createLifecycleActivities({ orm, gateway }: LifecycleDeps) {
+  return {
+    /** Creates (once) and finalizes the invoice of one subscription period; credit is applied inside. */
+    async openPeriodInvoice(request: PeriodInvoiceRequest): Promise<OpenedInvoice> {
+      const em = orm.em.fork();
+      let invoice = await em.findOne(Invoice, {
+        subscription: request.subscriptionId,
+        periodIndex: request.periodIndex,
+      });
+      if (!invoice) {
+        const created = await createOrGetRenewalInvoice(em, {
+          subscriptionId: request.subscriptionId,
+          periodIndex: request.periodIndex,
+          periodStart: request.period.start,
+          periodEnd: request.period.end,
+          draft: await draftForPeriod(em, request),
+        });
+        invoice = created.invoice;
+      }
+      // The invoice is dated at its period's start, which under a test clock is the simulated date.
+      const finalized = await finalizeOnce(em, invoice, request.period.start);
+      return { invoiceId: finalized.id, number: finalized.number ?? '', amountDue: finalized.amountDue };
+    },
+
+    /**
+     * One charge attempt of an invoice, keyed by (invoice, attempt) end to end: the attempt row, the gateway's
+     * idempotency key and the lookup that settles an ambiguous earlier try all use the same key.
+     */
+    async chargeInvoice(request: ChargeRequest): Promise<ChargeOutcome> {
+      const em = orm.em.fork();
+      const invoice = await em.findOneOrFail(Invoice, request.invoiceId, { refresh: true });
+      if (invoice.status === 'paid' || invoice.amountDue - invoice.amountPaid <= 0) {
+        return { outcome: 'paid', chargeId: null };
+      }
+      if (!request.paymentMethodId) return { outcome: 'declined', declineCode: 'no_payment_method' };
+      const paymentMethod = await em.findOneOrFail(PaymentMethod, request.paymentMethodId);
+      const { attempt } = await recordPaymentAttempt(em, {
+        invoiceId: invoice.id,
+        attempt: request.attempt,
+        gateway: gateway.name,
+        paymentMethodId: paymentMethod.id,
+      });
+      if (attempt.status === 'succeeded')
+        return { outcome: 'paid', chargeId: attempt.gatewayReference ?? null };
+      if (attempt.status === 'failed')
+        return { outcome: 'declined', declineCode: attempt.failureCode ?? 'unknown' };
+
+      let result;
+      try {
+        const { customerRef } = await gateway.createCustomer({
+          idempotencyKey: `customer:${invoice.customer.id}`,
+        });
+        result = await chargeOnce(gateway, {
+          amount: money(attempt.amount, attempt.currency),
+          customerRef,
+          paymentMethodRef: paymentMethod.token,
+          idempotencyKey: attempt.idempotencyKey,
+          description: `Invoice ${invoice.number ?? invoice.id}`,
+          metadata: { invoice_id: invoice.id, subscription_id: request.subscriptionId },
+        });
+      } catch (error) {
+        // A processor that is down or slow is retried by the activity; a request it refuses is a decline.
+        if (isGatewayError(error) && !error.retryable) {
+          result = { status: 'declined' as const, declineCode: error.code, message: error.message };
+        } else throw error;
+      }
+      if (result.status === 'succeeded') {
+        await recordPaymentResult(em, attempt.idempotencyKey, {
+          status: 'succeeded',
+          gatewayReference: result.chargeId,
+        });
+        return { outcome: 'paid', chargeId: result.chargeId };
+      }
+      await recordPaymentResult(em, attempt.idempotencyKey, {
+        status: 'failed',
+        failureCode: result.declineCode,
+        failureMessage: result.message,
+      });
+      return { outcome: 'declined', declineCode: result.declineCode };
+    },
+
+    async markInvoiceUncollectible({ invoiceId }: { invoiceId: string }): Promise<void> {
+      await closeInvoice(orm.em.fork(), invoiceId, 'uncollectible');
+    },
+
+    async voidInvoice({ invoiceId }: { invoiceId: string }): Promise<void> {
+      await closeInvoice(orm.em.fork(), invoiceId, 'void');
+    },
+
+    /**
+     * The unused part of a paid period, to the second: credited to the balance, refunded on the period's charge,
+     * or forfeited. Keyed by the cause, so a retry settles it once.
+     */
+    async settleUnusedPeriod(request: UnusedPeriodRequest): Promise<{ credited: number; refunded: number }> {
+      if (request.disposition === 'none') return { credited: 0, refunded: 0 };
+      const em = orm.em.fork();
+      const unused = unusedCredit(
+        money(request.periodAmount, request.currency),
+        request.period.start,
+        request.period.end,
+        request.at,
+      ).amount;
+      if (unused <= 0) return { credited: 0, refunded: 0 };
+      if (request.disposition === 'credit') {
+        await adjustCustomerBalance(em, {
+          customerId: request.customerId,
+          amount: unused,
+          currency: request.currency,
+          sourceKey: request.causeKey,
+          description: `Unused time ${request.at.slice(0, 10)} – ${request.period.end.slice(0, 10)}`,
+        });
+        return { credited: unused, refunded: 0 };
+      }
+      const payment = await em.findOne(
+        PaymentAttempt,
+        {
+          invoice: { subscription: request.subscriptionId, periodIndex: request.periodIndex },
+          status: 'succeeded',
+        },
+        { orderBy: { createdAt: 'desc' } },
+      );
+      if (!payment?.gatewayReference) return { credited: 0, refunded: 0 };
+      const amount = Math.min(unused, payment.amount);
+      const refund = await gateway.refund({
+        chargeId: payment.gatewayReference,
+        amount: money(amount, payment.currency),
+        idempotencyKey: request.causeKey,
+      });
+      await recordRefund(em, {
+        paymentAttemptId: payment.id,
+        amount,
+        reason: 'unused_time',
+        idempotencyKey: request.causeKey,
+        gatewayReference: refund.refundId,
+      });
+      return { credited: 0, refunded: amount };
+    },
+
+    /** Keeps the subscription read model in step with the workflow, its source of truth. */
+    async projectSubscription({ state }: { state: SubscriptionState }): Promise<void> {
+      const em = orm.em.fork();
+      const row = await em.findOneOrFail(Subscription, state.subscriptionId);
+      row.status = projectionStatus(state);
+      row.plan = em.getReference(Plan, state.plan.planId);
+      row.quantity = state.quantity;
+      row.billingAnchor = new Date(state.anchor);
+      row.currentPeriodIndex = state.periodIndex;
+      row.currentPeriodStart = new Date(state.period.start);
+      row.currentPeriodEnd = new Date(state.period.end);
+      row.trialEnd = state.trialEnd ? new Date(state.trialEnd) : null;
+      row.cancelAtPeriodEnd = state.cancelAtPeriodEnd;
+      row.canceledAt = state.canceledAt ? new Date(state.canceledAt) : null;
+      row.cancellationReason = state.cancelReason;
+      const ended = state.status === 'incomplete_expired' || state.status === 'canceled';
+      row.endedAt = ended ? new Date(state.canceledAt ?? state.period.start) : null;
+      row.pausedAt = state.status === 'paused' && state.pause ? new Date(state.pause.since) : null;
+      row.pauseAtPeriodEnd = state.pauseAtPeriodEnd !== null;
+      row.resumeAt = state.pause?.resumesAt ? new Date(state.pause.resumesAt) : null;
+      await em.flush();
+    },
+
+    async recordEvent(request: DomainEventRequest): Promise<void> {
+      const at = typeof request.data.at === 'string' ? request.data.at : new Date().toISOString();
+      await appendDomainEvent(orm.em.fork(), {
+        key: request.eventKey,
+        type: request.type,
+        subscriptionId: request.subscriptionId,
+        data: request.data as Parameters<typeof appendDomainEvent>[1]['data'],
+        occurredAt: at,
+      });
+    },
+  };
+}

@@ -1,0 +1,71 @@
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { Moment, PlanRef, SubscriptionState } from './state';
+
+/**
+ * Every message of the subscription lifecycle workflow, shared by the workflow and the API (no string names at call
+ * sites). Commands are updates with validators, outside facts are signals, reads are queries.
+ */
+
+export interface SubscriptionSnapshot {
+  state: SubscriptionState;
+  next: Moment | null;
+  /** The workflow's current time (the test clock's time under a test clock). */
+  clockTime: string;
+  /** True when nothing is running and nothing is due at `clockTime`: a test clock has been caught up with. */
+  caughtUp: boolean;
+}
+
+export interface CancelCommand {
+  at: 'period_end' | 'immediately';
+  /** What happens to the unused part of a paid period on an immediate cancel. */
+  unused?: 'refund' | 'credit' | 'none';
+  reason?: string;
+}
+
+export interface PauseCommand {
+  at: 'immediately' | 'period_end';
+  resumesAt?: string | null;
+}
+
+export interface ChangeCommand {
+  /** Resolved by the API from the plan catalogue: the price in this subscription's currency. */
+  plan: PlanRef & { currency: string };
+  quantity: number;
+  timing: 'immediately' | 'period_end';
+}
+
+export interface PaymentMethodCommand {
+  paymentMethodId: string;
+}
+
+export interface PaymentFact {
+  invoiceId: string;
+  chargeId: string;
+  amount?: number;
+}
+
+export const cancelUpdate = defineUpdate<SubscriptionSnapshot, [CancelCommand]>('cancel');
+export const reactivateUpdate = defineUpdate<SubscriptionSnapshot, []>('reactivate');
+export const pauseUpdate = defineUpdate<SubscriptionSnapshot, [PauseCommand]>('pause');
+export const resumeUpdate = defineUpdate<SubscriptionSnapshot, []>('resume');
+export const changeUpdate = defineUpdate<SubscriptionSnapshot, [ChangeCommand]>('change');
+export const cancelScheduledChangeUpdate = defineUpdate<SubscriptionSnapshot, []>('cancelScheduledChange');
+export const updatePaymentMethodUpdate = defineUpdate<SubscriptionSnapshot, [PaymentMethodCommand]>(
+  'updatePaymentMethod',
+);
+
+export const paymentSucceededSignal = defineSignal<[PaymentFact]>('paymentSucceeded');
+export const paymentRefundedSignal = defineSignal<[PaymentFact]>('paymentRefunded');
+export const paymentDisputedSignal = defineSignal<[PaymentFact]>('paymentDisputed');
+/** A test clock moved: the workflow catches up with everything due up to `frozenTime`. */
+export const testClockAdvancedSignal = defineSignal<[{ frozenTime: string }]>('testClockAdvanced');
+
+export const getSubscriptionQuery = defineQuery<SubscriptionSnapshot>('getSubscription');
+
+/** Failure types of rejected commands; the API maps them to HTTP statuses without reading messages. */
+export const CommandRejection = {
+  invalidState: 'InvalidSubscriptionState',
+  invalidArgument: 'InvalidCommandArgument',
+} as const;
+
+export const lifecycleWorkflowIdFor = (subscriptionId: string): string => `subscription-${subscriptionId}`;
