@@ -212,8 +212,15 @@ export function createLifecycleActivities({ orm, gateway }: LifecycleDeps) {
     async settleUnusedPeriod(request: UnusedPeriodRequest): Promise<{ credited: number; refunded: number }> {
       if (request.disposition === 'none') return { credited: 0, refunded: 0 };
       const em = orm.em.fork();
-      const unused = unusedCredit(
-        money(request.periodAmount, request.currency),
+      // What the customer was billed for this period (tax included), of which the unused seconds come back.
+      const invoice = await em.findOne(Invoice, {
+        subscription: request.subscriptionId,
+        periodIndex: request.periodIndex,
+        status: 'paid',
+      });
+      if (!invoice) return { credited: 0, refunded: 0 };
+      const unused = -unusedCredit(
+        money(invoice.total, invoice.currency),
         request.period.start,
         request.period.end,
         request.at,
@@ -223,21 +230,15 @@ export function createLifecycleActivities({ orm, gateway }: LifecycleDeps) {
         await adjustCustomerBalance(em, {
           customerId: request.customerId,
           amount: unused,
-          currency: request.currency,
+          currency: invoice.currency,
           sourceKey: request.causeKey,
           description: `Unused time ${request.at.slice(0, 10)} – ${request.period.end.slice(0, 10)}`,
         });
         return { credited: unused, refunded: 0 };
       }
-      const payment = await em.findOne(
-        PaymentAttempt,
-        {
-          invoice: { subscription: request.subscriptionId, periodIndex: request.periodIndex },
-          status: 'succeeded',
-        },
-        { orderBy: { createdAt: 'desc' } },
-      );
+      const payment = await em.findOne(PaymentAttempt, { invoice: invoice.id, status: 'succeeded' });
       if (!payment?.gatewayReference) return { credited: 0, refunded: 0 };
+      // Credit from the balance that paid part of the invoice is not cash; only the charged part is refunded.
       const amount = Math.min(unused, payment.amount);
       const refund = await gateway.refund({
         chargeId: payment.gatewayReference,

@@ -61,7 +61,6 @@ export interface UnusedPeriodRequest {
   customerId: string;
   currency: string;
   period: BillingPeriod;
-  periodAmount: number;
   at: string;
   disposition: 'refund' | 'credit' | 'none';
   /** Names the cause so that a retried activity settles it once. */

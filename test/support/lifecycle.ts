@@ -15,10 +15,10 @@ import {
   testClockAdvancedSignal,
 } from '../../src/workflows/lifecycle/messages';
 import { createTestDatabase, type TestDatabase } from './database';
-import { bundleWorkflows, startTimeSkippingEnv } from './temporal';
+import { bundleWorkflows, startDevServerEnv, startTimeSkippingEnv } from './temporal';
 import { createTestWorker, TEST_SANDBOX_WEBHOOK_SECRET } from './workers';
 
-/** Real services for lifecycle tests: time-skipping Temporal, PostgreSQL, SMTP, the sandbox gateway, one worker. */
+/** Real services for lifecycle tests: Temporal, PostgreSQL, SMTP, the sandbox gateway, one worker. */
 export interface LifecycleHarness {
   env: TestWorkflowEnvironment;
   db: TestDatabase;
@@ -31,11 +31,15 @@ export interface LifecycleHarness {
   close(): Promise<void>;
 }
 
+/**
+ * Test-clock scenarios run on the dev server (a real Temporal server, which answers update polls at once); scenarios
+ * that let the workflow's own timers run use the time-skipping server.
+ */
 export async function startLifecycleHarness(
-  options: { dunningPolicy?: DunningPolicy } = {},
+  options: { dunningPolicy?: DunningPolicy; server?: 'dev' | 'time-skipping' } = {},
 ): Promise<LifecycleHarness> {
   const [env, db, catcher, bundle] = await Promise.all([
-    startTimeSkippingEnv(),
+    options.server === 'time-skipping' ? startTimeSkippingEnv() : startDevServerEnv(),
     createTestDatabase(),
     startSmtpCatcher(),
     bundleWorkflows(),

@@ -386,10 +386,9 @@ export async function subscriptionLifecycleWorkflow(input: LifecycleInput): Prom
             customerId: state.customerId,
             currency: state.currency,
             period: state.period,
-            periodAmount: periodAmount(state),
             at: nowIso(),
             disposition: command.unused,
-            causeKey: `cancel:${state.subscriptionId}`,
+            causeKey: `${state.subscriptionId}:cancel`,
           });
         }
         state.status = 'canceled';
@@ -450,10 +449,9 @@ export async function subscriptionLifecycleWorkflow(input: LifecycleInput): Prom
             customerId: state.customerId,
             currency: state.currency,
             period: state.period,
-            periodAmount: periodAmount(state),
             at: nowIso(),
             disposition: 'credit',
-            causeKey: `pause:${state.periodIndex}`,
+            causeKey: `${state.subscriptionId}:pause:${state.periodIndex}`,
           });
         }
         state.status = 'paused';

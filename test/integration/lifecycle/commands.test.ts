@@ -1,0 +1,224 @@
+import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { Customer, Invoice, Refund } from '../../../src/db/entities';
+import {
+  cancelScheduledChangeUpdate,
+  cancelUpdate,
+  changeUpdate,
+  pauseUpdate,
+  reactivateUpdate,
+  resumeUpdate,
+  testClockAdvancedSignal,
+} from '../../../src/workflows/lifecycle/messages';
+import {
+  advanceClock,
+  type LifecycleHarness,
+  seedCustomer,
+  seedPlan,
+  settled,
+  start,
+  startLifecycleHarness,
+} from '../../support/lifecycle';
+
+const T0 = '2027-01-01T00:00:00.000Z';
+
+describe('lifecycle: commands', () => {
+  let harness: LifecycleHarness;
+
+  beforeAll(async () => {
+    harness = await startLifecycleHarness();
+  });
+
+  afterAll(async () => {
+    await harness?.close();
+  });
+
+  /** An active monthly 31.00 EUR subscription on a test clock at T0 (January: 31 days, so 1.00 EUR a day). */
+  async function activeSubscription() {
+    const plan = await seedPlan(harness.db.orm, { amounts: { EUR: 3100, USD: 3300 } });
+    const { customer, paymentMethodId } = await seedCustomer(harness, 'tok_visa');
+    const started = await start(harness, {
+      customerId: customer.id,
+      planId: plan.id,
+      currency: 'EUR',
+      paymentMethodId,
+      testClockTime: T0,
+    });
+    await settled(harness, started.subscriptionId, T0);
+    return { ...started, plan, customer };
+  }
+
+  const invoicesOf = (subscriptionId: string) =>
+    harness.db.orm.em
+      .fork()
+      .find(Invoice, { subscription: subscriptionId }, { orderBy: { periodIndex: 'asc' } });
+
+  async function rejection(
+    promise: Promise<unknown>,
+  ): Promise<{ type: string | undefined; message: string }> {
+    try {
+      await promise;
+    } catch (error) {
+      if (error instanceof WorkflowUpdateFailedError) {
+        const cause = error.cause as { type?: string; message: string };
+        return { type: cause.type, message: cause.message };
+      }
+      // A subscription whose workflow has ended accepts no command at all.
+      if (error instanceof WorkflowNotFoundError) return { type: 'WorkflowNotFound', message: error.message };
+      throw error;
+    }
+    throw new Error('the update was accepted');
+  }
+
+  test('a cancellation at period end can be undone, and the subscription then renews', async () => {
+    const { subscriptionId, handle } = await activeSubscription();
+    const scheduled = await handle.executeUpdate(cancelUpdate, {
+      args: [{ at: 'period_end', reason: 'too much coffee' }],
+    });
+    expect(scheduled.state).toMatchObject({
+      status: 'active',
+      cancelAtPeriodEnd: true,
+      cancelReason: 'too much coffee',
+    });
+    const undone = await handle.executeUpdate(reactivateUpdate, { args: [] });
+    expect(undone.state).toMatchObject({ cancelAtPeriodEnd: false, cancelReason: null });
+
+    const renewed = await advanceClock(harness, subscriptionId, '2027-02-01T00:00:00.000Z');
+    expect(renewed.state).toMatchObject({ status: 'active', periodIndex: 1 });
+    expect((await invoicesOf(subscriptionId)).map((invoice) => invoice.status)).toEqual(['paid', 'paid']);
+  });
+
+  test('a cancellation at period end ends the subscription at that instant without a new invoice', async () => {
+    const { subscriptionId, handle } = await activeSubscription();
+    await handle.executeUpdate(cancelUpdate, { args: [{ at: 'period_end' }] });
+    await handle.signal(testClockAdvancedSignal, { frozenTime: '2027-02-10T00:00:00.000Z' });
+    const result = await handle.result();
+    expect(result.state).toMatchObject({ status: 'canceled', canceledAt: '2027-02-01T00:00:00.000Z' });
+    expect(await invoicesOf(subscriptionId)).toHaveLength(1);
+  });
+
+  test.each([
+    ['credit', 2380, 0],
+    ['refund', 0, 2380],
+    ['none', 0, 0],
+  ] as const)(
+    'an immediate cancellation on day 11 with unused time as %s credits %i and refunds %i (net minor units)',
+    async (unused, credited, refunded) => {
+      const { subscriptionId, handle, customer } = await activeSubscription();
+      await advanceClock(harness, subscriptionId, '2027-01-12T00:00:00.000Z');
+      const canceled = await handle.executeUpdate(cancelUpdate, { args: [{ at: 'immediately', unused }] });
+      expect(canceled.state).toMatchObject({ status: 'canceled', canceledAt: '2027-01-12T00:00:00.000Z' });
+
+      // 20 of 31 days unused of the 36.89 EUR paid (31.00 + 19 % VAT): 23.80.
+      const balance = (await harness.db.orm.em.fork().findOneOrFail(Customer, customer.id)).balance;
+      expect(balance).toBe(credited);
+      const refunds = await harness.db.orm.em
+        .fork()
+        .find(Refund, { paymentAttempt: { invoice: { subscription: subscriptionId } } });
+      expect(refunds.reduce((total, refund) => total + refund.amount, 0)).toBe(refunded);
+    },
+  );
+
+  test('an immediate pause with a resume date bills nothing while paused, credits unused time, and moves the anchor', async () => {
+    const { subscriptionId, handle, customer } = await activeSubscription();
+    await advanceClock(harness, subscriptionId, '2027-01-21T00:00:00.000Z');
+    const paused = await handle.executeUpdate(pauseUpdate, {
+      args: [{ at: 'immediately', resumesAt: '2027-03-10T00:00:00.000Z' }],
+    });
+    expect(paused.state).toMatchObject({ status: 'paused', pause: { since: '2027-01-21T00:00:00.000Z' } });
+    // 11 of 31 days unused of the 36.89 EUR paid: 13.09.
+    expect((await harness.db.orm.em.fork().findOneOrFail(Customer, customer.id)).balance).toBe(1309);
+
+    await advanceClock(harness, subscriptionId, '2027-03-01T00:00:00.000Z');
+    expect(await invoicesOf(subscriptionId)).toHaveLength(1);
+
+    const resumed = await advanceClock(harness, subscriptionId, '2027-03-10T00:00:00.000Z');
+    expect(resumed.state).toMatchObject({
+      status: 'active',
+      anchor: '2027-03-10T00:00:00.000Z',
+      pause: null,
+    });
+    expect(resumed.state.period).toEqual({
+      start: '2027-03-10T00:00:00.000Z',
+      end: '2027-04-10T00:00:00.000Z',
+    });
+    const invoices = await invoicesOf(subscriptionId);
+    expect(invoices).toHaveLength(2);
+    // The 13.09 EUR credit is taken off the resumed period's invoice: 36.89 less 13.09.
+    expect(invoices[1]).toMatchObject({ total: 3689, creditApplied: 1309, amountDue: 2380, status: 'paid' });
+  });
+
+  test('a pause at period end takes effect at the period end, and resume starts a new period there', async () => {
+    const { subscriptionId, handle } = await activeSubscription();
+    const scheduled = await handle.executeUpdate(pauseUpdate, { args: [{ at: 'period_end' }] });
+    expect(scheduled.state).toMatchObject({ status: 'active', pauseAtPeriodEnd: { resumesAt: null } });
+    const paused = await advanceClock(harness, subscriptionId, '2027-02-05T00:00:00.000Z');
+    expect(paused.state).toMatchObject({ status: 'paused', pause: { since: '2027-02-01T00:00:00.000Z' } });
+    const resumed = await handle.executeUpdate(resumeUpdate, { args: [] });
+    expect(resumed.state).toMatchObject({ status: 'active', anchor: '2027-02-05T00:00:00.000Z' });
+    expect(await invoicesOf(subscriptionId)).toHaveLength(2);
+  });
+
+  test('a change scheduled for the period end applies at renewal, and a cancelled one never does', async () => {
+    const { subscriptionId, handle } = await activeSubscription();
+    const bigger = await seedPlan(harness.db.orm, { name: 'Office beans', amounts: { EUR: 9900 } });
+    await handle.executeUpdate(changeUpdate, {
+      args: [
+        { plan: { planId: bigger.id, unitAmount: 9900, currency: 'EUR' }, quantity: 2, timing: 'period_end' },
+      ],
+    });
+    const unscheduled = await handle.executeUpdate(cancelScheduledChangeUpdate, { args: [] });
+    expect(unscheduled.state.scheduledChange).toBeNull();
+    await handle.executeUpdate(changeUpdate, {
+      args: [
+        { plan: { planId: bigger.id, unitAmount: 9900, currency: 'EUR' }, quantity: 2, timing: 'period_end' },
+      ],
+    });
+    const renewed = await advanceClock(harness, subscriptionId, '2027-02-01T00:00:00.000Z');
+    expect(renewed.state).toMatchObject({ plan: { planId: bigger.id }, quantity: 2, scheduledChange: null });
+    const invoices = await invoicesOf(subscriptionId);
+    expect(invoices.map((invoice) => invoice.subtotal)).toEqual([3100, 19800]);
+  });
+
+  test('validators reject a currency mismatch, a resume of an active subscription, a pause of a paused one and any change after cancellation', async () => {
+    const { handle, plan } = await activeSubscription();
+    expect(
+      await rejection(
+        handle.executeUpdate(changeUpdate, {
+          args: [
+            {
+              plan: { planId: plan.id, unitAmount: 3300, currency: 'USD' },
+              quantity: 1,
+              timing: 'period_end',
+            },
+          ],
+        }),
+      ),
+    ).toEqual({
+      type: 'InvalidCommandArgument',
+      message: `Plan ${plan.id} has no price in EUR, the subscription's currency`,
+    });
+    expect(await rejection(handle.executeUpdate(resumeUpdate, { args: [] }))).toEqual({
+      type: 'InvalidSubscriptionState',
+      message: 'Only a paused subscription can be resumed; it is active',
+    });
+    await handle.executeUpdate(pauseUpdate, { args: [{ at: 'immediately' }] });
+    expect(await rejection(handle.executeUpdate(pauseUpdate, { args: [{ at: 'immediately' }] }))).toEqual({
+      type: 'InvalidSubscriptionState',
+      message: 'Subscription is already paused',
+    });
+    await handle.executeUpdate(cancelUpdate, { args: [{ at: 'immediately' }] });
+    expect(
+      await rejection(
+        handle.executeUpdate(changeUpdate, {
+          args: [
+            {
+              plan: { planId: plan.id, unitAmount: 3100, currency: 'EUR' },
+              quantity: 3,
+              timing: 'period_end',
+            },
+          ],
+        }),
+      ),
+    ).toMatchObject({ type: 'WorkflowNotFound' });
+  });
+});
