@@ -25,3 +25,27 @@ export async function recordHistoryIfAsked(
 export function historyFromFile(file: string): temporal.api.history.v1.History {
   return temporal.api.history.v1.History.fromObject(JSON.parse(readFileSync(file, 'utf8')));
 }
+
+/** Stores every run of a continue-as-new chain (newest first), so commands handled in earlier runs are replayed too. */
+export async function recordChainIfAsked(
+  name: string,
+  client: {
+    workflow: {
+      getHandle(
+        workflowId: string,
+        runId?: string,
+      ): { fetchHistory(): Promise<temporal.api.history.v1.IHistory> };
+    };
+  },
+  workflowId: string,
+): Promise<void> {
+  if (process.env.PERENNIAL_RECORD_HISTORIES !== '1') return;
+  let runId: string | undefined;
+  for (let index = 0; index < 50; index++) {
+    const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
+    await recordHistoryIfAsked(`${name}-run${index}`, history);
+    runId =
+      history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId ?? undefined;
+    if (!runId) return;
+  }
+}

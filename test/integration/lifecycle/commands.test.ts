@@ -9,6 +9,7 @@ import {
   resumeUpdate,
   testClockAdvancedSignal,
 } from '../../../src/workflows/lifecycle/messages';
+import { recordChainIfAsked } from '../../support/histories';
 import {
   advanceClock,
   type LifecycleHarness,
@@ -145,6 +146,7 @@ describe('lifecycle: commands', () => {
     expect(invoices).toHaveLength(2);
     // The 13.09 EUR credit is taken off the resumed period's invoice: 36.89 less 13.09.
     expect(invoices[1]).toMatchObject({ total: 3689, creditApplied: 1309, amountDue: 2380, status: 'paid' });
+    await recordChainIfAsked('lifecycle-pause-resume', harness.env.client, handle.workflowId);
   });
 
   test('a pause at period end takes effect at the period end, and resume starts a new period there', async () => {
@@ -220,5 +222,6 @@ describe('lifecycle: commands', () => {
         }),
       ),
     ).toMatchObject({ type: 'WorkflowNotFound' });
+    await recordChainIfAsked('lifecycle-commands', harness.env.client, handle.workflowId);
   });
 });

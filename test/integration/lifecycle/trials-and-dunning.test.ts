@@ -3,6 +3,7 @@ import {
   testClockAdvancedSignal,
   updatePaymentMethodUpdate,
 } from '../../../src/workflows/lifecycle/messages';
+import { recordChainIfAsked } from '../../support/histories';
 import {
   advanceClock,
   attachCard,
@@ -121,6 +122,11 @@ describe('lifecycle: trials and dunning', () => {
       args: [{ paymentMethodId: visa }],
     });
     expect(recovered.state).toMatchObject({ status: 'active', dunning: null, paymentMethodId: visa });
+    await recordChainIfAsked(
+      'lifecycle-dunning-recovered',
+      harness.env.client,
+      handleOf(harness, subscriptionId).workflowId,
+    );
 
     const invoice = await harness.db.orm.em.fork().findOneOrFail(Invoice, { subscription: subscriptionId });
     expect(invoice.status).toBe('paid');
@@ -161,6 +167,7 @@ describe('lifecycle: trials and dunning', () => {
     await handle.signal(testClockAdvancedSignal, { frozenTime: '2027-06-09T06:00:00.000Z' });
     const result = await handle.result();
 
+    await recordChainIfAsked('lifecycle-dunning-exhausted', harness.env.client, handle.workflowId);
     expect(result.state).toMatchObject({ status: 'canceled', cancelReason: 'payment_failed', dunning: null });
     const invoice = await harness.db.orm.em.fork().findOneOrFail(Invoice, { subscription: subscriptionId });
     expect(invoice.status).toBe('uncollectible');
