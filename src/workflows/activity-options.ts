@@ -18,7 +18,8 @@ export const pureComputation: ActivityOptions = {
 };
 
 export const externalCharge: ActivityOptions = {
-  startToCloseTimeout: '2 minutes',
+  // A charge with no answer within a minute is ambiguous; the retry settles it by idempotency key before charging.
+  startToCloseTimeout: '1 minute',
   // Declines come back as results, not failures; what is retried here is the processor being unreachable or slow,
   // and every retry carries the same idempotency key.
   retry: {

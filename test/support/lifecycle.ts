@@ -25,7 +25,8 @@ export interface LifecycleHarness {
   catcher: SmtpCatcher;
   mailer: Mailer;
   gateway: SandboxGateway;
-  worker: Worker;
+  /** Null when the test runs its workers as separate processes. */
+  worker: Worker | null;
   running: Promise<void>;
   taskQueue: string;
   close(): Promise<void>;
@@ -36,7 +37,11 @@ export interface LifecycleHarness {
  * that let the workflow's own timers run use the time-skipping server.
  */
 export async function startLifecycleHarness(
-  options: { dunningPolicy?: DunningPolicy; server?: 'dev' | 'time-skipping' } = {},
+  options: {
+    dunningPolicy?: DunningPolicy;
+    server?: 'dev' | 'time-skipping';
+    inProcessWorker?: boolean;
+  } = {},
 ): Promise<LifecycleHarness> {
   const [env, db, catcher, bundle] = await Promise.all([
     options.server === 'time-skipping' ? startTimeSkippingEnv() : startDevServerEnv(),
@@ -47,14 +52,17 @@ export async function startLifecycleHarness(
   const mailer = createMailer(catcher.smtpUrl, 'Rösterei Beispiel <billing@example.test>');
   await seedSeller(db.orm, options.dunningPolicy ?? DEFAULT_DUNNING_POLICY);
   const taskQueue = `lifecycle-${randomBytes(4).toString('hex')}`;
-  const worker = await createTestWorker({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: bundle as WorkflowBundle,
-    orm: db.orm,
-    mailer,
-  });
-  const running = worker.run();
+  const worker =
+    options.inProcessWorker === false
+      ? null
+      : await createTestWorker({
+          connection: env.nativeConnection,
+          taskQueue,
+          workflowBundle: bundle as WorkflowBundle,
+          orm: db.orm,
+          mailer,
+        });
+  const running = worker ? worker.run() : Promise.resolve();
   return {
     env,
     db,
@@ -65,7 +73,7 @@ export async function startLifecycleHarness(
     running,
     taskQueue,
     async close() {
-      worker.shutdown();
+      worker?.shutdown();
       await running;
       mailer.close();
       await Promise.all([env.teardown(), db.drop(), catcher.close()]);
