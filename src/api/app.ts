@@ -1,7 +1,7 @@
 import { RequestContext } from '@mikro-orm/core';
 import type { Client } from '@temporalio/client';
 import express, { type Express } from 'express';
-import { rateLimit } from 'express-rate-limit';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import { createHash } from 'node:crypto';
 import { randomUUID } from 'node:crypto';
@@ -9,10 +9,17 @@ import { pinoHttp } from 'pino-http';
 import type { Config } from '../config';
 import type { Orm } from '../db/orm.config';
 import type { Logger } from '../logging';
+import type { PaymentGateway } from '../gateways/types';
 import { requireApiKey } from './auth';
 import { AppError, errorBody, errorHandler, notFoundRoute } from './errors';
+import { idempotency } from './idempotency';
 import { createMetrics } from './metrics';
+import { openApiRouter } from './openapi';
+import { RouteRegistry } from './route';
+import { catalogRouter } from './routes/catalog';
+import { customersRouter } from './routes/customers';
 import { healthRouter } from './routes/health';
+import { settingsRouter } from './routes/settings';
 import { subscriptionsRouter } from './routes/subscriptions';
 
 export interface AppDeps {
@@ -20,11 +27,13 @@ export interface AppDeps {
   client: Client;
   logger: Logger;
   config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'RATE_LIMIT_PER_MINUTE'>;
+  /** Attaches payment methods; without one, `POST /v1/customers/:id/payment_methods` answers 503. */
+  gateway?: PaymentGateway;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 
-export function createApp({ orm, client, logger, config }: AppDeps): Express {
+export function createApp({ orm, client, logger, config, gateway }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -60,7 +69,7 @@ export function createApp({ orm, client, logger, config }: AppDeps): Express {
       // Per secret key (hashed, never kept in memory in clear), falling back to the client address.
       keyGenerator: (req) =>
         createHash('sha256')
-          .update(req.header('authorization') ?? `ip:${req.ip}`)
+          .update(req.header('authorization') ?? `ip:${ipKeyGenerator(req.ip ?? '')}`)
           .digest('hex'),
       handler: (_req, res) => {
         res
@@ -73,8 +82,14 @@ export function createApp({ orm, client, logger, config }: AppDeps): Express {
       },
     }),
   );
+  const routes = new RouteRegistry();
+  app.use(openApiRouter(routes));
   app.use('/v1', requireApiKey(orm));
+  app.use('/v1', idempotency(orm, logger));
   app.use('/v1/subscriptions', subscriptionsRouter(client, config));
+  app.use('/v1', settingsRouter(orm, routes));
+  app.use('/v1', catalogRouter(orm, routes));
+  app.use('/v1', customersRouter(orm, routes, gateway));
   app.use(notFoundRoute);
   app.use(errorHandler(logger));
   return app;

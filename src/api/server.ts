@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
-import { type Config, loadConfig } from '../config';
+import { type Config, gatewayConfigFrom, loadConfig } from '../config';
+import { createGateway } from '../gateways';
 import { initOrm } from '../db/orm.config';
 import { createLogger } from '../logging';
 import { connectClient } from '../temporal/connection';
@@ -16,7 +17,13 @@ export async function startApi(config: Config): Promise<RunningApi> {
   const logger = createLogger(config.LOG_LEVEL, 'perennial-api');
   const orm = await initOrm(config.DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX });
   const client = await connectClient(config);
-  const app = createApp({ orm, client, logger, config });
+  const app = createApp({
+    orm,
+    client,
+    logger,
+    config,
+    gateway: createGateway(gatewayConfigFrom(config), { orm }),
+  });
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = app.listen(config.API_PORT, config.API_HOST, (error?: Error) =>
       error ? reject(error) : resolve(listening),

@@ -1,0 +1,252 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { errorStatus } from './errors';
+import type { AnyRouteSpec, RouteRegistry } from './route';
+import { errorResponseSchema } from './schemas/common';
+import {
+  attachPaymentMethodSchema,
+  createCustomerSchema,
+  customerListSchema,
+  customerResponseSchema,
+  paymentMethodListSchema,
+  paymentMethodResponseSchema,
+  updateCustomerSchema,
+} from './schemas/customers';
+import { createPlanSchema, planListSchema, planResponseSchema, updatePlanSchema } from './schemas/plans';
+import { createProductSchema, productListSchema, productResponseSchema } from './schemas/products';
+import { putSettingsSchema, settingsResponseSchema } from './schemas/settings';
+import { renderDocsPage } from './docs';
+
+/** A JSON Schema 2020-12 object as zod emits it; OpenAPI 3.1 schema objects are exactly that. */
+export type JsonSchema = { [key: string]: unknown };
+
+export interface OpenApiParameter {
+  name: string;
+  in: 'path' | 'query' | 'header';
+  required: boolean;
+  description?: string;
+  schema: JsonSchema;
+}
+
+export interface OpenApiResponse {
+  description: string;
+  content?: { 'application/json': { schema: JsonSchema } };
+}
+
+export interface OpenApiOperation {
+  operationId: string;
+  summary: string;
+  description?: string;
+  tags: string[];
+  parameters: (OpenApiParameter | { $ref: string })[];
+  requestBody?: { required: boolean; content: { 'application/json': { schema: JsonSchema } } };
+  responses: Record<string, OpenApiResponse>;
+  security?: Record<string, string[]>[];
+}
+
+export interface OpenApiDocument {
+  openapi: '3.1.0';
+  jsonSchemaDialect: string;
+  info: { title: string; version: string; description: string };
+  servers: { url: string }[];
+  security: Record<string, string[]>[];
+  tags: { name: string }[];
+  paths: Record<string, Record<string, OpenApiOperation>>;
+  components: {
+    schemas: Record<string, JsonSchema>;
+    parameters: Record<string, OpenApiParameter>;
+    securitySchemes: Record<string, { type: 'http'; scheme: 'bearer'; description: string }>;
+  };
+}
+
+/** Component names of the schemas the routes share; a schema not listed is named after its operation. */
+const REQUEST_NAMES = new Map<z.ZodType, string>([
+  [putSettingsSchema, 'PutSettingsRequest'],
+  [createProductSchema, 'CreateProductRequest'],
+  [createPlanSchema, 'CreatePlanRequest'],
+  [updatePlanSchema, 'UpdatePlanRequest'],
+  [createCustomerSchema, 'CreateCustomerRequest'],
+  [updateCustomerSchema, 'UpdateCustomerRequest'],
+  [attachPaymentMethodSchema, 'AttachPaymentMethodRequest'],
+]);
+
+const RESPONSE_NAMES = new Map<z.ZodType, string>([
+  [errorResponseSchema, 'Error'],
+  [settingsResponseSchema, 'Settings'],
+  [productResponseSchema, 'Product'],
+  [productListSchema, 'ProductList'],
+  [planResponseSchema, 'Plan'],
+  [planListSchema, 'PlanList'],
+  [customerResponseSchema, 'Customer'],
+  [customerListSchema, 'CustomerList'],
+  [paymentMethodResponseSchema, 'PaymentMethod'],
+  [paymentMethodListSchema, 'PaymentMethodList'],
+]);
+
+const STATUS_TEXT: Record<number, string> = {
+  200: 'OK',
+  201: 'Created',
+  400: 'Invalid request: the error names the offending field in `param`',
+  401: 'Missing or invalid API key',
+  404: 'No such object',
+  409: 'Conflict (for example an Idempotency-Key reused with a different body)',
+  422: 'The request is valid but cannot be applied in the current state',
+  429: 'Rate limited',
+  500: 'Internal error',
+  503: 'A dependency is unavailable; retry with the same Idempotency-Key',
+};
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const pascal = (id: string) => id.charAt(0).toUpperCase() + id.slice(1);
+
+function componentsOf(
+  registry: z.core.$ZodRegistry<{ id: string }>,
+  io: 'input' | 'output',
+): Record<string, JsonSchema> {
+  const converted = z.toJSONSchema(registry, {
+    target: 'draft-2020-12',
+    io,
+    unrepresentable: 'any',
+    uri: (id) => `#/components/schemas/${id}`,
+  }) as { schemas: Record<string, JsonSchema> };
+  return Object.fromEntries(
+    Object.entries(converted.schemas).map(([name, schema]) => {
+      const { $schema: _schema, $id: _id, ...rest } = schema;
+      return [name, rest];
+    }),
+  );
+}
+
+function parametersOf(schema: z.ZodType | undefined, location: 'path' | 'query'): OpenApiParameter[] {
+  if (!schema) return [];
+  const json = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input', unrepresentable: 'any' }) as {
+    properties?: Record<string, JsonSchema>;
+    required?: string[];
+  };
+  return Object.entries(json.properties ?? {}).map(([name, property]) => {
+    const { description, ...rest } = property;
+    return {
+      name,
+      in: location,
+      required: location === 'path' || (json.required ?? []).includes(name),
+      ...(typeof description === 'string' ? { description } : {}),
+      schema: rest,
+    };
+  });
+}
+
+/** Builds the OpenAPI 3.1 document from the routes' own zod schemas: what is validated is what is documented. */
+export function buildOpenApiDocument(routes: readonly AnyRouteSpec[]): OpenApiDocument {
+  const requests = z.registry<{ id: string }>();
+  const responses = z.registry<{ id: string }>();
+  const named = (
+    map: Map<z.ZodType, string>,
+    reg: z.core.$ZodRegistry<{ id: string }>,
+    schema: z.ZodType,
+    fallback: string,
+  ) => {
+    const existing = reg.get(schema)?.id;
+    if (existing) return existing;
+    const name = map.get(schema) ?? fallback;
+    reg.add(schema, { id: name });
+    return name;
+  };
+  named(RESPONSE_NAMES, responses, errorResponseSchema, 'Error');
+
+  const paths: OpenApiDocument['paths'] = {};
+  const tags = new Set<string>();
+  for (const route of routes) {
+    tags.add(route.tag);
+    const responseName = named(
+      RESPONSE_NAMES,
+      responses,
+      route.response,
+      `${pascal(route.operationId)}Response`,
+    );
+    const status = route.status ?? 200;
+    const operation: OpenApiOperation = {
+      operationId: route.operationId,
+      summary: route.summary,
+      ...(route.description ? { description: route.description } : {}),
+      tags: [route.tag],
+      parameters: [
+        ...parametersOf(route.params, 'path'),
+        ...parametersOf(route.query, 'query'),
+        ...(route.method === 'post' ? [{ $ref: '#/components/parameters/IdempotencyKey' }] : []),
+      ],
+      responses: {
+        [status]: {
+          description: STATUS_TEXT[status] ?? 'OK',
+          content: { 'application/json': { schema: ref(responseName) } },
+        },
+      },
+    };
+    if (route.body) {
+      const bodyName = named(REQUEST_NAMES, requests, route.body, `${pascal(route.operationId)}Request`);
+      operation.requestBody = { required: true, content: { 'application/json': { schema: ref(bodyName) } } };
+    }
+    for (const errorCode of [...new Set([...route.errors, 401, 429, 500])].sort((a, b) => a - b)) {
+      operation.responses[errorCode] = {
+        description: STATUS_TEXT[errorCode] ?? 'Error',
+        content: { 'application/json': { schema: ref('Error') } },
+      };
+    }
+    const path = `/v1${route.path.replace(/:([A-Za-z_]+)/g, '{$1}')}`;
+    paths[path] = { ...paths[path], [route.method]: operation };
+  }
+
+  return {
+    openapi: '3.1.0',
+    jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+    info: {
+      title: 'Perennial API',
+      version: '1',
+      description:
+        'Subscription billing over durable workflows. JSON, snake_case, ISO 8601 UTC instants, amounts as ' +
+        'integers in the minor unit of their ISO 4217 currency. Errors: ' +
+        Object.keys(errorStatus).join(', ') +
+        '. Lists take `limit` (1–100) and `starting_after` and answer `{object, data, has_more, next_cursor}`.',
+    },
+    servers: [{ url: '/' }],
+    security: [{ bearerAuth: [] }],
+    tags: [...tags].map((name) => ({ name })),
+    paths,
+    components: {
+      schemas: { ...componentsOf(requests, 'input'), ...componentsOf(responses, 'output') },
+      parameters: {
+        IdempotencyKey: {
+          name: 'Idempotency-Key',
+          in: 'header',
+          required: false,
+          description:
+            'Makes the POST safe to retry: the first successful response is stored for 24 hours and replayed; ' +
+            'the same key with a different request is a 409.',
+          schema: { type: 'string', minLength: 1, maxLength: 255 },
+        },
+      },
+      securitySchemes: {
+        bearerAuth: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'A secret API key: `Authorization: Bearer sk_…`',
+        },
+      },
+    },
+  };
+}
+
+/** `GET /v1/openapi.json` and `GET /docs`, both public; built once, on first request, when all routes exist. */
+export function openApiRouter(registry: RouteRegistry): Router {
+  const router = Router();
+  let document: OpenApiDocument | undefined;
+  let page: string | undefined;
+  const current = () => (document ??= buildOpenApiDocument(registry.all()));
+  router.get('/v1/openapi.json', (_req, res) => {
+    res.json(current());
+  });
+  router.get('/docs', (_req, res) => {
+    page ??= renderDocsPage(current());
+    res.type('html').send(page);
+  });
+  return router;
+}

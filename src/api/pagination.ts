@@ -1,0 +1,60 @@
+import { Utils, type EntityName, type FilterQuery, type QueryOrderMap } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { AppError } from './errors';
+import type { ListQuery } from './schemas/common';
+
+export interface Page<T> {
+  items: T[];
+  hasMore: boolean;
+  nextCursor: string | null;
+}
+
+/**
+ * Cursor pagination over `(created_at, id)`, oldest first. The cursor is the id of the last object seen; the
+ * comparison happens in SQL against that row's stored timestamp, so no precision is lost on the way through
+ * JavaScript and rows created in the same millisecond are neither skipped nor repeated.
+ */
+export async function paginate<T extends { id: string; createdAt: Date }>(
+  em: EntityManager,
+  entity: EntityName<T>,
+  where: FilterQuery<T>,
+  query: ListQuery,
+): Promise<Page<T>> {
+  const qb = em.createQueryBuilder(entity, 'e').where(where);
+  if (query.starting_after !== undefined) {
+    const cursorExists = await em
+      .createQueryBuilder(entity, 'e')
+      .where(where)
+      .andWhere({ id: query.starting_after } as FilterQuery<T>)
+      .getCount();
+    if (cursorExists === 0) {
+      throw new AppError(
+        'invalid_request_error',
+        'invalid_cursor',
+        `starting_after: no object ${query.starting_after} in this list`,
+        'starting_after',
+      );
+    }
+    const table = em.getMetadata().get<T>(Utils.className(entity)).tableName;
+    qb.andWhere(`(e.created_at, e.id) > (select c.created_at, c.id from "${table}" c where c.id = ?)`, [
+      query.starting_after,
+    ]);
+  }
+  const rows = await qb
+    .orderBy({ createdAt: 'asc', id: 'asc' } as QueryOrderMap<T>)
+    .limit(query.limit + 1)
+    .getResultList();
+  const hasMore = rows.length > query.limit;
+  const items = hasMore ? rows.slice(0, query.limit) : rows;
+  return { items, hasMore, nextCursor: hasMore ? (items[items.length - 1]?.id ?? null) : null };
+}
+
+/** The list envelope every list endpoint answers with. */
+export function listBody<T, R>(page: Page<T>, serialize: (item: T) => R) {
+  return {
+    object: 'list' as const,
+    data: page.items.map(serialize),
+    has_more: page.hasMore,
+    next_cursor: page.nextCursor,
+  };
+}

@@ -1,0 +1,92 @@
+import type { Request, Response, Router } from 'express';
+import { z } from 'zod';
+import { AppError } from './errors';
+
+export type HttpMethod = 'get' | 'post' | 'put' | 'delete';
+
+type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
+
+/**
+ * One route's contract: what it accepts and what it answers. The same spec validates requests at run time and
+ * becomes an operation of the OpenAPI document, so the two cannot drift apart.
+ */
+export interface RouteSpec<
+  P extends z.ZodType | undefined = undefined,
+  Q extends z.ZodType | undefined = undefined,
+  B extends z.ZodType | undefined = undefined,
+  R extends z.ZodType = z.ZodType,
+> {
+  method: HttpMethod;
+  /** Relative to `/v1`, Express style: `/customers/:id`. */
+  path: string;
+  operationId: string;
+  summary: string;
+  description?: string;
+  tag: string;
+  params?: P;
+  query?: Q;
+  body?: B;
+  response: R;
+  status?: 200 | 201;
+  /** Error statuses this route can answer with, besides 401, 429 and 500 which every authenticated route has. */
+  errors: readonly (400 | 404 | 409 | 422 | 503)[];
+}
+
+export type AnyRouteSpec = RouteSpec<z.ZodType | undefined, z.ZodType | undefined, z.ZodType | undefined>;
+
+export interface RouteInput<P, Q, B> {
+  params: Parsed<P>;
+  query: Parsed<Q>;
+  body: Parsed<B>;
+  req: Request;
+  res: Response;
+}
+
+/** The routes of the API as declared; `openapi.ts` turns them into the document. */
+export class RouteRegistry {
+  private readonly specs: AnyRouteSpec[] = [];
+
+  add(spec: AnyRouteSpec): void {
+    this.specs.push(spec);
+  }
+
+  all(): readonly AnyRouteSpec[] {
+    return this.specs;
+  }
+}
+
+function parseParams<S extends z.ZodType>(schema: S, raw: unknown): z.output<S> {
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  // A malformed id names no object: answered as any unknown id is.
+  const issue = parsed.error.issues[0];
+  const param = issue?.path.map(String).join('.') || 'id';
+  const value = raw && typeof raw === 'object' ? (raw as Record<string, unknown>)[param] : undefined;
+  throw new AppError('not_found', 'resource_missing', `No such object: ${String(value ?? '')}`, param);
+}
+
+/**
+ * Declares a route on the router and in the registry: parse path, query and body with the spec's strict
+ * schemas, run the handler, answer with the spec's status. Zod errors reach the error handler, which names
+ * the offending field.
+ */
+export function defineRoute<
+  P extends z.ZodType | undefined = undefined,
+  Q extends z.ZodType | undefined = undefined,
+  B extends z.ZodType | undefined = undefined,
+  R extends z.ZodType = z.ZodType,
+>(
+  router: Router,
+  registry: RouteRegistry,
+  spec: RouteSpec<P, Q, B, R>,
+  handler: (input: RouteInput<P, Q, B>) => Promise<z.input<R>>,
+): void {
+  registry.add(spec as AnyRouteSpec);
+  router[spec.method](spec.path, async (req, res) => {
+    const params = (spec.params ? parseParams(spec.params, req.params) : undefined) as Parsed<P>;
+    const query = (spec.query ? spec.query.parse(req.query ?? {}) : undefined) as Parsed<Q>;
+    const body = (spec.body ? spec.body.parse(req.body ?? {}) : undefined) as Parsed<B>;
+    const result = await handler({ params, query, body, req, res });
+    res.status(spec.status ?? 200).json(result);
+  });
+}

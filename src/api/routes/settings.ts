@@ -1,0 +1,68 @@
+import { Router } from 'express';
+import type { Orm } from '../../db/orm.config';
+import { findSellerSettings, putSellerSettings } from '../../db/services/seller-settings';
+import { DEFAULT_DUNNING_POLICY } from '../../domain/dunning';
+import { AppError } from '../errors';
+import { defineRoute, type RouteRegistry } from '../route';
+import { putSettingsSchema, settingsResponseSchema } from '../schemas/settings';
+import { serializeSettings, toDunningPolicy, toPostalAddress } from '../serializers';
+
+export function settingsRouter(orm: Orm, registry: RouteRegistry): Router {
+  const router = Router();
+
+  defineRoute(
+    router,
+    registry,
+    {
+      method: 'get',
+      path: '/settings',
+      operationId: 'getSettings',
+      summary: "The seller's settings",
+      tag: 'Settings',
+      response: settingsResponseSchema,
+      errors: [404],
+    },
+    async () => {
+      const settings = await findSellerSettings(orm.em);
+      if (!settings) {
+        throw new AppError(
+          'not_found',
+          'settings_not_configured',
+          'The seller settings have not been set yet',
+        );
+      }
+      return serializeSettings(settings);
+    },
+  );
+
+  defineRoute(
+    router,
+    registry,
+    {
+      method: 'put',
+      path: '/settings',
+      operationId: 'putSettings',
+      summary: "Replace the seller's settings",
+      description: 'Replaces the whole object; optional fields that are left out take their defaults.',
+      tag: 'Settings',
+      body: putSettingsSchema,
+      response: settingsResponseSchema,
+      errors: [400],
+    },
+    async ({ body }) => {
+      const settings = await putSellerSettings(orm.em, {
+        name: body.name,
+        address: toPostalAddress(body.address),
+        country: body.country,
+        vatId: body.vat_id ?? null,
+        invoicePrefix: body.invoice_prefix ?? '',
+        timeZone: body.time_zone ?? 'UTC',
+        defaultCurrency: body.default_currency,
+        dunningPolicy: body.dunning_policy ? toDunningPolicy(body.dunning_policy) : DEFAULT_DUNNING_POLICY,
+      });
+      return serializeSettings(settings);
+    },
+  );
+
+  return router;
+}

@@ -1,0 +1,39 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { assertDunningPolicy, type DunningPolicy } from '../../domain/dunning';
+import { SellerSettings, type PostalAddress } from '../entities';
+
+export type SellerSettingsInput = {
+  name: string;
+  address: PostalAddress;
+  country: string;
+  vatId: string | null;
+  invoicePrefix: string;
+  timeZone: string;
+  defaultCurrency: string;
+  dunningPolicy: DunningPolicy;
+};
+
+export function findSellerSettings(em: EntityManager): Promise<SellerSettings | null> {
+  return em.findOne(SellerSettings, 1);
+}
+
+/** Replaces the single settings row, creating it on first use; concurrent writers last-write-win, no conflict. */
+export async function putSellerSettings(
+  em: EntityManager,
+  input: SellerSettingsInput,
+): Promise<SellerSettings> {
+  assertDunningPolicy(input.dunningPolicy);
+  const settings = await em.upsert(SellerSettings, {
+    id: 1,
+    name: input.name,
+    address: input.address,
+    country: input.country,
+    vatId: input.vatId,
+    invoicePrefix: input.invoicePrefix,
+    timeZone: input.timeZone,
+    defaultCurrency: input.defaultCurrency,
+    dunningPolicy: input.dunningPolicy,
+    updatedAt: new Date(),
+  });
+  return em.refreshOrFail(settings);
+}

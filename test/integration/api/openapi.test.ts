@@ -1,0 +1,161 @@
+import request from 'supertest';
+import { z } from 'zod';
+import type { OpenApiDocument } from '../../../src/api/openapi';
+import { customerResponseSchema, createCustomerSchema } from '../../../src/api/schemas/customers';
+import { planListSchema } from '../../../src/api/schemas/plans';
+import { startApiHarness, type ApiHarness } from './harness';
+
+const METHODS = ['get', 'put', 'post', 'delete', 'patch', 'options', 'head', 'trace'];
+
+/** Every `$ref` anywhere in the document, with where it was found. */
+function refsIn(value: unknown, at = '#'): { ref: string; at: string }[] {
+  if (Array.isArray(value)) return value.flatMap((item, index) => refsIn(item, `${at}/${index}`));
+  if (value === null || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([key, item]) =>
+    key === '$ref' && typeof item === 'string' ? [{ ref: item, at }] : refsIn(item, `${at}/${key}`),
+  );
+}
+
+function resolve(document: unknown, ref: string): unknown {
+  if (!ref.startsWith('#/')) return undefined;
+  return ref
+    .slice(2)
+    .split('/')
+    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce<unknown>(
+      (node, part) =>
+        node !== null && typeof node === 'object' ? (node as Record<string, unknown>)[part] : undefined,
+      document,
+    );
+}
+
+describe('OpenAPI document and human docs', () => {
+  let h: ApiHarness;
+  let document: OpenApiDocument;
+
+  beforeAll(async () => {
+    h = await startApiHarness();
+    document = (await request(h.app).get('/v1/openapi.json').expect(200).expect('Content-Type', /json/)).body;
+  });
+
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  // No OpenAPI 3.1 meta-schema validator is installed, so the document is checked structurally against the
+  // rules of the specification that matter to clients.
+  test('is a structurally valid OpenAPI 3.1 document: every operation has responses, every $ref resolves', () => {
+    expect(document.openapi).toBe('3.1.0');
+    expect(document.info).toMatchObject({ title: expect.any(String), version: expect.any(String) });
+    expect(Object.keys(document.paths).length).toBeGreaterThan(0);
+    const operationIds = new Set<string>();
+    for (const [path, item] of Object.entries(document.paths)) {
+      expect(path).toMatch(/^\/v1\//);
+      const templated = [...path.matchAll(/\{([^}]+)\}/g)].map((match) => match[1]);
+      for (const [method, operation] of Object.entries(item)) {
+        expect(METHODS).toContain(method);
+        expect(operationIds.has(operation.operationId)).toBe(false);
+        operationIds.add(operation.operationId);
+        expect(Object.keys(operation.responses).length).toBeGreaterThan(0);
+        for (const [status, response] of Object.entries(operation.responses)) {
+          expect(status).toMatch(/^[1-5]\d\d$/);
+          expect(response.description).toEqual(expect.any(String));
+        }
+        const pathParams: string[] = [];
+        for (const parameter of operation.parameters) {
+          if ('$ref' in parameter || parameter.in !== 'path') continue;
+          expect(parameter.required).toBe(true);
+          pathParams.push(parameter.name);
+        }
+        expect(pathParams.sort()).toEqual([...templated].sort());
+        if (operation.requestBody) expect(method).not.toBe('get');
+      }
+    }
+    const unresolved = refsIn(document).filter(({ ref }) => resolve(document, ref) === undefined);
+    expect(unresolved).toEqual([]);
+    for (const [name, schema] of Object.entries(document.components.schemas)) {
+      expect({ name, hasSchemaKeyword: '$schema' in schema || '$id' in schema }).toEqual({
+        name,
+        hasSchemaKeyword: false,
+      });
+    }
+  });
+
+  test('documents every resource route with its error statuses and the Idempotency-Key on POSTs', () => {
+    const operations = Object.entries(document.paths).flatMap(([path, item]) =>
+      Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    expect(operations.sort()).toEqual(
+      [
+        'GET /v1/settings',
+        'PUT /v1/settings',
+        'POST /v1/products',
+        'GET /v1/products',
+        'GET /v1/products/{id}',
+        'POST /v1/plans',
+        'GET /v1/plans',
+        'GET /v1/plans/{id}',
+        'POST /v1/plans/{id}',
+        'POST /v1/customers',
+        'GET /v1/customers',
+        'GET /v1/customers/{id}',
+        'POST /v1/customers/{id}',
+        'POST /v1/customers/{id}/payment_methods',
+        'GET /v1/customers/{id}/payment_methods',
+      ].sort(),
+    );
+    const create = document.paths['/v1/customers']?.post;
+    expect(Object.keys(create?.responses ?? {}).sort()).toEqual(['201', '400', '401', '409', '429', '500']);
+    expect(create?.parameters).toContainEqual({ $ref: '#/components/parameters/IdempotencyKey' });
+    expect(document.paths['/v1/customers/{id}']?.get?.responses['404']).toBeDefined();
+    const list = document.paths['/v1/products']?.get;
+    expect(list?.parameters).toContainEqual(
+      expect.objectContaining({ name: 'limit', in: 'query', required: false }),
+    );
+    expect(list?.parameters).toContainEqual(expect.objectContaining({ name: 'starting_after', in: 'query' }));
+  });
+
+  test('is generated from the same zod schemas that validate requests and shape responses', () => {
+    const strip = (schema: Record<string, unknown>) => {
+      const { $schema: _schema, ...rest } = schema;
+      return rest;
+    };
+    expect(document.components.schemas.CreateCustomerRequest).toEqual(
+      strip(z.toJSONSchema(createCustomerSchema, { io: 'input' }) as Record<string, unknown>),
+    );
+    expect(document.components.schemas.Customer).toEqual(
+      strip(z.toJSONSchema(customerResponseSchema) as Record<string, unknown>),
+    );
+    expect(document.components.schemas.CreateCustomerRequest).toMatchObject({ additionalProperties: false });
+    // Lists refer to their item schema instead of repeating it.
+    expect(JSON.stringify(document.components.schemas.PlanList)).toContain(
+      '"$ref":"#/components/schemas/Plan"',
+    );
+    expect(
+      planListSchema.safeParse({ object: 'list', data: [], has_more: false, next_cursor: null }).success,
+    ).toBe(true);
+    expect(document.paths['/v1/customers']?.post?.requestBody?.content['application/json'].schema).toEqual({
+      $ref: '#/components/schemas/CreateCustomerRequest',
+    });
+  });
+
+  test('is public, while the resources it describes need a key', async () => {
+    await request(h.app).get('/v1/openapi.json').expect(200);
+    await request(h.app).get('/v1/customers').expect(401);
+  });
+
+  test('/docs is a self-contained HTML page listing every endpoint and schema, with no external assets', async () => {
+    const page = await request(h.app).get('/docs').expect(200).expect('Content-Type', /html/);
+    const html = page.text;
+    for (const [path, item] of Object.entries(document.paths)) {
+      for (const method of Object.keys(item)) {
+        expect(html).toContain(`${method.toUpperCase()}</span> <code>${path}</code>`);
+      }
+    }
+    for (const name of Object.keys(document.components.schemas))
+      expect(html).toContain(`id="schema-${name}"`);
+    expect(html).not.toMatch(/<script/i);
+    expect(html).not.toMatch(/(src|href)="(https?:)?\/\//i);
+    expect(html).toContain('<code>amounts</code>');
+  });
+});
