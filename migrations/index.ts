@@ -4,9 +4,13 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261122063003 } from './Migration20261122063003';
 import { Migration20261122064000_sandbox_gateway } from './Migration20261122064000_sandbox_gateway';
 import { Migration20261122071001 } from './Migration20261122071001';
+import { Migration20261122074221 } from './Migration20261122074221';
+import { Migration20261122080000_drop_renewals } from './Migration20261122080000_drop_renewals';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261122063003', class: Migration20261122063003 },
   { name: 'Migration20261122064000_sandbox_gateway', class: Migration20261122064000_sandbox_gateway },
   { name: 'Migration20261122071001', class: Migration20261122071001 },
+  { name: 'Migration20261122074221', class: Migration20261122074221 },
+  { name: 'Migration20261122080000_drop_renewals', class: Migration20261122080000_drop_renewals },
 ];

@@ -3,13 +3,10 @@ import type { Orm } from '../db/orm.config';
 import { DEFAULT_DUNNING_POLICY } from '../domain/dunning';
 import type { PaymentGateway } from '../gateways';
 import type { Mailer } from '../mail/mailer';
-import { createBillingPeriodActivities } from './billing-period.activities';
 import { createCalendarActivities } from './calendar.activities';
 import { createLifecycleActivities } from './lifecycle.activities';
 import { createLifecycleNotificationActivities } from './lifecycle-notifications';
 import type { LifecycleActivities } from './lifecycle.contract';
-import { createNotificationActivities } from './notification.activities';
-import { createRenewalActivities } from './renewal.activities';
 
 export interface ActivityDeps {
   orm: Orm;
@@ -30,10 +27,5 @@ export function createActivities(deps: ActivityDeps) {
     ...createLifecycleActivities(deps),
     ...createLifecycleNotificationActivities(deps),
   };
-  return {
-    ...createBillingPeriodActivities(),
-    ...createRenewalActivities(deps),
-    ...createNotificationActivities(deps),
-    ...lifecycle,
-  };
+  return { ...lifecycle };
 }

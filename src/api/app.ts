@@ -86,7 +86,7 @@ export function createApp({ orm, client, logger, config, gateway }: AppDeps): Ex
   app.use(openApiRouter(routes));
   app.use('/v1', requireApiKey(orm));
   app.use('/v1', idempotency(orm, logger));
-  app.use('/v1/subscriptions', subscriptionsRouter(client, config));
+  app.use('/v1', subscriptionsRouter(orm, client, routes, config));
   app.use('/v1', settingsRouter(orm, routes));
   app.use('/v1', catalogRouter(orm, routes));
   app.use('/v1', customersRouter(orm, routes, gateway));

@@ -1,2 +1,2 @@
-export { subscriptionWorkflow } from './subscription.workflow';
 export { subscriptionLifecycleWorkflow } from './lifecycle/workflow';
+export { webhookDeliveryWorkflow } from './webhook-delivery.workflow';

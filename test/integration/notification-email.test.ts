@@ -1,8 +1,13 @@
+import { createLifecycleNotificationActivities } from '../../src/activities/lifecycle-notifications';
 import { EmailMessage } from '../../src/db/entities';
-import { createNotificationActivities } from '../../src/activities/notification.activities';
 import { startSmtpCatcher, type SmtpCatcher } from '../../src/dev/smtp-catcher';
 import { createMailer, type Mailer } from '../../src/mail/mailer';
+import { renderEmail } from '../../src/mail/templates';
+import { SandboxGateway } from '../../src/gateways';
+import { initialSubscriptionState } from '../../src/subscriptions/initial-state';
 import { createTestDatabase, type TestDatabase } from '../support/database';
+import { seedCustomer, seedPlan } from '../support/lifecycle';
+import { TEST_SANDBOX_WEBHOOK_SECRET } from '../support/workers';
 
 describe('notification activity over a real SMTP server', () => {
   let db: TestDatabase;
@@ -19,34 +24,51 @@ describe('notification activity over a real SMTP server', () => {
     await Promise.all([db?.drop(), catcher?.close()]);
   });
 
-  test('a renewal email arrives intact, and a retried activity for the same cause sends nothing more', async () => {
-    const activities = createNotificationActivities({ orm: db.orm, mailer });
-    const request = {
+  test('a welcome email arrives intact in the customer’s language, and a retried activity for the same cause sends nothing more', async () => {
+    const gateway = new SandboxGateway({ orm: db.orm, webhookSecret: TEST_SANDBOX_WEBHOOK_SECRET });
+    const plan = await seedPlan(db.orm, { name: 'Kaffee-Abo', trialDays: 14 });
+    const { customer } = await seedCustomer({ db, gateway }, null);
+    const state = initialSubscriptionState({
       subscriptionId: 'sub_0123456789abcdef01234567',
-      periodIndex: 3,
-      to: 'jürgen@example.test',
-      periodStart: '2027-01-31T00:00:00.000Z',
-      periodEnd: '2027-02-28T00:00:00.000Z',
-    };
+      customerId: customer.id,
+      currency: 'EUR',
+      plan: { planId: plan.id, unitAmount: 1900 },
+      quantity: 1,
+      interval: { unit: 'month', count: 1 },
+      timeZone: 'Europe/Berlin',
+      startAt: '2027-01-31T09:00:00.000Z',
+      trialDays: 14,
+      paymentMethodId: null,
+      trialEndWithoutPaymentMethod: 'cancel',
+    });
+    const { notify } = createLifecycleNotificationActivities({
+      orm: db.orm,
+      mailer,
+      publicUrl: 'https://billing.example.test',
+    });
+    const request = { kind: 'welcome' as const, cause: `${state.subscriptionId}:welcome`, state };
 
-    const first = await activities.sendRenewalEmail(request);
-    const retried = await activities.sendRenewalEmail(request);
+    await notify(request);
+    await notify(request);
     const [message] = await catcher.waitForMessages(1);
 
-    expect(first.alreadySent).toBe(false);
-    expect(retried).toEqual({ messageId: first.messageId, alreadySent: true });
+    const expected = renderEmail('welcome', 'de', {
+      customerName: 'Erika Mustermann',
+      sellerName: 'Perennial',
+      timeZone: 'Europe/Berlin',
+      planName: 'Kaffee-Abo',
+      trialEndsAt: '2027-02-14T09:00:00.000Z',
+      portalUrl: `https://billing.example.test/portal/subscriptions/${state.subscriptionId}`,
+    });
     expect(catcher.messages()).toHaveLength(1);
-    expect(message?.envelopeTo).toEqual([request.to]);
-    expect(message?.subject).toBe(`Your subscription ${request.subscriptionId} renewed`);
-    expect(message?.text).toBe(
-      `Hello,\n\nyour subscription ${request.subscriptionId} completed the billing period ` +
-        `${request.periodStart} – ${request.periodEnd} and renewed.\n\nPerennial\n`,
-    );
-    expect(message?.raw).toContain(`Message-ID: ${first.messageId}`);
+    expect(message?.envelopeTo).toEqual([customer.email]);
+    expect(message?.subject).toBe(expected.subject);
+    expect(message?.text?.trim()).toBe(expected.text.trim());
 
     const outbox = await db.orm.em.fork().find(EmailMessage, {});
     expect(outbox).toHaveLength(1);
-    expect(outbox[0]).toMatchObject({ causeKey: 'renewal:sub_0123456789abcdef01234567:3', status: 'sent' });
+    expect(outbox[0]).toMatchObject({ causeKey: request.cause, kind: 'welcome', status: 'sent' });
     expect(outbox[0]?.smtpResponse).toMatch(/^250/);
+    expect(message?.raw).toContain(`Message-ID: ${outbox[0]?.messageId}`);
   });
 });

@@ -3,6 +3,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { freePort } from '../../scripts/provision/ports';
 import { createApiKey } from '../../src/db/api-keys';
+import { Invoice } from '../../src/db/entities';
+import { fetchCall, subscribeThroughApi } from '../support/api-flow';
 import { startSmtpCatcher, type SmtpCatcher } from '../../src/dev/smtp-catcher';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { startDevServerEnv } from '../support/temporal';
@@ -74,20 +76,12 @@ describe('production processes (npm run worker, npm run api)', () => {
     const base = `http://127.0.0.1:${apiPort}`;
     try {
       await waitFor(async () => (await fetch(`${base}/readyz`)).status === 200, `the API\n${api.output()}`);
-      const created = await fetch(`${base}/v1/subscriptions`, {
-        method: 'POST',
-        headers: { Authorization: `Bearer ${secret}`, 'Content-Type': 'application/json' },
-        body: JSON.stringify({ customer_id: 'cus_prod', plan_id: 'plan_prod', email: 'prod@example.test' }),
-      });
-      expect(created.status).toBe(201);
-      const { id } = (await created.json()) as { id: string };
-      // The query is answered by the separate worker process.
-      await waitFor(async () => {
-        const response = await fetch(`${base}/v1/subscriptions/${id}`, {
-          headers: { Authorization: `Bearer ${secret}` },
-        });
-        return response.status === 200 && ((await response.json()) as { status: string }).status === 'active';
-      }, `the worker\n${worker.output()}`);
+      const { subscription } = await subscribeThroughApi(fetchCall(base, secret));
+      // Invoiced and charged by the separate worker process before the API answered.
+      expect(subscription).toMatchObject({ status: 'active', live: true });
+      const invoices = await db.orm.em.fork().find(Invoice, { subscription: String(subscription.id) });
+      expect(invoices.map((invoice) => invoice.status)).toEqual(['paid']);
+      await catcher.waitForMessages(2);
     } finally {
       const [workerExit, apiExit] = [exitCode(worker.child), exitCode(api.child)];
       worker.child.kill('SIGTERM');

@@ -5,6 +5,7 @@ import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../scripts/provision/ports';
+import { fetchCall, subscribeThroughApi } from '../support/api-flow';
 import { CustomerIdKey, PlanIdKey, SubscriptionStatusKey } from '../../src/workflows/search-attributes';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -99,20 +100,16 @@ describe('npm start', () => {
     expect((await fetch(`http://127.0.0.1:${ports.TEMPORAL_UI_PORT}/`)).status).toBe(200);
     expect(first.output()).toContain(`Temporal Web UI     http://127.0.0.1:${ports.TEMPORAL_UI_PORT}`);
 
-    const created = await fetch(`${api}/v1/subscriptions`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${first.apiKey}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ customer_id: 'cus_smoke', plan_id: 'plan_smoke', email: 'smoke@example.test' }),
-    });
-    expect(created.status).toBe(201);
-    const { id } = (await created.json()) as { id: string };
+    const { subscription, customerId, planId } = await subscribeThroughApi(fetchCall(api, first.apiKey));
+    expect(subscription).toMatchObject({ status: 'active' });
+    const id = String(subscription.id);
 
     const connection = await Connection.connect({ address: `127.0.0.1:${ports.TEMPORAL_PORT}` });
     try {
       const client = new Client({ connection });
       let listed: { workflowId: string; customer?: string; plan?: string; status?: string }[] = [];
       for (let attempt = 0; attempt < 40 && listed.length === 0; attempt++) {
-        for await (const execution of client.workflow.list({ query: `CustomerId = 'cus_smoke'` })) {
+        for await (const execution of client.workflow.list({ query: `CustomerId = '${customerId}'` })) {
           listed.push({
             workflowId: execution.workflowId,
             customer: execution.typedSearchAttributes.get(CustomerIdKey),
@@ -123,7 +120,7 @@ describe('npm start', () => {
         if (listed.length === 0) await new Promise((resolve) => setTimeout(resolve, 250));
       }
       expect(listed).toEqual([
-        { workflowId: `subscription-${id}`, customer: 'cus_smoke', plan: 'plan_smoke', status: 'active' },
+        { workflowId: `subscription-${id}`, customer: customerId, plan: planId, status: 'active' },
       ]);
       listed = [];
     } finally {
@@ -140,7 +137,7 @@ describe('npm start', () => {
       headers: { Authorization: `Bearer ${second.apiKey}` },
     });
     expect(resumed.status).toBe(200);
-    expect(await resumed.json()).toMatchObject({ id, status: 'active', period_index: 0 });
+    expect(await resumed.json()).toMatchObject({ id, status: 'active', live: true });
     const secondTree = await stopEngine(second);
     expect(secondTree.filter(alive)).toEqual([]);
   });

@@ -6,6 +6,7 @@ import { CustomerBalanceTransactionSchema } from './customer-balance-transaction
 import { DiscountSchema } from './discount';
 import { DomainEventSchema } from './domain-event';
 import { EmailMessageSchema } from './email-message';
+import { GatewayEventSchema } from './gateway-event';
 import { IdempotencyRecordSchema } from './idempotency-record';
 import { InvoiceSchema } from './invoice';
 import { InvoiceLineSchema } from './invoice-line';
@@ -17,11 +18,11 @@ import { PlanSchema } from './plan';
 import { PlanPriceSchema } from './plan-price';
 import { ProductSchema } from './product';
 import { RefundSchema } from './refund';
-import { RenewalSchema } from './renewal';
 import { SellerSettingsSchema } from './seller-settings';
 import { SubscriptionSchema } from './subscription';
 import { UsageEventSchema } from './usage-event';
 import { WebhookDeliverySchema } from './webhook-delivery';
+import { WebhookDeliveryAttemptSchema } from './webhook-delivery-attempt';
 import { WebhookEndpointSchema } from './webhook-endpoint';
 
 export { ApiKey } from './api-key';
@@ -33,6 +34,7 @@ export { CustomerBalanceTransaction } from './customer-balance-transaction';
 export { Discount } from './discount';
 export { DomainEvent, type DomainEventData } from './domain-event';
 export { EmailMessage } from './email-message';
+export { GatewayEvent } from './gateway-event';
 export { IdempotencyRecord } from './idempotency-record';
 export { Invoice, type BillingReason, type InvoiceStatus } from './invoice';
 export { InvoiceLine } from './invoice-line';
@@ -44,11 +46,11 @@ export { Plan, type TaxBehavior } from './plan';
 export { PlanPrice } from './plan-price';
 export { Product } from './product';
 export { Refund, type RefundKind } from './refund';
-export { Renewal } from './renewal';
 export { SellerSettings } from './seller-settings';
 export { Subscription, type SubscriptionStatus } from './subscription';
 export { UsageEvent } from './usage-event';
 export { WebhookDelivery, type WebhookDeliveryStatus } from './webhook-delivery';
+export { WebhookDeliveryAttempt, type WebhookAttemptStatus } from './webhook-delivery-attempt';
 export { WebhookEndpoint } from './webhook-endpoint';
 
 export const entities = [
@@ -60,6 +62,7 @@ export const entities = [
   DiscountSchema,
   DomainEventSchema,
   EmailMessageSchema,
+  GatewayEventSchema,
   IdempotencyRecordSchema,
   InvoiceSchema,
   InvoiceLineSchema,
@@ -71,10 +74,10 @@ export const entities = [
   PlanPriceSchema,
   ProductSchema,
   RefundSchema,
-  RenewalSchema,
   SellerSettingsSchema,
   SubscriptionSchema,
   UsageEventSchema,
   WebhookDeliverySchema,
+  WebhookDeliveryAttemptSchema,
   WebhookEndpointSchema,
 ];

@@ -1,0 +1,64 @@
+/** One HTTP call, however the test reaches the API (supertest in process, fetch across processes). */
+export type ApiCall = (
+  method: 'GET' | 'POST' | 'PUT',
+  path: string,
+  body?: unknown,
+) => Promise<{ status: number; body: Record<string, unknown> }>;
+
+export function fetchCall(baseUrl: string, apiKey: string): ApiCall {
+  return async (method, path, body) => {
+    const response = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${apiKey}`, 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+}
+
+async function ok(call: ApiCall, method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown) {
+  const response = await call(method, path, body);
+  if (response.status >= 300)
+    throw new Error(`${method} ${path} → ${response.status} ${JSON.stringify(response.body)}`);
+  return response.body;
+}
+
+/**
+ * The README walkthrough as code: seller settings, a product with a monthly plan, a customer with a sandbox card,
+ * and a subscription, all through the public API.
+ */
+export async function subscribeThroughApi(
+  call: ApiCall,
+  options: { token?: string; trialDays?: number; customerEmail?: string } = {},
+) {
+  await ok(call, 'PUT', '/v1/settings', {
+    name: 'Rösterei Beispiel GmbH',
+    address: { line1: 'Hauptstraße 1', postal_code: '10115', city: 'Berlin', country: 'DE' },
+    country: 'DE',
+    vat_id: 'DE123456789',
+    default_currency: 'EUR',
+  });
+  const product = await ok(call, 'POST', '/v1/products', { name: 'Coffee' });
+  const plan = await ok(call, 'POST', '/v1/plans', {
+    product_id: product.id,
+    name: 'Monthly beans',
+    interval: 'month',
+    amounts: { EUR: 1900 },
+    trial_days: options.trialDays ?? 0,
+  });
+  const customer = await ok(call, 'POST', '/v1/customers', {
+    email: options.customerEmail ?? 'erika@example.test',
+    name: 'Erika Mustermann',
+    locale: 'de',
+    country: 'DE',
+  });
+  await ok(call, 'POST', `/v1/customers/${String(customer.id)}/payment_methods`, {
+    gateway: 'sandbox',
+    token: options.token ?? 'tok_visa',
+  });
+  const subscription = await ok(call, 'POST', '/v1/subscriptions', {
+    customer_id: customer.id,
+    plan_id: plan.id,
+  });
+  return { planId: String(plan.id), customerId: String(customer.id), subscription };
+}
