@@ -102,6 +102,16 @@ describe('OpenAPI document and human docs', () => {
         'POST /v1/customers/{id}',
         'POST /v1/customers/{id}/payment_methods',
         'GET /v1/customers/{id}/payment_methods',
+        'POST /v1/subscriptions',
+        'GET /v1/subscriptions',
+        'GET /v1/subscriptions/{id}',
+        'POST /v1/subscriptions/{id}/cancel',
+        'POST /v1/subscriptions/{id}/reactivate',
+        'POST /v1/subscriptions/{id}/pause',
+        'POST /v1/subscriptions/{id}/resume',
+        'POST /v1/subscriptions/{id}/change',
+        'POST /v1/subscriptions/{id}/change/cancel',
+        'POST /v1/subscriptions/{id}/payment_method',
       ].sort(),
     );
     const create = document.paths['/v1/customers']?.post;
