@@ -1,3 +1,4 @@
+import type { Client } from '@temporalio/client';
 import { SellerSettings } from '../db/entities';
 import type { Orm } from '../db/orm.config';
 import { DEFAULT_DUNNING_POLICY } from '../domain/dunning';
@@ -7,6 +8,7 @@ import { createCalendarActivities } from './calendar.activities';
 import { createLifecycleActivities } from './lifecycle.activities';
 import { createLifecycleNotificationActivities } from './lifecycle-notifications';
 import type { LifecycleActivities } from './lifecycle.contract';
+import { createWebhookActivities } from './webhook.activities';
 
 export interface ActivityDeps {
   orm: Orm;
@@ -14,6 +16,8 @@ export interface ActivityDeps {
   gateway: PaymentGateway;
   /** Base URL of links in emails (payment method update, portal). */
   publicUrl: string;
+  /** Starts outbound webhook deliveries for recorded events; without one, events are recorded but not delivered. */
+  client?: Client;
 }
 
 /** Every activity the worker registers, built from its injected dependencies (no module-level singletons). */
@@ -27,5 +31,5 @@ export function createActivities(deps: ActivityDeps) {
     ...createLifecycleActivities(deps),
     ...createLifecycleNotificationActivities(deps),
   };
-  return { ...lifecycle };
+  return { ...lifecycle, ...createWebhookActivities(deps) };
 }

@@ -1,9 +1,10 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { type DraftInvoice, buildDraftInvoice } from '../domain/invoice';
 import { money } from '../domain/money';
 import { priceLines } from '../domain/pricing';
-import { unusedCredit } from '../domain/proration';
+import { prorationLines, unusedCredit } from '../domain/proration';
 import { determineTax } from '../domain/tax';
 import {
   Customer,
@@ -29,7 +30,11 @@ import {
 } from '../db/services';
 import { chargeOnce, isGatewayError, type PaymentGateway } from '../gateways';
 import type { Mailer } from '../mail/mailer';
+import { dispatchWebhooks } from '../webhooks/dispatch';
+import { createHash } from 'node:crypto';
 import type {
+  ChangeInvoice,
+  ChangeInvoiceRequest,
   ChargeOutcome,
   ChargeRequest,
   DomainEventRequest,
@@ -43,6 +48,7 @@ export interface LifecycleDeps {
   orm: Orm;
   mailer: Mailer;
   gateway: PaymentGateway;
+  client?: Client;
 }
 
 /** Failure types the workflow may branch on; anything else is retried by the activity's policy. */
@@ -116,7 +122,7 @@ function projectionStatus(state: SubscriptionState): Subscription['status'] {
   return state.status === 'incomplete_expired' ? 'ended' : state.status;
 }
 
-export function createLifecycleActivities({ orm, gateway }: LifecycleDeps) {
+export function createLifecycleActivities({ orm, gateway, client }: LifecycleDeps) {
   return {
     /** Creates (once) and finalizes the invoice of one subscription period; credit is applied inside. */
     async openPeriodInvoice(request: PeriodInvoiceRequest): Promise<OpenedInvoice> {
@@ -195,6 +201,72 @@ export function createLifecycleActivities({ orm, gateway }: LifecycleDeps) {
         failureMessage: result.message,
       });
       return { outcome: 'declined', declineCode: result.declineCode };
+    },
+
+    /**
+     * An immediate plan or quantity change: the unused time of the old price as a credit line and the remaining time
+     * of the new price as a charge line, to the second, on their own invoice (tax on the net, credit applied).
+     */
+    async invoiceChange(request: ChangeInvoiceRequest): Promise<ChangeInvoice | null> {
+      const em = orm.em.fork();
+      const lines = prorationLines({
+        current: {
+          description: request.current.description,
+          amount: money(request.current.amount, request.currency),
+        },
+        next: { description: request.next.description, amount: money(request.next.amount, request.currency) },
+        periodStart: request.period.start,
+        periodEnd: request.period.end,
+        changeAt: request.at,
+      });
+      if (lines.every((line) => line.amount.amount === 0)) return null;
+      const [customer, seller, plan] = await Promise.all([
+        em.findOneOrFail(Customer, request.customerId),
+        sellerOf(em),
+        em.findOneOrFail(Plan, request.planId),
+      ]);
+      const draft = buildDraftInvoice({
+        currency: request.currency,
+        items: lines.map((line) => ({
+          kind: 'proration',
+          description: line.description,
+          amount: line.amount,
+          quantity: 1,
+          periodStart: line.periodStart,
+          periodEnd: line.periodEnd,
+        })),
+        tax: determineTax(
+          { country: seller.country, vatId: seller.vatId ?? undefined },
+          { country: customer.country, vatId: customer.vatId ?? undefined },
+        ),
+        pricesIncludeTax: plan.taxBehavior === 'inclusive',
+        creditBalance: money(
+          customer.balanceCurrency === request.currency ? customer.balance : 0,
+          request.currency,
+        ),
+      });
+      const { invoice, lines: rows } = await createOrGetRenewalInvoice(em, {
+        subscriptionId: request.subscriptionId,
+        periodIndex: null,
+        invoiceId: `in_${createHash('sha256').update(request.changeKey).digest('hex').slice(0, 24)}`,
+        billingReason: 'subscription_update',
+        periodStart: request.at,
+        periodEnd: request.period.end,
+        draft,
+      });
+      const finalized = await finalizeOnce(em, invoice, request.at);
+      return {
+        invoiceId: finalized.id,
+        number: finalized.number ?? '',
+        amountDue: finalized.amountDue,
+        lines: rows.map((row) => ({
+          kind: row.kind,
+          description: row.description,
+          amount: row.amount,
+          ...(row.periodStart ? { periodStart: row.periodStart.toISOString() } : {}),
+          ...(row.periodEnd ? { periodEnd: row.periodEnd.toISOString() } : {}),
+        })),
+      };
     },
 
     async markInvoiceUncollectible({ invoiceId }: { invoiceId: string }): Promise<void> {
@@ -280,13 +352,16 @@ export function createLifecycleActivities({ orm, gateway }: LifecycleDeps) {
 
     async recordEvent(request: DomainEventRequest): Promise<void> {
       const at = typeof request.data.at === 'string' ? request.data.at : new Date().toISOString();
-      await appendDomainEvent(orm.em.fork(), {
+      const { event } = await appendDomainEvent(orm.em.fork(), {
         key: request.eventKey,
         type: request.type,
         subscriptionId: request.subscriptionId,
         data: request.data as Parameters<typeof appendDomainEvent>[1]['data'],
         occurredAt: at,
       });
+      // Also when the event already existed: a retry after a failed dispatch starts what is missing.
+      if (client)
+        await dispatchWebhooks({ orm, client, taskQueue: Context.current().info.taskQueue }, [event.id]);
     },
   };
 }

@@ -44,6 +44,24 @@ export interface OpenedInvoice {
   amountDue: number;
 }
 
+export interface ChangeInvoiceRequest {
+  subscriptionId: string;
+  customerId: string;
+  currency: string;
+  /** Names the change; the same key never produces a second invoice. */
+  changeKey: string;
+  /** The plan after the change: its tax behaviour applies to the proration lines. */
+  planId: string;
+  period: BillingPeriod;
+  at: string;
+  current: { description: string; amount: number };
+  next: { description: string; amount: number };
+}
+
+export interface ChangeInvoice extends OpenedInvoice {
+  lines: { kind: string; description: string; amount: number; periodStart?: string; periodEnd?: string }[];
+}
+
 export interface ChargeRequest {
   subscriptionId: string;
   invoiceId: string;
@@ -108,6 +126,7 @@ export interface LifecycleActivities {
   markInvoiceUncollectible(request: { invoiceId: string }): Promise<void>;
   voidInvoice(request: { invoiceId: string }): Promise<void>;
   settleUnusedPeriod(request: UnusedPeriodRequest): Promise<{ credited: number; refunded: number }>;
+  invoiceChange(request: ChangeInvoiceRequest): Promise<ChangeInvoice | null>;
   projectSubscription(request: { state: SubscriptionState }): Promise<void>;
   recordEvent(request: DomainEventRequest): Promise<void>;
   notify(request: NotificationRequest): Promise<void>;

@@ -3,14 +3,18 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { DateTime } from 'luxon';
 import type { DraftInvoice } from '../../domain/invoice';
 import { newId } from '../ids';
-import { Invoice, InvoiceLine, SellerSettings, Subscription } from '../entities';
+import { type BillingReason, Invoice, InvoiceLine, SellerSettings, Subscription } from '../entities';
 import { adjustCustomerBalance } from './credit';
 import { StoreError } from './errors';
 import { toDate, toOptionalDate } from './instants';
 
 export type RenewalInvoiceInput = {
   subscriptionId: string;
-  periodIndex: number;
+  /** The period billed; null for a mid-period invoice, which `invoiceId` then keys instead. */
+  periodIndex: number | null;
+  /** A caller-derived id makes a mid-period invoice idempotent: a second call finds the first. */
+  invoiceId?: string;
+  billingReason?: BillingReason;
   periodStart: string;
   periodEnd: string;
   /** Built by `buildDraftInvoice` with the customer's balance at the time; used only by the first call. */
@@ -54,7 +58,10 @@ export async function createOrGetRenewalInvoice(
         `Subscription ${subscription.id} bills in ${subscription.currency}, the draft is in ${draft.currency}`,
       );
     }
-    const id = newId('in');
+    const id = input.invoiceId ?? newId('in');
+    if (input.periodIndex === null && input.invoiceId === undefined) {
+      throw new StoreError('invalid_input', 'An invoice without a period index needs an invoice id');
+    }
     const inserted = await tx
       .createQueryBuilder(Invoice)
       .insert({
@@ -62,7 +69,7 @@ export async function createOrGetRenewalInvoice(
         customer: subscription.customer.id,
         subscription: subscription.id,
         periodIndex: input.periodIndex,
-        billingReason: 'subscription_cycle',
+        billingReason: input.billingReason ?? 'subscription_cycle',
         currency: draft.currency,
         subtotal: draft.subtotal,
         discountTotal: draft.discountTotal,
@@ -77,14 +84,16 @@ export async function createOrGetRenewalInvoice(
         periodEnd: toDate(input.periodEnd),
         dueAt: toOptionalDate(input.dueAt),
       })
-      .onConflict(['subscription', 'periodIndex'])
+      .onConflict(input.invoiceId === undefined ? ['subscription', 'periodIndex'] : ['id'])
       .ignore()
       .execute('run');
 
     if (inserted.affectedRows === 0) {
       const invoice = await tx.findOneOrFail(
         Invoice,
-        { subscription: subscription.id, periodIndex: input.periodIndex },
+        input.invoiceId === undefined
+          ? { subscription: subscription.id, periodIndex: input.periodIndex }
+          : { id },
         { refresh: true },
       );
       const lines = await tx.find(InvoiceLine, { invoice }, { orderBy: { position: 'asc' } });

@@ -1,4 +1,5 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ChangeInvoice } from '../../activities/lifecycle.contract';
 import type { Moment, PlanRef, SubscriptionState } from './state';
 
 /**
@@ -48,7 +49,12 @@ export const cancelUpdate = defineUpdate<SubscriptionSnapshot, [CancelCommand]>(
 export const reactivateUpdate = defineUpdate<SubscriptionSnapshot, []>('reactivate');
 export const pauseUpdate = defineUpdate<SubscriptionSnapshot, [PauseCommand]>('pause');
 export const resumeUpdate = defineUpdate<SubscriptionSnapshot, []>('resume');
-export const changeUpdate = defineUpdate<SubscriptionSnapshot, [ChangeCommand]>('change');
+/** A change answers with the resulting state and, for an immediate one, the invoice its proration produced. */
+export interface ChangeResult extends SubscriptionSnapshot {
+  invoice: ChangeInvoice | null;
+}
+
+export const changeUpdate = defineUpdate<ChangeResult, [ChangeCommand]>('change');
 export const cancelScheduledChangeUpdate = defineUpdate<SubscriptionSnapshot, []>('cancelScheduledChange');
 export const updatePaymentMethodUpdate = defineUpdate<SubscriptionSnapshot, [PaymentMethodCommand]>(
   'updatePaymentMethod',

@@ -9,6 +9,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type {
+  ChangeInvoice,
   DunningDecision,
   LifecycleActivities,
   NotificationRequest,
@@ -505,9 +506,30 @@ export async function subscriptionLifecycleWorkflow(input: LifecycleInput): Prom
             planId: next.plan.planId,
             quantity: next.quantity,
           });
-          return snapshot();
+          return { ...snapshot(), invoice: null };
         }
         const before = { plan: state.plan, quantity: state.quantity };
+        let invoice: ChangeInvoice | null = null;
+        if (state.status === 'active') {
+          // Charged at once (PRODUCT.md: upgrades are invoiced immediately); a net credit goes to the balance.
+          invoice = await payments.invoiceChange({
+            subscriptionId: state.subscriptionId,
+            customerId: state.customerId,
+            currency: state.currency,
+            changeKey: `${state.subscriptionId}:change:${eventSeq}`,
+            planId: next.plan.planId,
+            period: state.period,
+            at: nowIso(),
+            current: {
+              description: `${before.plan.planId} × ${before.quantity}`,
+              amount: periodAmount(before),
+            },
+            next: { description: `${next.plan.planId} × ${next.quantity}`, amount: periodAmount(next) },
+          });
+          if (invoice && invoice.amountDue > 0 && (await collect(invoice.invoiceId, 1)) === 'declined') {
+            await enterDunning(invoice.invoiceId);
+          }
+        }
         state.plan = next.plan;
         state.quantity = next.quantity;
         state.scheduledChange = null;
@@ -515,7 +537,7 @@ export async function subscriptionLifecycleWorkflow(input: LifecycleInput): Prom
         await notify('plan_changed', `plan_changed:${state.periodIndex}:${eventSeq}`, {
           previousPlanId: before.plan.planId,
         });
-        return snapshot();
+        return { ...snapshot(), invoice };
       }),
     {
       validator: (command) => {
@@ -532,9 +554,8 @@ export async function subscriptionLifecycleWorkflow(input: LifecycleInput): Prom
         if (!Number.isSafeInteger(command.quantity) || command.quantity < 1) {
           reject('quantity must be a positive integer', CommandRejection.invalidArgument);
         }
-        if (command.timing === 'immediately' && state.status !== 'trialing') {
-          // Prorated mid-period invoicing is not built yet; during a trial nothing is billed, so a swap is exact.
-          reject('Immediate plan changes are only available during a trial for now; use timing period_end');
+        if (command.timing === 'immediately' && state.status === 'past_due') {
+          reject('Settle the past-due invoice before changing plan immediately');
         }
       },
     },

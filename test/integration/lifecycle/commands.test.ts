@@ -102,7 +102,7 @@ describe('lifecycle: commands', () => {
     ['refund', 0, 2380],
     ['none', 0, 0],
   ] as const)(
-    'an immediate cancellation on day 11 with unused time as %s credits %i and refunds %i (net minor units)',
+    'an immediate cancellation on day 11 with unused time as %s credits %i and refunds %i minor units',
     async (unused, credited, refunded) => {
       const { subscriptionId, handle, customer } = await activeSubscription();
       await advanceClock(harness, subscriptionId, '2027-01-12T00:00:00.000Z');
@@ -179,6 +179,44 @@ describe('lifecycle: commands', () => {
     expect(renewed.state).toMatchObject({ plan: { planId: bigger.id }, quantity: 2, scheduledChange: null });
     const invoices = await invoicesOf(subscriptionId);
     expect(invoices.map((invoice) => invoice.subtotal)).toEqual([3100, 19800]);
+  });
+
+  test('an immediate upgrade on day 11 invoices exact proration lines at once, and the next period bills the new price', async () => {
+    const { subscriptionId, handle } = await activeSubscription();
+    const bigger = await seedPlan(harness.db.orm, { name: 'Double beans', amounts: { EUR: 6200 } });
+    await advanceClock(harness, subscriptionId, '2027-01-12T00:00:00.000Z');
+    const changed = await handle.executeUpdate(changeUpdate, {
+      args: [
+        {
+          plan: { planId: bigger.id, unitAmount: 6200, currency: 'EUR' },
+          quantity: 1,
+          timing: 'immediately',
+        },
+      ],
+    });
+    expect(changed.state).toMatchObject({ plan: { planId: bigger.id }, quantity: 1, status: 'active' });
+    // 20 of 31 days remain: credit 31.00 × 20/31 = 20.00, charge 62.00 × 20/31 = 40.00, net 20.00 + 19 % VAT.
+    expect(changed.invoice?.lines.map((line) => [line.kind, line.amount])).toEqual([
+      ['proration', -2000],
+      ['proration', 4000],
+    ]);
+    expect(changed.invoice?.lines.every((line) => line.periodStart === '2027-01-12T00:00:00.000Z')).toBe(
+      true,
+    );
+    const invoice = await harness.db.orm.em.fork().findOneOrFail(Invoice, changed.invoice?.invoiceId ?? '');
+    expect(invoice).toMatchObject({
+      billingReason: 'subscription_update',
+      subtotal: 2000,
+      total: 2380,
+      status: 'paid',
+    });
+
+    await advanceClock(harness, subscriptionId, '2027-02-01T00:00:00.000Z');
+    const renewal = await harness.db.orm.em
+      .fork()
+      .findOneOrFail(Invoice, { subscription: subscriptionId, periodIndex: 1 });
+    expect(renewal).toMatchObject({ subtotal: 6200, status: 'paid' });
+    await recordChainIfAsked('lifecycle-upgrade', harness.env.client, handle.workflowId);
   });
 
   test('validators reject a currency mismatch, a resume of an active subscription, a pause of a paused one and any change after cancellation', async () => {
