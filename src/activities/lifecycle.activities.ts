@@ -8,6 +8,7 @@ import { prorationLines, unusedCredit } from '../domain/proration';
 import { determineTax } from '../domain/tax';
 import {
   Customer,
+  Discount,
   Invoice,
   PaymentAttempt,
   PaymentMethod,
@@ -27,7 +28,11 @@ import {
   recordPaymentAttempt,
   recordPaymentResult,
   recordRefund,
+  redeemCoupon,
+  toDomainCoupon,
 } from '../db/services';
+import { discountAppliesToPeriod } from '../domain/coupons';
+import { DomainError } from '../domain/errors';
 import { chargeOnce, isGatewayError, type PaymentGateway } from '../gateways';
 import type { Mailer } from '../mail/mailer';
 import { dispatchWebhooks } from '../webhooks/dispatch';
@@ -40,6 +45,8 @@ import type {
   DomainEventRequest,
   OpenedInvoice,
   PeriodInvoiceRequest,
+  RedeemCouponOutcome,
+  RedeemCouponRequest,
   UnusedPeriodRequest,
 } from './lifecycle.contract';
 import type { SubscriptionState } from '../workflows/lifecycle/state';
@@ -68,11 +75,22 @@ async function sellerOf(em: EntityManager): Promise<SellerSettings> {
 }
 
 async function draftForPeriod(em: EntityManager, request: PeriodInvoiceRequest): Promise<DraftInvoice> {
-  const [customer, seller, price] = await Promise.all([
+  const [customer, seller, price, discounts] = await Promise.all([
     em.findOneOrFail(Customer, request.customerId),
     sellerOf(em),
     em.findOne(PlanPrice, { plan: request.plan.planId, currency: request.currency }, { populate: ['plan'] }),
+    em.find(
+      Discount,
+      { subscription: request.subscriptionId },
+      { populate: ['coupon'], orderBy: { createdAt: 'asc' } },
+    ),
   ]);
+  const coupons = discounts
+    .map((discount) => ({ discount, coupon: toDomainCoupon(discount.coupon) }))
+    .filter(({ discount, coupon }) =>
+      discountAppliesToPeriod(coupon.duration, discount.startPeriodIndex, request.periodIndex),
+    )
+    .map(({ coupon }) => coupon);
   if (!price) {
     throw ApplicationFailure.nonRetryable(
       `Plan ${request.plan.planId} has no ${request.currency} price`,
@@ -102,6 +120,7 @@ async function draftForPeriod(em: EntityManager, request: PeriodInvoiceRequest):
     ),
     pricesIncludeTax: price.plan.taxBehavior === 'inclusive',
     creditBalance: money(balance, request.currency),
+    coupons,
   });
 }
 
@@ -267,6 +286,19 @@ export function createLifecycleActivities({ orm, gateway, client }: LifecycleDep
           ...(row.periodEnd ? { periodEnd: row.periodEnd.toISOString() } : {}),
         })),
       };
+    },
+
+    /** A coupon the rules refuse (expired, used up, other plan or currency) is an answer, not a failure. */
+    async redeemCoupon(request: RedeemCouponRequest): Promise<RedeemCouponOutcome> {
+      try {
+        await redeemCoupon(orm.em.fork(), request);
+        return { redeemed: true };
+      } catch (error) {
+        if (error instanceof DomainError || (isStoreError(error) && error.code === 'not_found')) {
+          return { redeemed: false, reason: error.message };
+        }
+        throw error;
+      }
     },
 
     async markInvoiceUncollectible({ invoiceId }: { invoiceId: string }): Promise<void> {

@@ -85,6 +85,18 @@ export interface UnusedPeriodRequest {
   causeKey: string;
 }
 
+export interface RedeemCouponRequest {
+  subscriptionId: string;
+  couponId: string;
+  planId: string;
+  currency: string;
+  at: string;
+  /** The first period whose invoice the discount reduces. */
+  startPeriodIndex: number;
+}
+
+export type RedeemCouponOutcome = { redeemed: true } | { redeemed: false; reason: string };
+
 export type NotificationKind =
   | 'welcome'
   | 'trial_ending'
@@ -127,6 +139,7 @@ export interface LifecycleActivities {
   voidInvoice(request: { invoiceId: string }): Promise<void>;
   settleUnusedPeriod(request: UnusedPeriodRequest): Promise<{ credited: number; refunded: number }>;
   invoiceChange(request: ChangeInvoiceRequest): Promise<ChangeInvoice | null>;
+  redeemCoupon(request: RedeemCouponRequest): Promise<RedeemCouponOutcome>;
   projectSubscription(request: { state: SubscriptionState }): Promise<void>;
   recordEvent(request: DomainEventRequest): Promise<void>;
   notify(request: NotificationRequest): Promise<void>;

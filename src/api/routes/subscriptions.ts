@@ -9,11 +9,12 @@ import { ApplicationFailure } from '@temporalio/common';
 import { Router } from 'express';
 import type { z } from 'zod';
 import type { Config } from '../../config';
-import { PaymentMethod, PlanPrice, SellerSettings, Subscription } from '../../db/entities';
+import { Coupon, PaymentMethod, PlanPrice, SellerSettings, Subscription } from '../../db/entities';
 import type { Orm } from '../../db/orm.config';
 import { priceAmount } from '../../domain/pricing';
 import { startSubscription, StartSubscriptionError } from '../../subscriptions/start';
 import {
+  applyCouponUpdate,
   cancelScheduledChangeUpdate,
   cancelUpdate,
   changeUpdate,
@@ -30,6 +31,7 @@ import { listBody, paginate } from '../pagination';
 import { defineRoute, type RouteRegistry } from '../route';
 import { idParamsSchema } from '../schemas/common';
 import {
+  applyCouponSchema,
   cancelSubscriptionSchema,
   changeSubscriptionSchema,
   createSubscriptionSchema,
@@ -362,6 +364,18 @@ export function subscriptionsRouter(
     'Drop a change scheduled for the period end',
     emptyBodySchema,
     (handle) => handle.executeUpdate(cancelScheduledChangeUpdate, { args: [] }),
+  );
+  action(
+    'coupon',
+    'applyCoupon',
+    'Apply a coupon; its discount starts with the next invoice',
+    applyCouponSchema,
+    async (handle, body) => {
+      const coupon = await orm.em.findOne(Coupon, { code: body.coupon });
+      if (!coupon)
+        throw new AppError('not_found', 'resource_missing', `No such coupon: ${body.coupon}`, 'coupon');
+      return handle.executeUpdate(applyCouponUpdate, { args: [{ couponId: coupon.id }] });
+    },
   );
   action(
     'payment_method',

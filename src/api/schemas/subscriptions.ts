@@ -57,6 +57,10 @@ export const changeSubscriptionSchema = z.strictObject({
 
 export const updatePaymentMethodSchema = z.strictObject({ payment_method_id: paymentMethodId });
 
+export const applyCouponSchema = z.strictObject({
+  coupon: z.string().min(1).max(100).describe('The coupon code'),
+});
+
 export const emptyBodySchema = z.strictObject({});
 
 const instant = timestampSchema.nullable();

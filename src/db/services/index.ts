@@ -25,3 +25,4 @@ export {
 } from './payments';
 export { ingestUsageEvents, type UsageBatchInput, type UsageRecordInput } from './usage';
 export { closeInvoice } from './invoice-status';
+export { redeemCoupon, toDomainCoupon } from './coupons';

@@ -39,6 +39,10 @@ export interface PaymentMethodCommand {
   paymentMethodId: string;
 }
 
+export interface ApplyCouponCommand {
+  couponId: string;
+}
+
 export interface PaymentFact {
   invoiceId: string;
   chargeId: string;
@@ -55,6 +59,7 @@ export interface ChangeResult extends SubscriptionSnapshot {
 }
 
 export const changeUpdate = defineUpdate<ChangeResult, [ChangeCommand]>('change');
+export const applyCouponUpdate = defineUpdate<SubscriptionSnapshot, [ApplyCouponCommand]>('applyCoupon');
 export const cancelScheduledChangeUpdate = defineUpdate<SubscriptionSnapshot, []>('cancelScheduledChange');
 export const updatePaymentMethodUpdate = defineUpdate<SubscriptionSnapshot, [PaymentMethodCommand]>(
   'updatePaymentMethod',

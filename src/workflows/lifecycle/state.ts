@@ -81,6 +81,8 @@ export interface SubscriptionState {
   /** An unpaid first invoice of a subscription without trial: the subscription expires at this instant. */
   incompleteExpiresAt: string | null;
   renewals: number;
+  /** Coupons redeemed by this subscription (their discounts are stored with the invoices' inputs). */
+  couponIds?: string[];
 }
 
 export type MomentKind =

@@ -18,6 +18,7 @@ import { email, externalCharge, fastDbWrite, pureComputation } from '../activity
 import { NextBillingAtKey, PlanIdKey, SubscriptionStatusKey } from '../search-attributes';
 import { type ClockState, createClock } from './clock';
 import {
+  applyCouponUpdate,
   cancelScheduledChangeUpdate,
   cancelUpdate,
   changeUpdate,
@@ -557,6 +558,33 @@ export async function subscriptionLifecycleWorkflow(input: LifecycleInput): Prom
         if (command.timing === 'immediately' && state.status === 'past_due') {
           reject('Settle the past-due invoice before changing plan immediately');
         }
+      },
+    },
+  );
+
+  setHandler(
+    applyCouponUpdate,
+    (command) =>
+      exclusive(async () => {
+        // The current period is invoiced already; the discount starts with the next invoice.
+        const outcome = await records.redeemCoupon({
+          subscriptionId: state.subscriptionId,
+          couponId: command.couponId,
+          planId: state.plan.planId,
+          currency: state.currency,
+          at: nowIso(),
+          startPeriodIndex: state.periodIndex + 1,
+        });
+        if (!outcome.redeemed) reject(outcome.reason, CommandRejection.invalidArgument);
+        state.couponIds = [...(state.couponIds ?? []), command.couponId];
+        await transition('subscription.coupon_applied', { couponId: command.couponId });
+        return snapshot();
+      }),
+    {
+      validator: (command) => {
+        if (isFinal(state.status)) reject(`Subscription is ${state.status}`);
+        if (!command.couponId) reject('coupon is required', CommandRejection.invalidArgument);
+        if (state.couponIds?.includes(command.couponId)) reject('This coupon is already applied');
       },
     },
   );

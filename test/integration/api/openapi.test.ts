@@ -112,12 +112,24 @@ describe('OpenAPI document and human docs', () => {
         'POST /v1/subscriptions/{id}/change',
         'POST /v1/subscriptions/{id}/change/cancel',
         'POST /v1/subscriptions/{id}/payment_method',
+        'POST /v1/subscriptions/{id}/coupon',
+        'POST /v1/gateway_webhooks/{gateway}',
+        'POST /v1/webhook_endpoints',
+        'GET /v1/webhook_endpoints',
+        'GET /v1/webhook_endpoints/{id}',
+        'POST /v1/webhook_endpoints/{id}',
+        'DELETE /v1/webhook_endpoints/{id}',
       ].sort(),
     );
     const create = document.paths['/v1/customers']?.post;
     expect(Object.keys(create?.responses ?? {}).sort()).toEqual(['201', '400', '401', '409', '429', '500']);
     expect(create?.parameters).toContainEqual({ $ref: '#/components/parameters/IdempotencyKey' });
     expect(document.paths['/v1/customers/{id}']?.get?.responses['404']).toBeDefined();
+    // Gateways authenticate by signature: no API key, no Idempotency-Key, no 401.
+    const gatewayWebhook = document.paths['/v1/gateway_webhooks/{gateway}']?.post;
+    expect(gatewayWebhook?.security).toEqual([]);
+    expect(Object.keys(gatewayWebhook?.responses ?? {}).sort()).toEqual(['200', '400', '404', '500', '503']);
+    expect(gatewayWebhook?.parameters).not.toContainEqual({ $ref: '#/components/parameters/IdempotencyKey' });
     const list = document.paths['/v1/products']?.get;
     expect(list?.parameters).toContainEqual(
       expect.objectContaining({ name: 'limit', in: 'query', required: false }),

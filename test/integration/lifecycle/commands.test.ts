@@ -1,6 +1,7 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { Customer, Invoice, Refund } from '../../../src/db/entities';
+import { Coupon, Customer, Invoice, Refund } from '../../../src/db/entities';
 import {
+  applyCouponUpdate,
   cancelScheduledChangeUpdate,
   cancelUpdate,
   changeUpdate,
@@ -217,6 +218,35 @@ describe('lifecycle: commands', () => {
       .findOneOrFail(Invoice, { subscription: subscriptionId, periodIndex: 1 });
     expect(renewal).toMatchObject({ subtotal: 6200, status: 'paid' });
     await recordChainIfAsked('lifecycle-upgrade', harness.env.client, handle.workflowId);
+  });
+
+  test('a coupon applied mid-period discounts the next invoices, and a coupon used up is refused with its reason', async () => {
+    const em = harness.db.orm.em.fork();
+    const coupon = em.create(Coupon, {
+      code: `SPRING${Date.now()}`,
+      name: '20 % off',
+      percentOffBp: 2000,
+      duration: 'forever',
+      maxRedemptions: 1,
+    });
+    await em.flush();
+    const first = await activeSubscription();
+    const applied = await first.handle.executeUpdate(applyCouponUpdate, { args: [{ couponId: coupon.id }] });
+    expect(applied.state.couponIds).toEqual([coupon.id]);
+    await advanceClock(harness, first.subscriptionId, '2027-02-01T00:00:00.000Z');
+    const renewal = await harness.db.orm.em
+      .fork()
+      .findOneOrFail(Invoice, { subscription: first.subscriptionId, periodIndex: 1 });
+    // 31.00 less 20 % = 24.80, plus 19 % VAT = 29.51.
+    expect(renewal).toMatchObject({ subtotal: 3100, discountTotal: 620, total: 2951, status: 'paid' });
+
+    const second = await activeSubscription();
+    expect(
+      await rejection(second.handle.executeUpdate(applyCouponUpdate, { args: [{ couponId: coupon.id }] })),
+    ).toEqual({
+      type: 'InvalidCommandArgument',
+      message: `Coupon ${coupon.id} has been fully redeemed`,
+    });
   });
 
   test('validators reject a currency mismatch, a resume of an active subscription, a pause of a paused one and any change after cancellation', async () => {
