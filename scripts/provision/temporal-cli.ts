@@ -1,9 +1,7 @@
-import { accessSync, constants, existsSync } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { EphemeralServerExecutable } from '@temporalio/testing/lib/ephemeral-server';
-import { cacheDir, downloadsAllowed, ensureDir, findOnPath, ProvisionError } from './cache';
-import { run } from './run';
+import { cacheDir, downloadsAllowed, ensureDir, ProvisionError } from './cache';
+import { ensureGoBinary } from './go-binary';
 
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
 
@@ -13,43 +11,23 @@ export interface ResolvedExecutable {
   source: 'env' | 'cache' | 'built' | 'download';
 }
 
-function assertExecutable(file: string, variable: string): void {
-  try {
-    accessSync(file, constants.X_OK);
-  } catch {
-    throw new ProvisionError(
-      `${variable} is set to "${file}", which is not an executable file. Fix or unset it.`,
-    );
-  }
-}
-
 /**
  * Temporal CLI (dev server with Web UI): TEMPORAL_CLI_PATH, else a cached build, else `go install`, else the SDK's
  * own download. Later CLI tags carry a `replace` directive that `go install` refuses, hence the pinned version.
  */
 export async function ensureTemporalCli(log: (line: string) => void = () => {}): Promise<ResolvedExecutable> {
-  const fromEnv = process.env.TEMPORAL_CLI_PATH;
-  if (fromEnv) {
-    assertExecutable(fromEnv, 'TEMPORAL_CLI_PATH');
-    return { executable: { type: 'existing-path', path: fromEnv }, source: 'env' };
-  }
-  const binDir = await ensureDir(path.join(cacheDir(), 'bin'));
-  const cached = path.join(binDir, `temporal-${TEMPORAL_CLI_VERSION}`);
-  if (existsSync(cached)) return { executable: { type: 'existing-path', path: cached }, source: 'cache' };
-
-  const go = findOnPath('go');
-  if (go) {
-    log(`Building Temporal CLI ${TEMPORAL_CLI_VERSION} with go install (first run only, a few minutes)...`);
-    const gobin = path.join(cacheDir(), `go-bin-${process.pid}`);
-    await rm(gobin, { recursive: true, force: true });
-    await run(go, ['install', `github.com/temporalio/cli/cmd/temporal@${TEMPORAL_CLI_VERSION}`], {
-      env: { ...process.env, GOBIN: gobin, GOFLAGS: '-buildvcs=false', CGO_ENABLED: '0' },
-    });
-    // Rename is atomic, so a concurrent provisioner sees either nothing or a complete binary.
-    await rename(path.join(gobin, 'temporal'), cached);
-    await rm(gobin, { recursive: true, force: true });
-    return { executable: { type: 'existing-path', path: cached }, source: 'built' };
-  }
+  const found = await ensureGoBinary(
+    {
+      envVariable: 'TEMPORAL_CLI_PATH',
+      goPackage: 'github.com/temporalio/cli/cmd/temporal',
+      version: TEMPORAL_CLI_VERSION,
+      binaryName: 'temporal',
+      title: 'Temporal CLI',
+    },
+    log,
+  );
+  if (found.path !== null)
+    return { executable: { type: 'existing-path', path: found.path }, source: found.source };
   if (downloadsAllowed()) {
     return {
       executable: {

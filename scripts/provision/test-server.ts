@@ -1,7 +1,8 @@
-import { accessSync, constants, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { cacheDir, downloadsAllowed, ensureDir, findOnPath, ProvisionError } from './cache';
+import { assertExecutable } from './go-binary';
 import { run } from './run';
 import type { ResolvedExecutable } from './temporal-cli';
 
@@ -35,13 +36,7 @@ function wrapperScript(java: string, libDir: string): string {
 export async function ensureTestServer(log: (line: string) => void = () => {}): Promise<ResolvedExecutable> {
   const fromEnv = process.env.TEMPORAL_TEST_SERVER_PATH;
   if (fromEnv) {
-    try {
-      accessSync(fromEnv, constants.X_OK);
-    } catch {
-      throw new ProvisionError(
-        `TEMPORAL_TEST_SERVER_PATH is set to "${fromEnv}", which is not an executable file. Fix or unset it.`,
-      );
-    }
+    assertExecutable(fromEnv, 'TEMPORAL_TEST_SERVER_PATH');
     return { executable: { type: 'existing-path', path: fromEnv }, source: 'env' };
   }
   const home = await ensureDir(path.join(cacheDir(), 'temporal-test-server'));

@@ -1,3 +1,4 @@
+import type { EmailKind } from '../mail/templates/types';
 import type {
   BillingInterval,
   BillingPeriod,
@@ -97,19 +98,8 @@ export interface RedeemCouponRequest {
 
 export type RedeemCouponOutcome = { redeemed: true } | { redeemed: false; reason: string };
 
-export type NotificationKind =
-  | 'welcome'
-  | 'trial_ending'
-  | 'upcoming_renewal'
-  | 'receipt'
-  | 'payment_failed'
-  | 'dunning_reminder'
-  | 'dunning_second_reminder'
-  | 'dunning_final_notice'
-  | 'paused'
-  | 'resumed'
-  | 'plan_changed'
-  | 'canceled';
+/** Every lifecycle email has a template of the same kind. */
+export type NotificationKind = EmailKind;
 
 export interface NotificationRequest {
   kind: NotificationKind;

@@ -131,6 +131,19 @@ export async function subscriptionLifecycleWorkflow(input: LifecycleInput): Prom
   const notify = (kind: NotificationRequest['kind'], cause: string, extras: NotificationExtras = {}) =>
     mail.notify({ kind, cause: `${state.subscriptionId}:${cause}`, state: { ...state }, ...extras });
 
+  /** The paid, unused rest of the current period, refunded or credited once per cause. */
+  const settleUnusedTime = (disposition: 'refund' | 'credit', cause: string) =>
+    payments.settleUnusedPeriod({
+      subscriptionId: state.subscriptionId,
+      periodIndex: state.periodIndex,
+      customerId: state.customerId,
+      currency: state.currency,
+      period: state.period,
+      at: nowIso(),
+      disposition,
+      causeKey: `${state.subscriptionId}:${cause}`,
+    });
+
   function beginPeriod(plan: PeriodPlan, periodIndex: number): void {
     state.periodIndex = periodIndex;
     state.period = plan.period;
@@ -382,16 +395,7 @@ export async function subscriptionLifecycleWorkflow(input: LifecycleInput): Prom
         }
         const paidPeriod = state.status === 'active' && state.dunning === null;
         if (paidPeriod && command.unused && command.unused !== 'none') {
-          await payments.settleUnusedPeriod({
-            subscriptionId: state.subscriptionId,
-            periodIndex: state.periodIndex,
-            customerId: state.customerId,
-            currency: state.currency,
-            period: state.period,
-            at: nowIso(),
-            disposition: command.unused,
-            causeKey: `${state.subscriptionId}:cancel`,
-          });
+          await settleUnusedTime(command.unused, 'cancel');
         }
         state.status = 'canceled';
         state.canceledAt = nowIso();
@@ -445,16 +449,7 @@ export async function subscriptionLifecycleWorkflow(input: LifecycleInput): Prom
         }
         if (state.status === 'active') {
           // Pausing immediately credits the unused part of the paid period to the customer's balance.
-          await payments.settleUnusedPeriod({
-            subscriptionId: state.subscriptionId,
-            periodIndex: state.periodIndex,
-            customerId: state.customerId,
-            currency: state.currency,
-            period: state.period,
-            at: nowIso(),
-            disposition: 'credit',
-            causeKey: `${state.subscriptionId}:pause:${state.periodIndex}`,
-          });
+          await settleUnusedTime('credit', `pause:${state.periodIndex}`);
         }
         state.status = 'paused';
         state.pause = { since: nowIso(), resumesAt: command.resumesAt ?? null };
