@@ -11,6 +11,7 @@ import { CustomerIdKey } from '../../src/workflows/search-attributes';
 import { createApp } from '../../src/api/app';
 import { createLogger } from '../../src/logging';
 import { createTestApi } from '../support/api';
+import { extractPdfText } from '../support/pdf-text';
 import { type ApiCall, subscribeThroughApi } from '../support/api-flow';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { bundleWorkflows, startDevServerEnv } from '../support/temporal';
@@ -72,6 +73,24 @@ describe('API over the Temporal dev server', () => {
       customer_id: customerId,
     });
     const id = String(subscription.id);
+
+    const invoices = await call('GET', `/v1/invoices?subscription_id=${id}`);
+    expect(invoices.body).toMatchObject({
+      object: 'list',
+      data: [{ status: 'paid', total: 2261, amount_due: 2261, billing_reason: 'subscription_cycle' }],
+    });
+    const invoice = (invoices.body.data as { id: string; number: string }[])[0];
+    const pdf = await request(app)
+      .get(`/v1/invoices/${invoice?.id}/pdf`)
+      .set(auth)
+      .buffer(true)
+      .parse((res, done) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => done(null, Buffer.concat(chunks)));
+      });
+    expect(pdf.headers['content-type']).toBe('application/pdf');
+    expect((await extractPdfText(pdf.body as Buffer)).text).toContain(invoice?.number ?? 'no number');
 
     const description = await env.client.workflow.getHandle(`subscription-${id}`).describe();
     expect(description.status.name).toBe('RUNNING');
