@@ -1,5 +1,5 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { Coupon, Customer, Invoice, Refund } from '../../../src/db/entities';
+import { Coupon, Customer, EmailMessage, Invoice, Refund } from '../../../src/db/entities';
 import {
   applyCouponUpdate,
   cancelScheduledChangeUpdate,
@@ -161,25 +161,46 @@ describe('lifecycle: commands', () => {
     expect(await invoicesOf(subscriptionId)).toHaveLength(2);
   });
 
-  test('a change scheduled for the period end applies at renewal, and a cancelled one never does', async () => {
+  test('a downgrade scheduled for the period end applies at renewal without proration, and a cancelled one never does', async () => {
     const { subscriptionId, handle } = await activeSubscription();
-    const bigger = await seedPlan(harness.db.orm, { name: 'Office beans', amounts: { EUR: 9900 } });
-    await handle.executeUpdate(changeUpdate, {
-      args: [
-        { plan: { planId: bigger.id, unitAmount: 9900, currency: 'EUR' }, quantity: 2, timing: 'period_end' },
-      ],
-    });
+    const smaller = await seedPlan(harness.db.orm, { name: 'Sample beans', amounts: { EUR: 900 } });
+    const change = {
+      plan: { planId: smaller.id, unitAmount: 900, currency: 'EUR' },
+      quantity: 2,
+      timing: 'period_end',
+    } as const;
+    const scheduled = await handle.executeUpdate(changeUpdate, { args: [change] });
+    expect(scheduled.invoice).toBeNull();
     const unscheduled = await handle.executeUpdate(cancelScheduledChangeUpdate, { args: [] });
     expect(unscheduled.state.scheduledChange).toBeNull();
-    await handle.executeUpdate(changeUpdate, {
-      args: [
-        { plan: { planId: bigger.id, unitAmount: 9900, currency: 'EUR' }, quantity: 2, timing: 'period_end' },
-      ],
-    });
+    await handle.executeUpdate(changeUpdate, { args: [change] });
     const renewed = await advanceClock(harness, subscriptionId, '2027-02-01T00:00:00.000Z');
-    expect(renewed.state).toMatchObject({ plan: { planId: bigger.id }, quantity: 2, scheduledChange: null });
+    expect(renewed.state).toMatchObject({ plan: { planId: smaller.id }, quantity: 2, scheduledChange: null });
     const invoices = await invoicesOf(subscriptionId);
-    expect(invoices.map((invoice) => invoice.subtotal)).toEqual([3100, 19800]);
+    expect(invoices.map((invoice) => [invoice.billingReason, invoice.subtotal])).toEqual([
+      ['subscription_cycle', 3100],
+      ['subscription_cycle', 1800],
+    ]);
+  });
+
+  test('a yearly subscription gets its upcoming-renewal reminder 7 days before the renewal, once', async () => {
+    const plan = await seedPlan(harness.db.orm, { unit: 'year', amounts: { EUR: 19000 } });
+    const { customer, paymentMethodId } = await seedCustomer(harness, 'tok_visa');
+    const { subscriptionId } = await start(harness, {
+      customerId: customer.id,
+      planId: plan.id,
+      currency: 'EUR',
+      paymentMethodId,
+      testClockTime: T0,
+    });
+    const started = await settled(harness, subscriptionId, T0);
+    expect(started.next).toEqual({ kind: 'renewal_reminder', at: '2027-12-25T00:00:00.000Z' });
+    await advanceClock(harness, subscriptionId, '2027-12-26T00:00:00.000Z');
+    await advanceClock(harness, subscriptionId, '2027-12-30T00:00:00.000Z');
+    const emails = await harness.db.orm.em
+      .fork()
+      .find(EmailMessage, { causeKey: { $like: `${subscriptionId}:%` } }, { orderBy: { createdAt: 'asc' } });
+    expect(emails.map((email) => email.kind)).toEqual(['welcome', 'receipt', 'upcoming_renewal']);
   });
 
   test('an immediate upgrade on day 11 invoices exact proration lines at once, and the next period bills the new price', async () => {
