@@ -1,21 +1,23 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { type DraftInvoice, buildDraftInvoice } from '../domain/invoice';
+import { type DraftInvoice, type InvoiceItemInput, buildDraftInvoice } from '../domain/invoice';
 import { money } from '../domain/money';
-import { priceLines } from '../domain/pricing';
+import { aggregateUsage, priceLines } from '../domain/pricing';
 import { prorationLines, unusedCredit } from '../domain/proration';
 import { determineTax } from '../domain/tax';
 import {
   Customer,
   Discount,
   Invoice,
+  Meter,
   PaymentAttempt,
   PaymentMethod,
   Plan,
   PlanPrice,
   SellerSettings,
   Subscription,
+  UsageEvent,
 } from '../db/entities';
 import type { Orm } from '../db/orm.config';
 import {
@@ -78,7 +80,7 @@ async function draftForPeriod(em: EntityManager, request: PeriodInvoiceRequest):
   const [customer, seller, price, discounts] = await Promise.all([
     em.findOneOrFail(Customer, request.customerId),
     sellerOf(em),
-    em.findOne(PlanPrice, { plan: request.plan.planId, currency: request.currency }, { populate: ['plan'] }),
+    em.findOne(PlanPrice, { plan: request.plan.planId, currency: request.currency }, { populate: ['plan', 'plan.meter'] }),
     em.find(
       Discount,
       { subscription: request.subscriptionId },
@@ -97,23 +99,25 @@ async function draftForPeriod(em: EntityManager, request: PeriodInvoiceRequest):
       LifecycleFailure.misconfigured,
     );
   }
-  const priced = priceLines(
-    { currency: price.currency, scheme: price.scheme },
-    request.quantity,
-    `${price.plan.name} (${request.period.start.slice(0, 10)} – ${request.period.end.slice(0, 10)})`,
-  );
+  const items = price.plan.meter
+    ? await usageItems(em, request, price)
+    : priceLines(
+        { currency: price.currency, scheme: price.scheme },
+        request.quantity,
+        `${price.plan.name} (${request.period.start.slice(0, 10)} – ${request.period.end.slice(0, 10)})`,
+      ).map((line) => ({
+        kind: 'subscription' as const,
+        description: line.description,
+        amount: line.amount,
+        quantity: line.quantity,
+        unitAmount: line.unitAmount,
+        periodStart: request.period.start,
+        periodEnd: request.period.end,
+      }));
   const balance = customer.balanceCurrency === request.currency ? customer.balance : 0;
   return buildDraftInvoice({
     currency: request.currency,
-    items: priced.map((line) => ({
-      kind: 'subscription',
-      description: line.description,
-      amount: line.amount,
-      quantity: line.quantity,
-      unitAmount: line.unitAmount,
-      periodStart: request.period.start,
-      periodEnd: request.period.end,
-    })),
+    items,
     tax: determineTax(
       { country: seller.country, vatId: seller.vatId ?? undefined },
       { country: customer.country, vatId: customer.vatId ?? undefined },
@@ -122,6 +126,54 @@ async function draftForPeriod(em: EntityManager, request: PeriodInvoiceRequest):
     creditBalance: money(balance, request.currency),
     coupons,
   });
+}
+
+/**
+ * A metered plan bills in arrears: the invoice that opens period n carries the usage of period n − 1 (the window
+ * of that period's own invoice), aggregated by the meter and priced by the plan's scheme.
+ */
+async function usageItems(
+  em: EntityManager,
+  request: PeriodInvoiceRequest,
+  price: PlanPrice,
+): Promise<InvoiceItemInput[]> {
+  const meter = price.plan.meter as Meter;
+  const previous = await em.findOne(Invoice, {
+    subscription: request.subscriptionId,
+    periodIndex: request.periodIndex - 1,
+  });
+  if (!previous?.periodStart || !previous.periodEnd) return [];
+  const start = previous.periodStart.toISOString();
+  const end = previous.periodEnd.toISOString();
+  const events = await em.find(UsageEvent, {
+    subscription: request.subscriptionId,
+    meter: meter.id,
+    occurredAt: { $gte: previous.periodStart, $lt: previous.periodEnd },
+  });
+  const quantity = aggregateUsage(
+    events.map((event) => ({
+      id: event.clientId,
+      timestamp: event.occurredAt.toISOString(),
+      quantity: event.quantity,
+      ...(event.value ? { value: event.value } : {}),
+    })),
+    meter.aggregation,
+    start,
+    end,
+  );
+  return priceLines(
+    { currency: price.currency, scheme: price.scheme },
+    quantity,
+    `${meter.name} (${start.slice(0, 10)} – ${end.slice(0, 10)})`,
+  ).map((line) => ({
+    kind: 'usage' as const,
+    description: line.description,
+    amount: line.amount,
+    quantity: line.quantity,
+    unitAmount: line.unitAmount,
+    periodStart: start,
+    periodEnd: end,
+  }));
 }
 
 /** Finalizing twice is refused by the store; for a retried activity whose first try committed, that means done. */
