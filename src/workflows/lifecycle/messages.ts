@@ -66,6 +66,7 @@ export const updatePaymentMethodUpdate = defineUpdate<SubscriptionSnapshot, [Pay
 );
 
 export const paymentSucceededSignal = defineSignal<[PaymentFact]>('paymentSucceeded');
+export const paymentFailedSignal = defineSignal<[PaymentFact & { declineCode?: string }]>('paymentFailed');
 export const paymentRefundedSignal = defineSignal<[PaymentFact]>('paymentRefunded');
 export const paymentDisputedSignal = defineSignal<[PaymentFact]>('paymentDisputed');
 /** A test clock moved: the workflow catches up with everything due up to `frozenTime`. */

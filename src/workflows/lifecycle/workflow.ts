@@ -26,6 +26,7 @@ import {
   getSubscriptionQuery,
   pauseUpdate,
   paymentDisputedSignal,
+  paymentFailedSignal,
   paymentRefundedSignal,
   paymentSucceededSignal,
   reactivateUpdate,
@@ -89,7 +90,8 @@ export async function subscriptionLifecycleWorkflow(input: LifecycleInput): Prom
 
   /** Commands and timed moments never interleave: each runs to completion before the next starts. */
   async function exclusive<T>(work: () => Promise<T>): Promise<T> {
-    await condition(() => !busy);
+    // Several waiters can wake in the same activation; each re-checks before taking the turn.
+    while (busy) await condition(() => !busy);
     busy = true;
     try {
       return await work();
@@ -622,6 +624,17 @@ export async function subscriptionLifecycleWorkflow(input: LifecycleInput): Prom
   setHandler(paymentSucceededSignal, async (fact) => {
     // Money that arrived outside our own attempts (e.g. a delayed settlement) settles the dunning episode.
     if (state.dunning?.invoiceId === fact.invoiceId) await exclusive(() => settlePaid(fact.invoiceId));
+  });
+  setHandler(paymentFailedSignal, async (fact) => {
+    // Charges are answered synchronously, so the gateway's failure notice confirms an outcome the workflow already
+    // acted on; it is kept in the audit log.
+    await exclusive(() =>
+      transition('charge.failed', {
+        invoiceId: fact.invoiceId,
+        chargeId: fact.chargeId,
+        declineCode: fact.declineCode,
+      }),
+    );
   });
   setHandler(paymentRefundedSignal, async (fact) => {
     await exclusive(() =>

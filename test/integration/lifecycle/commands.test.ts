@@ -1,11 +1,14 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { Coupon, Customer, EmailMessage, Invoice, Refund } from '../../../src/db/entities';
+import { Coupon, Customer, DomainEvent, EmailMessage, Invoice, Refund } from '../../../src/db/entities';
 import {
   applyCouponUpdate,
   cancelScheduledChangeUpdate,
   cancelUpdate,
   changeUpdate,
   pauseUpdate,
+  paymentDisputedSignal,
+  paymentFailedSignal,
+  paymentRefundedSignal,
   reactivateUpdate,
   resumeUpdate,
   testClockAdvancedSignal,
@@ -268,6 +271,25 @@ describe('lifecycle: commands', () => {
       type: 'InvalidCommandArgument',
       message: `Coupon ${coupon.id} has been fully redeemed`,
     });
+  });
+
+  test('gateway facts arrive as signals and land in the audit log: failed, refunded, disputed', async () => {
+    const { subscriptionId, handle } = await activeSubscription();
+    const fact = { invoiceId: 'in_fact', chargeId: 'ch_fact' };
+    await handle.signal(paymentFailedSignal, { ...fact, declineCode: 'insufficient_funds' });
+    await handle.signal(paymentRefundedSignal, fact);
+    await handle.signal(paymentDisputedSignal, fact);
+    let types: string[] = [];
+    for (let i = 0; i < 100 && types.length < 3; i++) {
+      const events = await harness.db.orm.em.fork().find(DomainEvent, {
+        subscriptionId,
+        type: { $in: ['charge.failed', 'charge.refunded', 'charge.disputed'] },
+      });
+      types = events.map((event) => event.type).sort();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(types).toEqual(['charge.disputed', 'charge.failed', 'charge.refunded']);
+    expect((await settled(harness, subscriptionId)).state.status).toBe('active');
   });
 
   test('validators reject a currency mismatch, a resume of an active subscription, a pause of a paused one and any change after cancellation', async () => {
