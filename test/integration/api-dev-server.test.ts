@@ -116,10 +116,15 @@ describe('API over the Temporal dev server', () => {
     });
     const canceled = await call('POST', `/v1/subscriptions/${id}/cancel`, {
       at: 'immediately',
-      unused: 'none',
+      unused: 'credit',
       reason: 'moving',
     });
     expect(canceled.body).toMatchObject({ status: 'canceled', cancellation_reason: 'moving' });
+    // Nearly the whole 22.61 EUR period was unused, and it is now the customer's credit.
+    const balance = canceled.body.customer_balance as { amount: number; currency: string };
+    expect(balance.currency).toBe('EUR');
+    expect(balance.amount).toBeGreaterThan(2200);
+    expect(balance.amount).toBeLessThanOrEqual(2261);
 
     const result = await env.client.workflow.getHandle(`subscription-${id}`).result();
     expect(result.state.status).toBe('canceled');

@@ -8,6 +8,7 @@ import {
   findCustomer,
   updateCustomer,
 } from '../../db/services/customers';
+import { findLiveTestClock } from '../../db/services/test-clocks';
 import { GatewayError, type PaymentGateway } from '../../gateways';
 import { AppError } from '../errors';
 import { listBody, paginate } from '../pagination';
@@ -67,8 +68,16 @@ export function customersRouter(
       status: 201,
       errors: [400, 409],
     },
-    async ({ body }) =>
-      serializeCustomer(
+    async ({ body }) => {
+      if (body.test_clock_id !== undefined && !(await findLiveTestClock(orm.em, body.test_clock_id))) {
+        throw new AppError(
+          'invalid_request_error',
+          'resource_missing',
+          `test_clock_id: no such test clock: ${body.test_clock_id}`,
+          'test_clock_id',
+        );
+      }
+      return serializeCustomer(
         await createCustomer(orm.em, {
           email: body.email,
           name: body.name,
@@ -76,8 +85,10 @@ export function customersRouter(
           country: body.country,
           vatId: body.vat_id ?? null,
           address: body.address ? toPostalAddress(body.address) : null,
+          testClockId: body.test_clock_id ?? null,
         }),
-      ),
+      );
+    },
   );
 
   defineRoute(

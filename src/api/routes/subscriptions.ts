@@ -9,9 +9,10 @@ import { ApplicationFailure } from '@temporalio/common';
 import { Router } from 'express';
 import type { z } from 'zod';
 import type { Config } from '../../config';
-import { Coupon, PaymentMethod, PlanPrice, SellerSettings, Subscription } from '../../db/entities';
+import { Coupon, Customer, PaymentMethod, PlanPrice, SellerSettings, Subscription } from '../../db/entities';
 import type { Orm } from '../../db/orm.config';
 import { priceAmount } from '../../domain/pricing';
+import { clockTimeForCustomer } from '../../db/services/test-clocks';
 import { startSubscription, StartSubscriptionError } from '../../subscriptions/start';
 import {
   applyCouponUpdate,
@@ -50,7 +51,9 @@ const iso = (date: Date | null | undefined): string | null => date?.toISOString(
 const noSuchSubscription = (id: string) =>
   new AppError('not_found', 'resource_missing', `No such subscription: ${id}`, 'id');
 
-function fromSnapshot(snapshot: SubscriptionSnapshot): SubscriptionResponse {
+type WithoutBalance = Omit<SubscriptionResponse, 'customer_balance'>;
+
+function fromSnapshot(snapshot: SubscriptionSnapshot): WithoutBalance {
   const { state } = snapshot;
   return {
     id: state.subscriptionId,
@@ -87,7 +90,7 @@ function fromSnapshot(snapshot: SubscriptionSnapshot): SubscriptionResponse {
 }
 
 /** Lists, and subscriptions whose workflow has ended, are read from the projection the workflow keeps. */
-function fromReadModel(row: Subscription): SubscriptionResponse {
+function fromReadModel(row: Subscription): WithoutBalance {
   return {
     id: row.id,
     object: 'subscription',
@@ -157,12 +160,23 @@ export function subscriptionsRouter(
     return row;
   }
 
+  /** The balance lives with the customer in PostgreSQL, not in the workflow. */
+  async function withBalance(subscription: WithoutBalance): Promise<SubscriptionResponse> {
+    const customer = await orm.em.fork().findOneOrFail(Customer, subscription.customer_id);
+    return {
+      ...subscription,
+      customer_balance: { amount: customer.balance, currency: customer.balanceCurrency ?? null },
+    };
+  }
+
   async function current(id: string): Promise<SubscriptionResponse> {
     const row = await readModel(id);
     try {
-      return fromSnapshot(await client.workflow.getHandle(row.workflowId).query(getSubscriptionQuery));
+      return await withBalance(
+        fromSnapshot(await client.workflow.getHandle(row.workflowId).query(getSubscriptionQuery)),
+      );
     } catch (error) {
-      if (error instanceof WorkflowNotFoundError) return fromReadModel(row);
+      if (error instanceof WorkflowNotFoundError) return withBalance(fromReadModel(row));
       throw error;
     }
   }
@@ -173,7 +187,7 @@ export function subscriptionsRouter(
   ): Promise<SubscriptionResponse> {
     const row = await readModel(id);
     try {
-      return fromSnapshot(await send(client.workflow.getHandle(row.workflowId)));
+      return await withBalance(fromSnapshot(await send(client.workflow.getHandle(row.workflowId))));
     } catch (error) {
       throw fromUpdateError(error, id);
     }
@@ -223,10 +237,13 @@ export function subscriptionsRouter(
             paymentMethodId,
             timeZone: body.time_zone,
             trialEndWithoutPaymentMethod: body.trial_end_behavior,
+            testClockTime: await clockTimeForCustomer(em, body.customer_id),
           },
         );
         // Like Stripe, answer once the first invoice has been charged (or the trial has begun), so the status is final.
-        return fromSnapshot(await settledSnapshot(client.workflow.getHandle(started.workflowId)));
+        return await withBalance(
+          fromSnapshot(await settledSnapshot(client.workflow.getHandle(started.workflowId))),
+        );
       } catch (error) {
         if (error instanceof StartSubscriptionError) {
           throw error.code === 'price_not_found'
@@ -257,7 +274,18 @@ export function subscriptionsRouter(
         ...(query.customer_id ? { customer: query.customer_id } : {}),
         ...(query.plan_id ? { plan: query.plan_id } : {}),
       };
-      return listBody(await paginate(orm.em, Subscription, where, query), fromReadModel);
+      const page = await paginate(orm.em, Subscription, where, query);
+      const customers = await orm.em.find(Customer, {
+        id: { $in: page.items.map((row) => row.customer.id) },
+      });
+      const balanceOf = new Map(customers.map((customer) => [customer.id, customer]));
+      return listBody(page, (row) => {
+        const customer = balanceOf.get(row.customer.id);
+        return {
+          ...fromReadModel(row),
+          customer_balance: { amount: customer?.balance ?? 0, currency: customer?.balanceCurrency ?? null },
+        };
+      });
     },
   );
 

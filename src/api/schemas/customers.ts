@@ -6,6 +6,7 @@ import {
   listQuerySchema,
   listResponseSchema,
   localeSchema,
+  prefixedId,
   timestampSchema,
   vatIdSchema,
 } from './common';
@@ -17,6 +18,9 @@ export const createCustomerSchema = z.strictObject({
   country: countrySchema,
   vat_id: vatIdSchema.nullable().optional(),
   address: addressSchema.nullable().optional(),
+  test_clock_id: prefixedId('clock', 'a test clock')
+    .optional()
+    .describe('Attach the customer to this test clock: its subscriptions then run on simulated time'),
 });
 
 export type CreateCustomerInput = z.infer<typeof createCustomerSchema>;

@@ -88,6 +88,9 @@ export const subscriptionResponseSchema = z.strictObject({
     .strictObject({ invoice_id: z.string(), failed_attempts: z.number().int(), next_retry_at: instant })
     .nullable(),
   payment_method_id: z.string().nullable(),
+  customer_balance: z
+    .strictObject({ amount: z.number().int(), currency: z.string().nullable() })
+    .describe("The customer's credit, applied to the next invoices before charging"),
   next_action: z.strictObject({ type: z.string(), at: timestampSchema }).nullable(),
   live: z.boolean().describe('True when read from the running workflow, false when from the read model'),
 });

@@ -1,5 +1,6 @@
 import { EntitySchema, OptionalProps } from '@mikro-orm/core';
 import { newId } from '../ids';
+import { TestClock } from './test-clock';
 import {
   bigintNumber,
   countryCheck,
@@ -57,7 +58,14 @@ export const CustomerSchema = new EntitySchema<Customer>({
     address: { type: 'json', nullable: true },
     balance: { type: bigintNumber(), default: 0 },
     balanceCurrency: { type: 'text', nullable: true },
-    testClockId: { type: 'text', nullable: true },
+    // A relation kept as the bare id (`mapToPk`): the row gets its foreign key, the code keeps a plain string.
+    testClockId: {
+      kind: 'm:1',
+      entity: () => TestClock,
+      mapToPk: true,
+      nullable: true,
+      fieldName: 'test_clock_id',
+    },
     createdAt: createdAtColumn,
     updatedAt: updatedAtColumn,
   },

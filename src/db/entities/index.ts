@@ -20,6 +20,7 @@ import { ProductSchema } from './product';
 import { RefundSchema } from './refund';
 import { SellerSettingsSchema } from './seller-settings';
 import { SubscriptionSchema } from './subscription';
+import { TestClockSchema } from './test-clock';
 import { UsageEventSchema } from './usage-event';
 import { WebhookDeliverySchema } from './webhook-delivery';
 import { WebhookDeliveryAttemptSchema } from './webhook-delivery-attempt';
@@ -48,6 +49,7 @@ export { Product } from './product';
 export { Refund, type RefundKind } from './refund';
 export { SellerSettings } from './seller-settings';
 export { Subscription, type SubscriptionStatus } from './subscription';
+export { TestClock, type TestClockStatus } from './test-clock';
 export { UsageEvent } from './usage-event';
 export { WebhookDelivery, type WebhookDeliveryStatus } from './webhook-delivery';
 export { WebhookDeliveryAttempt, type WebhookAttemptStatus } from './webhook-delivery-attempt';
@@ -76,6 +78,7 @@ export const entities = [
   RefundSchema,
   SellerSettingsSchema,
   SubscriptionSchema,
+  TestClockSchema,
   UsageEventSchema,
   WebhookDeliverySchema,
   WebhookDeliveryAttemptSchema,

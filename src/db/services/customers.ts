@@ -13,7 +13,11 @@ export type CustomerInput = {
   address: PostalAddress | null;
 };
 
-export function createCustomer(em: EntityManager, input: CustomerInput): Promise<Customer> {
+/** A test clock is fixed at creation, so it is not part of what an update may change. */
+export function createCustomer(
+  em: EntityManager,
+  input: CustomerInput & { testClockId?: string | null },
+): Promise<Customer> {
   return em.transactional(async (tx) => {
     const customer = tx.create(Customer, {
       email: input.email,
@@ -22,6 +26,7 @@ export function createCustomer(em: EntityManager, input: CustomerInput): Promise
       country: input.country,
       vatId: input.vatId,
       address: input.address,
+      testClockId: input.testClockId ?? null,
     });
     await tx.flush();
     return customer;

@@ -78,4 +78,30 @@ describe('lifecycle: renewals', () => {
       invoices.map((invoice) => [`Rechnung-${invoice.number}.pdf`]),
     );
   });
+
+  test('starting the same subscription twice returns the running workflow instead of a second one', async () => {
+    const plan = await seedPlan(harness.db.orm);
+    const { customer, paymentMethodId } = await seedCustomer(harness, 'tok_visa');
+    const input = {
+      customerId: customer.id,
+      planId: plan.id,
+      currency: 'EUR',
+      paymentMethodId,
+      testClockTime: '2027-03-01T00:00:00.000Z',
+      subscriptionId: 'sub_00000000000000000000beef',
+    };
+    const first = await start(harness, input);
+    const second = await start(harness, input);
+    expect(first.alreadyStarted).toBe(false);
+    expect(second).toMatchObject({ alreadyStarted: true, workflowId: first.workflowId });
+    await settled(harness, first.subscriptionId, '2027-03-01T00:00:00.000Z');
+    const runs = [];
+    for await (const execution of harness.env.client.workflow.list({
+      query: `WorkflowId = '${first.workflowId}'`,
+    })) {
+      runs.push(execution.runId);
+    }
+    expect(runs).toHaveLength(1);
+    expect(await harness.db.orm.em.fork().count(Invoice, { subscription: first.subscriptionId })).toBe(1);
+  });
 });
