@@ -2,6 +2,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import path from 'node:path';
 import { startApi } from '../src/api/server';
+import { connectClient } from '../src/temporal/connection';
 import { gatewayConfigFrom, loadConfig } from '../src/config';
 import { createGateway } from '../src/gateways';
 import { initOrm } from '../src/db/orm.config';
@@ -105,6 +106,8 @@ async function main(): Promise<void> {
     cleanups.push(() => connection.close());
     const mailer = createMailer(config.SMTP_URL, config.MAIL_FROM);
     cleanups.push(async () => mailer.close());
+    const client = await connectClient(config);
+    cleanups.push(() => client.connection.close());
     const worker = await createWorker({
       connection,
       namespace: config.TEMPORAL_NAMESPACE,
@@ -113,6 +116,7 @@ async function main(): Promise<void> {
       mailer,
       gateway: createGateway(gatewayConfigFrom(config), { orm }),
       publicUrl: config.PUBLIC_URL,
+      client,
       shutdownGraceMs: 2000,
     });
     const running = worker.run();

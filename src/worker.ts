@@ -5,7 +5,7 @@ import { createGateway } from './gateways';
 import { initOrm } from './db/orm.config';
 import { createLogger, temporalLoggerFor } from './logging';
 import { createMailer } from './mail/mailer';
-import { connectWorkerConnection } from './temporal/connection';
+import { connectClient, connectWorkerConnection } from './temporal/connection';
 
 export interface WorkerOptions extends ActivityDeps {
   connection: NativeConnection;
@@ -35,6 +35,8 @@ export async function runWorker(config: Config): Promise<void> {
   const orm = await initOrm(config.DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX });
   const mailer = createMailer(config.SMTP_URL, config.MAIL_FROM);
   const connection = await connectWorkerConnection(config);
+  // Activities start outbound webhook deliveries as workflows of their own.
+  const client = await connectClient(config);
   try {
     const worker = await createWorker({
       connection,
@@ -44,6 +46,7 @@ export async function runWorker(config: Config): Promise<void> {
       mailer,
       gateway: createGateway(gatewayConfigFrom(config), { orm }),
       publicUrl: config.PUBLIC_URL,
+      client,
       shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
     });
     logger.info(
@@ -54,6 +57,7 @@ export async function runWorker(config: Config): Promise<void> {
     await worker.run();
     logger.info('worker stopped');
   } finally {
+    await client.connection.close();
     await connection.close();
     mailer.close();
     await orm.close(true);

@@ -80,7 +80,11 @@ async function draftForPeriod(em: EntityManager, request: PeriodInvoiceRequest):
   const [customer, seller, price, discounts] = await Promise.all([
     em.findOneOrFail(Customer, request.customerId),
     sellerOf(em),
-    em.findOne(PlanPrice, { plan: request.plan.planId, currency: request.currency }, { populate: ['plan', 'plan.meter'] }),
+    em.findOne(
+      PlanPrice,
+      { plan: request.plan.planId, currency: request.currency },
+      { populate: ['plan', 'plan.meter'] },
+    ),
     em.find(
       Discount,
       { subscription: request.subscriptionId },

@@ -18,9 +18,14 @@ import { openApiRouter } from './openapi';
 import { RouteRegistry } from './route';
 import { catalogRouter } from './routes/catalog';
 import { customersRouter } from './routes/customers';
+import { gatewayWebhooksRouter } from './routes/gateway-webhooks';
 import { healthRouter } from './routes/health';
+import { invoicesRouter } from './routes/invoices';
+import { usageRouter } from './routes/usage';
 import { settingsRouter } from './routes/settings';
 import { subscriptionsRouter } from './routes/subscriptions';
+import { testClocksRouter } from './routes/test-clocks';
+import { webhookEndpointsRouter } from './routes/webhook-endpoints';
 
 export interface AppDeps {
   orm: Orm;
@@ -56,6 +61,11 @@ export function createApp({ orm, client, logger, config, gateway }: AppDeps): Ex
   );
   app.use(healthRouter(orm, client));
   app.use(metrics.router);
+  const routes = new RouteRegistry();
+  // Before the JSON parser and the API-key check: gateways sign the raw body and authenticate by that signature.
+  app.use(
+    gatewayWebhooksRouter({ orm, client, logger, gateway, taskQueue: config.TEMPORAL_TASK_QUEUE }, routes),
+  );
   app.use(express.json({ limit: '1mb', strict: true }));
   // One identity map per request.
   app.use((_req, _res, next) => RequestContext.create(orm.em, next));
@@ -82,7 +92,6 @@ export function createApp({ orm, client, logger, config, gateway }: AppDeps): Ex
       },
     }),
   );
-  const routes = new RouteRegistry();
   app.use(openApiRouter(routes));
   app.use('/v1', requireApiKey(orm));
   app.use('/v1', idempotency(orm, logger));
@@ -90,6 +99,10 @@ export function createApp({ orm, client, logger, config, gateway }: AppDeps): Ex
   app.use('/v1', settingsRouter(orm, routes));
   app.use('/v1', catalogRouter(orm, routes));
   app.use('/v1', customersRouter(orm, routes, gateway));
+  app.use('/v1', invoicesRouter(orm, routes));
+  app.use('/v1', usageRouter(orm, routes));
+  app.use('/v1', webhookEndpointsRouter(orm, routes));
+  app.use('/v1', testClocksRouter(orm, client, routes));
   app.use(notFoundRoute);
   app.use(errorHandler(logger));
   return app;

@@ -16,6 +16,13 @@ import { createPlanSchema, planListSchema, planResponseSchema, updatePlanSchema 
 import { createProductSchema, productListSchema, productResponseSchema } from './schemas/products';
 import { putSettingsSchema, settingsResponseSchema } from './schemas/settings';
 import { renderDocsPage } from './docs';
+import {
+  createdWebhookEndpointResponseSchema,
+  createWebhookEndpointSchema,
+  updateWebhookEndpointSchema,
+  webhookEndpointListSchema,
+  webhookEndpointResponseSchema,
+} from './schemas/webhooks';
 
 /** A JSON Schema 2020-12 object as zod emits it; OpenAPI 3.1 schema objects are exactly that. */
 export type JsonSchema = { [key: string]: unknown };
@@ -68,6 +75,8 @@ const REQUEST_NAMES = new Map<z.ZodType, string>([
   [createCustomerSchema, 'CreateCustomerRequest'],
   [updateCustomerSchema, 'UpdateCustomerRequest'],
   [attachPaymentMethodSchema, 'AttachPaymentMethodRequest'],
+  [createWebhookEndpointSchema, 'CreateWebhookEndpointRequest'],
+  [updateWebhookEndpointSchema, 'UpdateWebhookEndpointRequest'],
 ]);
 
 const RESPONSE_NAMES = new Map<z.ZodType, string>([
@@ -81,6 +90,9 @@ const RESPONSE_NAMES = new Map<z.ZodType, string>([
   [customerListSchema, 'CustomerList'],
   [paymentMethodResponseSchema, 'PaymentMethod'],
   [paymentMethodListSchema, 'PaymentMethodList'],
+  [webhookEndpointResponseSchema, 'WebhookEndpoint'],
+  [createdWebhookEndpointResponseSchema, 'CreatedWebhookEndpoint'],
+  [webhookEndpointListSchema, 'WebhookEndpointList'],
 ]);
 
 const STATUS_TEXT: Record<number, string> = {
@@ -164,6 +176,7 @@ export function buildOpenApiDocument(routes: readonly AnyRouteSpec[]): OpenApiDo
       `${pascal(route.operationId)}Response`,
     );
     const status = route.status ?? 200;
+    const signed = route.auth === 'signature';
     const operation: OpenApiOperation = {
       operationId: route.operationId,
       summary: route.summary,
@@ -172,8 +185,9 @@ export function buildOpenApiDocument(routes: readonly AnyRouteSpec[]): OpenApiDo
       parameters: [
         ...parametersOf(route.params, 'path'),
         ...parametersOf(route.query, 'query'),
-        ...(route.method === 'post' ? [{ $ref: '#/components/parameters/IdempotencyKey' }] : []),
+        ...(route.method === 'post' && !signed ? [{ $ref: '#/components/parameters/IdempotencyKey' }] : []),
       ],
+      ...(signed ? { security: [] } : {}),
       responses: {
         [status]: {
           description: STATUS_TEXT[status] ?? 'OK',
@@ -185,7 +199,8 @@ export function buildOpenApiDocument(routes: readonly AnyRouteSpec[]): OpenApiDo
       const bodyName = named(REQUEST_NAMES, requests, route.body, `${pascal(route.operationId)}Request`);
       operation.requestBody = { required: true, content: { 'application/json': { schema: ref(bodyName) } } };
     }
-    for (const errorCode of [...new Set([...route.errors, 401, 429, 500])].sort((a, b) => a - b)) {
+    const implied = signed ? [500] : [401, 429, 500];
+    for (const errorCode of [...new Set([...route.errors, ...implied])].sort((a, b) => a - b)) {
       operation.responses[errorCode] = {
         description: STATUS_TEXT[errorCode] ?? 'Error',
         content: { 'application/json': { schema: ref('Error') } },

@@ -28,6 +28,8 @@ export interface RouteSpec<
   body?: B;
   response: R;
   status?: 200 | 201;
+  /** `signature`: called by a payment gateway that signs its body, not by an API client with a key. */
+  auth?: 'api_key' | 'signature';
   /** Error statuses this route can answer with, besides 401, 429 and 500 which every authenticated route has. */
   errors: readonly (400 | 404 | 409 | 422 | 503)[];
 }

@@ -57,10 +57,10 @@ describe('API over the Temporal dev server', () => {
 
   test('a subscription made through the API runs as its workflow; pause, resume, cancel and undo go through updates, and the read model agrees', async () => {
     const call: ApiCall = async (method, path, body) => {
-      const response = await request(app)
-        [method === 'GET' ? 'get' : method === 'PUT' ? 'put' : 'post'](path)
-        .set(auth)
-        .send(body as object);
+      const agent = request(app);
+      const pending =
+        method === 'GET' ? agent.get(path) : method === 'PUT' ? agent.put(path) : agent.post(path);
+      const response = await pending.set(auth).send(body as object);
       return { status: response.status, body: response.body as Record<string, unknown> };
     };
     const { subscription, customerId } = await subscribeThroughApi(call, {

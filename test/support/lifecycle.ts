@@ -172,9 +172,14 @@ export function handleOf(harness: LifecycleHarness, subscriptionId: string) {
 }
 
 /** Waits until the workflow has processed everything due up to its clock's current time. */
-export async function settled(harness: LifecycleHarness, subscriptionId: string, clockTime?: string) {
+export async function settled(
+  harness: LifecycleHarness,
+  subscriptionId: string,
+  clockTime?: string,
+  timeoutMs = 60000,
+) {
   const handle = handleOf(harness, subscriptionId);
-  const deadline = Date.now() + 60000;
+  const deadline = Date.now() + timeoutMs;
   let snapshot: SubscriptionSnapshot | null = null;
   while (Date.now() < deadline) {
     try {

@@ -1,0 +1,84 @@
+import express, { Router } from 'express';
+import { z } from 'zod';
+import { isGatewayError, type PaymentGateway, type VerifiedWebhook } from '../../gateways';
+import { type InboundDeps, receiveGatewayEvent, TemporalUnavailableError } from '../../webhooks/inbound';
+import { AppError } from '../errors';
+import type { RouteRegistry } from '../route';
+
+export const gatewayWebhookParamsSchema = z.strictObject({
+  gateway: z.enum(['sandbox', 'stripe']).describe('The configured payment gateway'),
+});
+
+export const gatewayWebhookBodySchema = z
+  .looseObject({})
+  .describe("The gateway's event exactly as it sent it; its signature header is checked against these bytes");
+
+export const gatewayWebhookResponseSchema = z.strictObject({
+  received: z.literal(true),
+  duplicate: z.boolean().describe('True when this event had been received and processed before'),
+});
+
+/**
+ * `POST /v1/gateway_webhooks/:gateway`. Gateways sign the raw body and authenticate by that signature, not by an
+ * API key, so this router is mounted before the JSON parser and the API-key check, with a raw body of its own.
+ */
+export function gatewayWebhooksRouter(
+  deps: InboundDeps & { gateway?: PaymentGateway },
+  registry: RouteRegistry,
+): Router {
+  registry.add({
+    method: 'post',
+    path: '/gateway_webhooks/:gateway',
+    operationId: 'receiveGatewayWebhook',
+    summary: 'Receive a payment gateway webhook',
+    description:
+      'Called by the payment gateway, not by API clients: authenticated by the gateway signature header ' +
+      '(`Perennial-Sandbox-Signature` or `Stripe-Signature`), not by an API key. Each event is acted on once; a ' +
+      'redelivery is acknowledged with `duplicate: true`. 503 asks the gateway to retry.',
+    tag: 'Gateway webhooks',
+    auth: 'signature',
+    params: gatewayWebhookParamsSchema,
+    body: gatewayWebhookBodySchema,
+    response: gatewayWebhookResponseSchema,
+    errors: [400, 404, 503],
+  });
+
+  const router = Router();
+  router.post(
+    '/v1/gateway_webhooks/:gateway',
+    express.raw({ type: () => true, limit: '1mb' }),
+    async (req, res) => {
+      const { gateway } = deps;
+      if (!gateway || req.params.gateway !== gateway.name) {
+        throw new AppError(
+          'not_found',
+          'resource_missing',
+          `No gateway ${req.params.gateway} is configured`,
+          'gateway',
+        );
+      }
+      const rawBody: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      let webhook: VerifiedWebhook;
+      try {
+        webhook = await gateway.parseWebhook(rawBody, req.headers);
+      } catch (error) {
+        if (!isGatewayError(error)) throw error;
+        if (error.code === 'invalid_webhook_signature')
+          throw new AppError('invalid_request_error', 'invalid_signature', error.message);
+        if (error.code === 'invalid_webhook_payload')
+          throw new AppError('invalid_request_error', 'invalid_payload', error.message);
+        // E.g. Stripe could not be asked for the payment intent that routes a dispute: the redelivery will.
+        if (error.retryable) throw new AppError('service_unavailable', 'gateway_unavailable', error.message);
+        throw error;
+      }
+      try {
+        res.status(200).json(await receiveGatewayEvent(deps, webhook));
+      } catch (error) {
+        if (error instanceof TemporalUnavailableError)
+          throw new AppError('service_unavailable', 'temporal_unavailable', error.message);
+        throw error;
+      }
+    },
+  );
+  return router;
+}
