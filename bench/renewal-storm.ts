@@ -1,0 +1,248 @@
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Client as PgClient } from 'pg';
+import { ensurePostgres } from '../scripts/provision/postgres';
+import { ensureTemporalCli } from '../scripts/provision/temporal-cli';
+import {
+  Customer,
+  Invoice,
+  PaymentMethod,
+  Plan,
+  PlanPrice,
+  Product,
+  SellerSettings,
+} from '../src/db/entities';
+import { initOrm, type Orm } from '../src/db/orm.config';
+import { startSmtpCatcher } from '../src/dev/smtp-catcher';
+import { DEFAULT_DUNNING_POLICY } from '../src/domain/dunning';
+import { SandboxGateway } from '../src/gateways';
+import { createMailer } from '../src/mail/mailer';
+import { startSubscription } from '../src/subscriptions/start';
+import { createWorker } from '../src/worker';
+import { lifecycleWorkflowIdFor, testClockAdvancedSignal } from '../src/workflows/lifecycle/messages';
+import { searchAttributeKeys } from '../src/workflows/search-attributes';
+
+/**
+ * Renewal storm: N monthly subscriptions on one test clock, all renewing at the same instant when the clock moves.
+ * Measures the time until every renewal invoice is paid, against a plain SQL biller writing the same rows.
+ *
+ *   npm run bench -- --n 1000
+ */
+const { values } = parseArgs({
+  options: { n: { type: 'string', default: '1000' }, concurrency: { type: 'string', default: '25' } },
+});
+const N = Number(values.n);
+const CONCURRENCY = Number(values.concurrency);
+const START = '2027-01-01T00:00:00.000Z';
+const RENEWAL = '2027-02-01T00:00:00.000Z';
+
+const percentile = (sorted: number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+const mb = (bytes: number): number => Math.round(bytes / 1024 / 1024);
+
+async function inBatches<T>(items: T[], size: number, work: (item: T) => Promise<unknown>): Promise<void> {
+  for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(work));
+}
+
+async function waitUntil(
+  check: () => Promise<boolean>,
+  what: string,
+  timeoutMs = 30 * 60 * 1000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+async function seed(
+  orm: Orm,
+  gateway: SandboxGateway,
+): Promise<{ plan: Plan; customers: { id: string; pm: string }[] }> {
+  const em = orm.em.fork();
+  em.create(SellerSettings, {
+    name: 'Bench GmbH',
+    address: { line1: 'Hauptstraße 1', postalCode: '10115', city: 'Berlin', country: 'DE' },
+    country: 'DE',
+    defaultCurrency: 'EUR',
+    dunningPolicy: DEFAULT_DUNNING_POLICY,
+  });
+  const plan = em.create(Plan, {
+    product: em.create(Product, { name: 'Beans' }),
+    name: 'Monthly beans',
+    intervalUnit: 'month',
+    intervalCount: 1,
+    pricingModel: 'per_unit',
+  });
+  em.create(PlanPrice, { plan, currency: 'EUR', scheme: { model: 'per_unit', unitAmount: 1900 } });
+  await em.flush();
+  const customers: { id: string; pm: string }[] = [];
+  for (let i = 0; i < N; i++) {
+    const customer = em.create(Customer, { email: `c${i}@bench.test`, name: `Customer ${i}`, country: 'DE' });
+    const { customerRef } = await gateway.createCustomer({ idempotencyKey: `customer:${customer.id}` });
+    const card = await gateway.attachPaymentMethod({
+      customerRef,
+      token: 'tok_visa',
+      idempotencyKey: customer.id,
+    });
+    const method = em.create(PaymentMethod, {
+      customer,
+      gateway: 'sandbox',
+      token: card.paymentMethodRef,
+      brand: card.brand,
+      last4: card.last4,
+    });
+    customers.push({ id: customer.id, pm: method.id });
+  }
+  await em.flush();
+  return { plan, customers };
+}
+
+/** The baseline: the same rows a renewal writes (invoice, line, payment, event), one transaction each, no engine. */
+async function sqlBaseline(url: string): Promise<number> {
+  const pg = new PgClient({ connectionString: url });
+  await pg.connect();
+  await pg.query(`create table bench_invoices (id text primary key, subscription_id text not null, period_index int not null,
+    number text not null, total bigint not null, status text not null, created_at timestamptz not null default now(),
+    unique (subscription_id, period_index))`);
+  await pg.query(`create table bench_invoice_lines (id text primary key, invoice_id text not null references bench_invoices,
+    description text not null, amount bigint not null)`);
+  await pg.query(`create table bench_payments (id text primary key, invoice_id text not null references bench_invoices,
+    idempotency_key text not null unique, amount bigint not null, status text not null)`);
+  await pg.query(`create table bench_events (id text primary key, subscription_id text not null, type text not null,
+    data jsonb not null, occurred_at timestamptz not null default now())`);
+  const began = Date.now();
+  for (let i = 0; i < N; i++) {
+    const invoice = `in_${randomBytes(12).toString('hex')}`;
+    await pg.query('begin');
+    await pg.query(
+      `insert into bench_invoices (id, subscription_id, period_index, number, total, status) values ($1, $2, 1, $3, 2261, 'open')`,
+      [invoice, `sub_${i}`, `2027-${String(i + 1).padStart(6, '0')}`],
+    );
+    await pg.query(`insert into bench_invoice_lines values ($1, $2, 'Monthly beans', 1900)`, [
+      `il_${invoice}`,
+      invoice,
+    ]);
+    await pg.query(`insert into bench_payments values ($1, $2, $3, 2261, 'succeeded')`, [
+      `pa_${invoice}`,
+      invoice,
+      `${invoice}:1`,
+    ]);
+    await pg.query(`update bench_invoices set status = 'paid' where id = $1`, [invoice]);
+    await pg.query(
+      `insert into bench_events (id, subscription_id, type, data) values ($1, $2, 'invoice.paid', '{}')`,
+      [`evt_${invoice}`, `sub_${i}`],
+    );
+    await pg.query('commit');
+  }
+  const elapsed = Date.now() - began;
+  await pg.end();
+  return elapsed;
+}
+
+async function main(): Promise<void> {
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'perennial-bench-'));
+  const postgres = await ensurePostgres({ dataDir: path.join(dir, 'pg'), database: 'bench' });
+  const cli = await ensureTemporalCli((line) => console.log(line));
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: cli.executable,
+      searchAttributes: searchAttributeKeys,
+      log: { format: 'pretty', level: 'error' },
+    },
+  });
+  const catcher = await startSmtpCatcher();
+  const orm = await initOrm(postgres.url, { poolMax: 20 });
+  await orm.getMigrator().up();
+  const mailer = createMailer(catcher.smtpUrl, 'bench@example.test');
+  const gateway = new SandboxGateway({ orm, webhookSecret: 'bench-sandbox-webhook-secret' });
+  const taskQueue = 'bench';
+  const worker = await createWorker({
+    connection: env.nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    orm,
+    mailer,
+    gateway,
+    publicUrl: 'http://bench.test',
+  });
+  const running = worker.run();
+  try {
+    const { plan, customers } = await seed(orm, gateway);
+    const startedAt = Date.now();
+    const ids: string[] = [];
+    await inBatches(customers, CONCURRENCY, async (customer) => {
+      const started = await startSubscription(
+        { em: orm.em.fork(), client: env.client, taskQueue },
+        {
+          customerId: customer.id,
+          planId: plan.id,
+          currency: 'EUR',
+          paymentMethodId: customer.pm,
+          testClockTime: START,
+        },
+      );
+      ids.push(started.subscriptionId);
+    });
+    const paidCount = (periodIndex: number) => orm.em.fork().count(Invoice, { periodIndex, status: 'paid' });
+    await waitUntil(async () => (await paidCount(0)) >= N, 'first invoices');
+    const startMs = Date.now() - startedAt;
+
+    const advancedAt = Date.now();
+    await inBatches(ids, 100, (id) =>
+      env.client.workflow
+        .getHandle(lifecycleWorkflowIdFor(id))
+        .signal(testClockAdvancedSignal, { frozenTime: RENEWAL }),
+    );
+    await waitUntil(async () => (await paidCount(1)) >= N, 'renewal invoices');
+    const stormMs = Date.now() - advancedAt;
+    const paid = await orm.em.fork().find(Invoice, { periodIndex: 1 }, { fields: ['paidAt'] });
+    const lags = paid
+      .map((invoice) => (invoice.paidAt?.getTime() ?? advancedAt) - advancedAt)
+      .sort((a, b) => a - b);
+    const [database] = await orm.em
+      .getConnection()
+      .execute<{ size: string }[]>('select pg_database_size(current_database())::text as size');
+    const baselineMs = await sqlBaseline(postgres.url);
+
+    const result = {
+      benchmark: 'renewal-storm',
+      date: new Date().toISOString(),
+      machine: `${os.cpus().length} cores, ${mb(os.totalmem())} MiB, Node ${process.version}`,
+      subscriptions: N,
+      start_all_ms: startMs,
+      storm_ms: stormMs,
+      renewals_per_second: Math.round((N / stormMs) * 1000 * 10) / 10,
+      lag_p50_ms: percentile(lags, 50),
+      lag_p99_ms: percentile(lags, 99),
+      worker_and_api_rss_mb: mb(process.memoryUsage().rss),
+      postgres_size_mb: mb(Number(database?.size ?? 0)),
+      sql_baseline_ms: baselineMs,
+      perennial_over_baseline: Math.round((stormMs / baselineMs) * 10) / 10,
+    };
+    console.table(result);
+    const resultsDir = path.join(__dirname, 'results');
+    await mkdir(resultsDir, { recursive: true });
+    await writeFile(path.join(resultsDir, `renewal-storm-${N}.json`), `${JSON.stringify(result, null, 2)}\n`);
+  } finally {
+    worker.shutdown();
+    await running;
+    mailer.close();
+    await orm.close(true);
+    await Promise.all([env.teardown(), catcher.close()]);
+    await postgres.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
