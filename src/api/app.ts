@@ -20,6 +20,7 @@ import { catalogRouter } from './routes/catalog';
 import { customersRouter } from './routes/customers';
 import { gatewayWebhooksRouter } from './routes/gateway-webhooks';
 import { healthRouter } from './routes/health';
+import { eventsRouter } from './routes/events';
 import { invoicesRouter } from './routes/invoices';
 import { usageRouter } from './routes/usage';
 import { settingsRouter } from './routes/settings';
@@ -101,6 +102,7 @@ export function createApp({ orm, client, logger, config, gateway }: AppDeps): Ex
   app.use('/v1', customersRouter(orm, routes, gateway));
   app.use('/v1', invoicesRouter(orm, routes));
   app.use('/v1', usageRouter(orm, routes));
+  app.use('/v1', eventsRouter(orm, routes));
   app.use('/v1', webhookEndpointsRouter(orm, routes));
   app.use('/v1', testClocksRouter(orm, client, routes));
   app.use(notFoundRoute);

@@ -14,11 +14,13 @@ export interface Page<T> {
  * comparison happens in SQL against that row's stored timestamp, so no precision is lost on the way through
  * JavaScript and rows created in the same millisecond are neither skipped nor repeated.
  */
-export async function paginate<T extends { id: string; createdAt: Date }>(
+export async function paginate<T extends { id: string }>(
   em: EntityManager,
   entity: EntityName<T>,
   where: FilterQuery<T>,
   query: ListQuery,
+  /** The creation timestamp that orders the list (the audit log's is `recorded_at`). */
+  time: { property: string; column: string } = { property: 'createdAt', column: 'created_at' },
 ): Promise<Page<T>> {
   const qb = em.createQueryBuilder(entity, 'e').where(where);
   if (query.starting_after !== undefined) {
@@ -36,12 +38,13 @@ export async function paginate<T extends { id: string; createdAt: Date }>(
       );
     }
     const table = em.getMetadata().get<T>(Utils.className(entity)).tableName;
-    qb.andWhere(`(e.created_at, e.id) > (select c.created_at, c.id from "${table}" c where c.id = ?)`, [
-      query.starting_after,
-    ]);
+    qb.andWhere(
+      `(e.${time.column}, e.id) > (select c.${time.column}, c.id from "${table}" c where c.id = ?)`,
+      [query.starting_after],
+    );
   }
   const rows = await qb
-    .orderBy({ createdAt: 'asc', id: 'asc' } as QueryOrderMap<T>)
+    .orderBy({ [time.property]: 'asc', id: 'asc' } as QueryOrderMap<T>)
     .limit(query.limit + 1)
     .getResultList();
   const hasMore = rows.length > query.limit;

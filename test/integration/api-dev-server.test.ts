@@ -134,6 +134,18 @@ describe('API over the Temporal dev server', () => {
     expect(ended.status).toBe(409);
     expect(ended.body.error).toMatchObject({ code: 'subscription_ended' });
 
+    const events = await call('GET', `/v1/events?subscription_id=${id}&limit=100`);
+    const types = (events.body.data as { type: string }[]).map((event) => event.type);
+    expect(types[0]).toBe('subscription.created');
+    expect(types).toEqual(
+      expect.arrayContaining([
+        'invoice.paid',
+        'subscription.paused',
+        'subscription.cancel_undone',
+        'subscription.canceled',
+      ]),
+    );
+
     const listed = await call('GET', `/v1/subscriptions?customer_id=${customerId}`);
     expect(listed.body).toMatchObject({
       object: 'list',
