@@ -1,58 +1,29 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import type { Express } from 'express';
-import { randomBytes } from 'node:crypto';
 import request from 'supertest';
-import { startSmtpCatcher, type SmtpCatcher } from '../../src/dev/smtp-catcher';
-import { createMailer, type Mailer } from '../../src/mail/mailer';
-import { createTestWorker } from '../support/workers';
 import { Subscription } from '../../src/db/entities';
 import { CustomerIdKey } from '../../src/workflows/search-attributes';
 import { createApp } from '../../src/api/app';
 import { createLogger } from '../../src/logging';
-import { createTestApi } from '../support/api';
+import { type ApiStack, startApiStack } from '../support/api-stack';
 import { extractPdfText } from '../support/pdf-text';
 import { type ApiCall, subscribeThroughApi } from '../support/api-flow';
-import { createTestDatabase, type TestDatabase } from '../support/database';
-import { bundleWorkflows, startDevServerEnv } from '../support/temporal';
+import type { TestDatabase } from '../support/database';
 
 describe('API over the Temporal dev server', () => {
+  let stack: ApiStack;
   let env: TestWorkflowEnvironment;
   let db: TestDatabase;
-  let catcher: SmtpCatcher;
-  let mailer: Mailer;
-  let worker: Worker;
-  let running: Promise<void>;
   let app: Express;
   let auth: Record<string, string>;
 
   beforeAll(async () => {
-    let bundle;
-    [env, db, catcher, bundle] = await Promise.all([
-      startDevServerEnv(),
-      createTestDatabase(),
-      startSmtpCatcher(),
-      bundleWorkflows(),
-    ]);
-    mailer = createMailer(catcher.smtpUrl, 'Perennial <billing@example.test>');
-    const taskQueue = `api-${randomBytes(4).toString('hex')}`;
-    worker = await createTestWorker({
-      connection: env.nativeConnection,
-      namespace: 'default',
-      taskQueue,
-      workflowBundle: bundle,
-      orm: db.orm,
-      mailer,
-    });
-    running = worker.run();
-    ({ app, auth } = await createTestApi(db.orm, env.client, taskQueue));
+    stack = await startApiStack('api');
+    ({ env, db, app, auth } = stack);
   });
 
   afterAll(async () => {
-    worker?.shutdown();
-    await running;
-    mailer?.close();
-    await Promise.all([env?.teardown(), db?.drop(), catcher?.close()]);
+    await stack?.close();
   });
 
   test('a subscription made through the API runs as its workflow; pause, resume, cancel and undo go through updates, and the read model agrees', async () => {

@@ -1,25 +1,16 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import type { Express } from 'express';
-import { randomBytes } from 'node:crypto';
 import request from 'supertest';
 import { Invoice } from '../../../src/db/entities';
-import { startSmtpCatcher, type SmtpCatcher } from '../../../src/dev/smtp-catcher';
-import { createMailer, type Mailer } from '../../../src/mail/mailer';
-import { createTestApi } from '../../support/api';
-import { createTestDatabase, type TestDatabase } from '../../support/database';
-import { bundleWorkflows, startDevServerEnv } from '../../support/temporal';
-import { createTestWorker } from '../../support/workers';
+import { type ApiStack, startApiStack } from '../../support/api-stack';
+import type { TestDatabase } from '../../support/database';
 
 type Body = Record<string, unknown>;
 
 describe('test clocks over the Temporal dev server', () => {
+  let stack: ApiStack;
   let env: TestWorkflowEnvironment;
   let db: TestDatabase;
-  let catcher: SmtpCatcher;
-  let mailer: Mailer;
-  let worker: Worker;
-  let running: Promise<void>;
   let app: Express;
   let auth: Record<string, string>;
 
@@ -80,25 +71,8 @@ describe('test clocks over the Temporal dev server', () => {
   }
 
   beforeAll(async () => {
-    let bundle;
-    [env, db, catcher, bundle] = await Promise.all([
-      startDevServerEnv(),
-      createTestDatabase(),
-      startSmtpCatcher(),
-      bundleWorkflows(),
-    ]);
-    mailer = createMailer(catcher.smtpUrl, 'Perennial <billing@example.test>');
-    const taskQueue = `clocks-${randomBytes(4).toString('hex')}`;
-    worker = await createTestWorker({
-      connection: env.nativeConnection,
-      namespace: 'default',
-      taskQueue,
-      workflowBundle: bundle,
-      orm: db.orm,
-      mailer,
-    });
-    running = worker.run();
-    ({ app, auth } = await createTestApi(db.orm, env.client, taskQueue));
+    stack = await startApiStack('clocks');
+    ({ env, db, app, auth } = stack);
     await ok('PUT', '/v1/settings', {
       name: 'Rösterei Beispiel GmbH',
       address: { line1: 'Hauptstraße 1', postal_code: '10115', city: 'Berlin', country: 'DE' },
@@ -109,10 +83,7 @@ describe('test clocks over the Temporal dev server', () => {
   });
 
   afterAll(async () => {
-    worker?.shutdown();
-    await running;
-    mailer?.close();
-    await Promise.all([env?.teardown(), db?.drop(), catcher?.close()]);
+    await stack?.close();
   });
 
   test('a monthly subscription on a clock advanced month by month bills 13 months: 13 paid invoices, end-of-month periods, consecutive numbers', async () => {
