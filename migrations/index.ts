@@ -7,6 +7,7 @@ import { Migration20261122071001 } from './Migration20261122071001';
 import { Migration20261122074221 } from './Migration20261122074221';
 import { Migration20261122080000_drop_renewals } from './Migration20261122080000_drop_renewals';
 import { Migration20261122090000_test_clocks } from './Migration20261122090000_test_clocks';
+import { Migration20261122091000_portal_sessions } from './Migration20261122091000_portal_sessions';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261122063003', class: Migration20261122063003 },
@@ -15,4 +16,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261122074221', class: Migration20261122074221 },
   { name: 'Migration20261122080000_drop_renewals', class: Migration20261122080000_drop_renewals },
   { name: 'Migration20261122090000_test_clocks', class: Migration20261122090000_test_clocks },
+  { name: 'Migration20261122091000_portal_sessions', class: Migration20261122091000_portal_sessions },
 ];

@@ -5,16 +5,33 @@ import { ApiKey } from './entities';
 const hash = (secret: string): string => createHash('sha256').update(secret).digest('hex');
 
 /** Creates a secret key; only its hash is stored, so the returned secret is the one chance to see it. */
-export async function createApiKey(
-  em: EntityManager,
-  name: string,
-): Promise<{ secret: string; key: ApiKey }> {
+export async function createApiKey(em: EntityManager, name: string): Promise<{ secret: string; key: ApiKey }> {
   const secret = `sk_${randomBytes(24).toString('base64url')}`;
   const key = em.create(ApiKey, { name, prefix: secret.slice(0, 7), hash: hash(secret) });
   await em.persistAndFlush(key);
   return { secret, key };
 }
 
-export function findActiveApiKey(em: EntityManager, secret: string): Promise<ApiKey | null> {
-  return em.findOne(ApiKey, { hash: hash(secret), revokedAt: null });
+/** A portal session: a key that acts only on one customer's own resources, for a short time. */
+export async function createPortalSession(
+  em: EntityManager,
+  customerId: string,
+  ttlMs: number,
+): Promise<{ token: string; key: ApiKey }> {
+  const token = `ps_${randomBytes(24).toString('base64url')}`;
+  const key = em.create(ApiKey, {
+    name: `portal:${customerId}`,
+    prefix: token.slice(0, 7),
+    hash: hash(token),
+    customerId,
+    expiresAt: new Date(Date.now() + ttlMs),
+  });
+  await em.persistAndFlush(key);
+  return { token, key };
+}
+
+export async function findActiveApiKey(em: EntityManager, secret: string): Promise<ApiKey | null> {
+  const key = await em.findOne(ApiKey, { hash: hash(secret), revokedAt: null });
+  if (key?.expiresAt && key.expiresAt.getTime() <= Date.now()) return null;
+  return key;
 }

@@ -117,6 +117,7 @@ describe('OpenAPI document and human docs', () => {
         'GET /v1/invoices/{id}',
         'POST /v1/usage_events',
         'GET /v1/events',
+        'POST /v1/portal_sessions',
         'POST /v1/gateway_webhooks/{gateway}',
         'POST /v1/webhook_endpoints',
         'GET /v1/webhook_endpoints',
