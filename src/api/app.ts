@@ -20,6 +20,7 @@ import { catalogRouter } from './routes/catalog';
 import { customersRouter } from './routes/customers';
 import { gatewayWebhooksRouter } from './routes/gateway-webhooks';
 import { healthRouter } from './routes/health';
+import { couponsRouter } from './routes/coupons';
 import { eventsRouter } from './routes/events';
 import { invoicesRouter } from './routes/invoices';
 import { portalSessionsRouter } from './routes/portal-sessions';
@@ -106,6 +107,7 @@ export function createApp({ orm, client, logger, config, gateway }: AppDeps): Ex
   app.use('/v1', usageRouter(orm, routes));
   app.use('/v1', eventsRouter(orm, routes));
   app.use('/v1', portalSessionsRouter(orm, routes));
+  app.use('/v1', couponsRouter(orm, routes));
   app.use('/v1', webhookEndpointsRouter(orm, routes));
   app.use('/v1', testClocksRouter(orm, client, routes));
   app.use(notFoundRoute);
