@@ -9,7 +9,7 @@ import {
   SellerSettings,
   Subscription,
 } from '../../../src/db/entities';
-import { createOrGetRenewalInvoice } from '../../../src/db/services';
+import { createOrGetRenewalInvoice, isStoreError, type StoreErrorCode } from '../../../src/db/services';
 import { DEFAULT_DUNNING_POLICY } from '../../../src/domain/dunning';
 import { buildDraftInvoice, type DraftInvoice } from '../../../src/domain/invoice';
 import { money } from '../../../src/domain/money';
@@ -105,4 +105,15 @@ export async function createDrafts(
     ids.push(invoice.id);
   }
   return ids;
+}
+
+/** The store's refusal code of a call, or 'no error': tests compare codes, never message text. */
+export async function storeErrorCode(promise: Promise<unknown>): Promise<StoreErrorCode | 'no error'> {
+  try {
+    await promise;
+    return 'no error';
+  } catch (error) {
+    if (isStoreError(error)) return error.code;
+    throw error;
+  }
 }

@@ -1,13 +1,8 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { Customer, CustomerBalanceTransaction, Invoice, InvoiceLine } from '../../../src/db/entities';
-import {
-  createOrGetRenewalInvoice,
-  finalizeInvoice,
-  isStoreError,
-  type StoreErrorCode,
-} from '../../../src/db/services';
+import { createOrGetRenewalInvoice, finalizeInvoice } from '../../../src/db/services';
 import { createTestDatabase, type TestDatabase } from '../../support/database';
-import { createDrafts, monthlyDraft, seedSeller, seedSubscription } from './fixtures';
+import { createDrafts, monthlyDraft, seedSeller, seedSubscription, storeErrorCode } from './fixtures';
 
 async function lastNumberOf(db: TestDatabase, year: number): Promise<number | null> {
   const rows = await db.orm.em
@@ -17,16 +12,6 @@ async function lastNumberOf(db: TestDatabase, year: number): Promise<number | nu
       year,
     ]);
   return rows[0]?.last_number ?? null;
-}
-
-async function storeErrorCode(promise: Promise<unknown>): Promise<StoreErrorCode | 'no error'> {
-  try {
-    await promise;
-    return 'no error';
-  } catch (error) {
-    if (isStoreError(error)) return error.code;
-    throw error;
-  }
 }
 
 describe('invoice persistence on PostgreSQL', () => {

@@ -6,23 +6,11 @@ import {
   createCreditNote,
   finalizeInvoice,
   ingestUsageEvents,
-  isStoreError,
   recordPaymentAttempt,
   recordPaymentResult,
-  type StoreErrorCode,
 } from '../../../src/db/services';
 import { createTestDatabase, type TestDatabase } from '../../support/database';
-import { createDrafts, seedSeller, seedSubscription } from './fixtures';
-
-async function storeErrorCode(promise: Promise<unknown>): Promise<StoreErrorCode | 'no error'> {
-  try {
-    await promise;
-    return 'no error';
-  } catch (error) {
-    if (isStoreError(error)) return error.code;
-    throw error;
-  }
-}
+import { createDrafts, seedSeller, seedSubscription, storeErrorCode } from './fixtures';
 
 describe('usage, events and credit on PostgreSQL', () => {
   let db: TestDatabase;

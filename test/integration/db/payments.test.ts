@@ -1,25 +1,13 @@
 import { Invoice, PaymentAttempt, Refund } from '../../../src/db/entities';
 import {
   finalizeInvoice,
-  isStoreError,
   paymentIdempotencyKey,
   recordPaymentAttempt,
   recordPaymentResult,
   recordRefund,
-  type StoreErrorCode,
 } from '../../../src/db/services';
 import { createTestDatabase, type TestDatabase } from '../../support/database';
-import { createDrafts, seedSeller, seedSubscription } from './fixtures';
-
-async function storeErrorCode(promise: Promise<unknown>): Promise<StoreErrorCode | 'no error'> {
-  try {
-    await promise;
-    return 'no error';
-  } catch (error) {
-    if (isStoreError(error)) return error.code;
-    throw error;
-  }
-}
+import { createDrafts, seedSeller, seedSubscription, storeErrorCode } from './fixtures';
 
 describe('payment persistence on PostgreSQL', () => {
   let db: TestDatabase;
