@@ -100,6 +100,7 @@ const STATUS_TEXT: Record<number, string> = {
   201: 'Created',
   400: 'Invalid request: the error names the offending field in `param`',
   401: 'Missing or invalid API key',
+  403: "A portal session outside its own customer's resources",
   404: 'No such object',
   409: 'Conflict (for example an Idempotency-Key reused with a different body)',
   422: 'The request is valid but cannot be applied in the current state',
@@ -199,7 +200,8 @@ export function buildOpenApiDocument(routes: readonly AnyRouteSpec[]): OpenApiDo
       const bodyName = named(REQUEST_NAMES, requests, route.body, `${pascal(route.operationId)}Request`);
       operation.requestBody = { required: true, content: { 'application/json': { schema: ref(bodyName) } } };
     }
-    const implied = signed ? [500] : [401, 429, 500];
+    // Any key-authenticated route can meet a portal session that may not use it: 403 is part of every contract.
+    const implied = signed ? [500] : [401, 403, 429, 500];
     for (const errorCode of [...new Set([...route.errors, ...implied])].sort((a, b) => a - b)) {
       operation.responses[errorCode] = {
         description: STATUS_TEXT[errorCode] ?? 'Error',

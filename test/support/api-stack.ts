@@ -35,7 +35,7 @@ export async function startApiStack(name: string): Promise<ApiStack> {
     mailer,
   });
   const running = worker.run();
-  const { app, auth } = await createTestApi(db.orm, env.client, taskQueue);
+  const { app, auth, assertConformant } = await createTestApi(db.orm, env.client, taskQueue);
   return {
     env,
     db,
@@ -47,6 +47,7 @@ export async function startApiStack(name: string): Promise<ApiStack> {
       await running;
       mailer.close();
       await Promise.all([env.teardown(), db.drop(), catcher.close()]);
+      assertConformant();
     },
   };
 }

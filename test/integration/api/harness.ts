@@ -20,7 +20,7 @@ export interface ApiHarness {
 export async function startApiHarness(): Promise<ApiHarness> {
   const db = await createTestDatabase();
   const client = new Client();
-  const { app, auth } = await createTestApi(db.orm, client, 'api-tests-unused');
+  const { app, auth, assertConformant } = await createTestApi(db.orm, client, 'api-tests-unused');
   return {
     db,
     app,
@@ -28,6 +28,7 @@ export async function startApiHarness(): Promise<ApiHarness> {
     async close() {
       await client.connection.close();
       await db.drop();
+      assertConformant();
     },
   };
 }

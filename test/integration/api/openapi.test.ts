@@ -1,6 +1,15 @@
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import express from 'express';
+import { execFile } from 'node:child_process';
 import request from 'supertest';
 import { z } from 'zod';
 import type { OpenApiDocument } from '../../../src/api/openapi';
+import {
+  CONTRACT_VIOLATION_STATUS,
+  createResponseValidator,
+  validatingApp,
+} from '../../support/response-validation';
 import { customerResponseSchema, createCustomerSchema } from '../../../src/api/schemas/customers';
 import { planListSchema } from '../../../src/api/schemas/plans';
 import { startApiHarness, type ApiHarness } from './harness';
@@ -29,6 +38,41 @@ function resolve(document: unknown, ref: string): unknown {
     );
 }
 
+interface SpecVerdict {
+  valid: boolean;
+  version: string | null;
+  errors: unknown;
+}
+
+/**
+ * Validates a document with @seriousme/openapi-schema-validator: the OpenAPI 3.1 JSON Schema from the
+ * specification's repository, run by ajv, plus its check that every `$ref` resolves. The package is ESM only and
+ * jest runs CommonJS here, so it runs in a plain node child process fed the document on stdin.
+ */
+function validateSpec(document: unknown): Promise<SpecVerdict> {
+  const script = [
+    "import { Validator } from '@seriousme/openapi-schema-validator';",
+    "let text = '';",
+    'for await (const chunk of process.stdin) text += chunk;',
+    'const validator = new Validator();',
+    'const result = await validator.validate(JSON.parse(text));',
+    'process.stdout.write(JSON.stringify({ valid: result.valid, version: validator.version ?? null,',
+    '  errors: result.errors ?? null }));',
+  ].join('\n');
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      process.execPath,
+      ['--input-type=module', '-e', script],
+      { cwd: process.cwd(), timeout: 30_000, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`${error.message}\n${stderr}`));
+        else resolve(JSON.parse(stdout) as SpecVerdict);
+      },
+    );
+    child.stdin?.end(JSON.stringify(document));
+  });
+}
+
 describe('OpenAPI document and human docs', () => {
   let h: ApiHarness;
   let document: OpenApiDocument;
@@ -42,9 +86,71 @@ describe('OpenAPI document and human docs', () => {
     await h?.close();
   });
 
-  // No OpenAPI 3.1 meta-schema validator is installed, so the document is checked structurally against the
-  // rules of the specification that matter to clients.
-  test('is a structurally valid OpenAPI 3.1 document: every operation has responses, every $ref resolves', () => {
+  test('validates against the OpenAPI 3.1 schema, and the validator catches a broken document', async () => {
+    expect(await validateSpec(document)).toEqual({ valid: true, version: '3.1', errors: null });
+    // The same validator refuses what a client generator would choke on, so the pass above means something.
+    const broken = structuredClone(document) as unknown as Record<string, Record<string, unknown>>;
+    delete broken.info?.title;
+    const verdict = await validateSpec(broken);
+    expect(verdict.valid).toBe(false);
+    expect(JSON.stringify(verdict.errors)).toContain('title');
+    const dangling = structuredClone(document);
+    const create = dangling.paths['/v1/customers']?.post;
+    if (create?.requestBody)
+      create.requestBody.content['application/json'].schema = { $ref: '#/components/schemas/Nowhere' };
+    expect(await validateSpec(dangling)).toMatchObject({ valid: false });
+  });
+
+  test('every schema of the document is a valid JSON Schema 2020-12 that compiles in strict mode', () => {
+    // The OpenAPI schema leaves Schema Objects to the dialect; ajv's 2020-12 meta-schema checks them.
+    const ajv = new Ajv2020({ strict: true, strictTypes: false, strictTuples: false });
+    addFormats(ajv);
+    const invalid = Object.entries(document.components.schemas)
+      .filter(([, schema]) => !ajv.validateSchema({ $schema: document.jsonSchemaDialect, ...schema }))
+      .map(([name]) => name);
+    expect(invalid).toEqual([]);
+    const { check } = createResponseValidator(document);
+    // Compiles every documented response schema (what the contract validator of the test app checks against).
+    for (const [path, item] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(item)) {
+        for (const status of Object.keys(operation.responses)) {
+          const concrete = path.replace(/\{[^}]+\}/g, 'x');
+          expect(() => check(method.toUpperCase(), concrete, Number(status), {})).not.toThrow();
+        }
+      }
+    }
+    expect(check('GET', '/v1/customers/cus_x', 404, { error: { type: 'not_found' } })).toContainEqual(
+      expect.stringContaining("must have required property 'code'"),
+    );
+    expect(check('GET', '/v1/customers/cus_x', 418, {})).toEqual([
+      expect.stringContaining('418 is not a documented status'),
+    ]);
+  });
+
+  test('the contract validator wrapped around every test app turns a response that strays from it into a 597', async () => {
+    // A stand-in for a route that drifted from its schema: a customer without most of its fields, a status the
+    // operation does not document, and an error in the wrong shape.
+    const drifted = express();
+    drifted.get('/v1/customers/:id', (req, res) => {
+      if (req.params.id === 'cus_teapot') res.status(418).json({ error: 'teapot' });
+      else if (req.params.id === 'cus_gone') res.status(404).json({ message: 'gone' });
+      else res.json({ object: 'customer', id: req.params.id });
+    });
+    drifted.get('/v1/plans', (_req, res) => {
+      res.json({ object: 'list', data: [], has_more: false, next_cursor: null });
+    });
+    const wrapped = validatingApp(drifted, document);
+    const partial = await request(wrapped.app).get('/v1/customers/cus_1').expect(CONTRACT_VIOLATION_STATUS);
+    expect(partial.body.contract_violation.problem).toContain("must have required property 'email'");
+    await request(wrapped.app).get('/v1/customers/cus_teapot').expect(CONTRACT_VIOLATION_STATUS);
+    await request(wrapped.app).get('/v1/customers/cus_gone').expect(CONTRACT_VIOLATION_STATUS);
+    await request(wrapped.app).get('/v1/plans').expect(200);
+    expect(wrapped.violations.map((v) => v.status)).toEqual([200, 418, 404]);
+    expect(() => wrapped.assertConformant()).toThrow('3 response(s) contradict the OpenAPI document');
+  });
+
+  // Rules of the specification that its JSON Schema cannot express, checked directly.
+  test('is a structurally sound OpenAPI 3.1 document: unique operation ids, declared path parameters', () => {
     expect(document.openapi).toBe('3.1.0');
     expect(document.info).toMatchObject({ title: expect.any(String), version: expect.any(String) });
     expect(Object.keys(document.paths).length).toBeGreaterThan(0);
@@ -115,6 +221,16 @@ describe('OpenAPI document and human docs', () => {
         'POST /v1/subscriptions/{id}/coupon',
         'GET /v1/invoices',
         'GET /v1/invoices/{id}',
+        'POST /v1/invoices/{id}/void',
+        'POST /v1/invoices/{id}/pay',
+        'GET /v1/payments',
+        'GET /v1/payments/{id}',
+        'POST /v1/credit_notes',
+        'GET /v1/credit_notes',
+        'GET /v1/credit_notes/{id}',
+        'POST /v1/refunds',
+        'GET /v1/refunds',
+        'GET /v1/refunds/{id}',
         'POST /v1/usage_events',
         'GET /v1/events',
         'POST /v1/portal_sessions',
@@ -135,7 +251,15 @@ describe('OpenAPI document and human docs', () => {
       ].sort(),
     );
     const create = document.paths['/v1/customers']?.post;
-    expect(Object.keys(create?.responses ?? {}).sort()).toEqual(['201', '400', '401', '409', '429', '500']);
+    expect(Object.keys(create?.responses ?? {}).sort()).toEqual([
+      '201',
+      '400',
+      '401',
+      '403',
+      '409',
+      '429',
+      '500',
+    ]);
     expect(create?.parameters).toContainEqual({ $ref: '#/components/parameters/IdempotencyKey' });
     expect(document.paths['/v1/customers/{id}']?.get?.responses['404']).toBeDefined();
     // Gateways authenticate by signature: no API key, no Idempotency-Key, no 401.
