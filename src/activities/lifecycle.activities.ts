@@ -366,6 +366,20 @@ export function createLifecycleActivities({ orm, gateway, client }: LifecycleDep
     },
 
     /**
+     * A void asked for through the API: an invoice that was settled or closed meanwhile is reported, not retried,
+     * so the workflow can refuse the command instead of retrying an activity that cannot succeed.
+     */
+    async voidOpenInvoice({ invoiceId }: { invoiceId: string }): Promise<{ status: string }> {
+      try {
+        return { status: (await closeInvoice(orm.em.fork(), invoiceId, 'void')).status };
+      } catch (error) {
+        if (!isStoreError(error) || error.code !== 'invalid_state') throw error;
+        const invoice = await orm.em.fork().findOneOrFail(Invoice, invoiceId, { refresh: true });
+        return { status: invoice.status };
+      }
+    },
+
+    /**
      * The unused part of a paid period, to the second: credited to the balance, refunded on the period's charge,
      * or forfeited. Keyed by the cause, so a retry settles it once.
      */

@@ -127,6 +127,8 @@ export interface LifecycleActivities {
   chargeInvoice(request: ChargeRequest): Promise<ChargeOutcome>;
   markInvoiceUncollectible(request: { invoiceId: string }): Promise<void>;
   voidInvoice(request: { invoiceId: string }): Promise<void>;
+  /** Voids an invoice that is still open; answers with the invoice's status afterwards (`void` when it worked). */
+  voidOpenInvoice(request: { invoiceId: string }): Promise<{ status: string }>;
   settleUnusedPeriod(request: UnusedPeriodRequest): Promise<{ credited: number; refunded: number }>;
   invoiceChange(request: ChangeInvoiceRequest): Promise<ChangeInvoice | null>;
   redeemCoupon(request: RedeemCouponRequest): Promise<RedeemCouponOutcome>;

@@ -53,6 +53,7 @@ const portalRoutes: {
     owner: subscriptionOwner,
   },
   { method: 'GET', pattern: /^\/invoices\/([^/]+)(\/pdf)?$/, owner: invoiceOwner },
+  { method: 'POST', pattern: /^\/invoices\/([^/]+)\/pay$/, owner: invoiceOwner },
 ];
 
 async function subscriptionOwner(orm: Orm, id: string): Promise<string | null> {

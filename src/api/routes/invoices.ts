@@ -1,19 +1,28 @@
 import type { FilterQuery } from '@mikro-orm/core';
+import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { Router } from 'express';
 import { loadInvoiceDocument } from '../../activities/invoice-document';
-import { Invoice, InvoiceLine, Subscription } from '../../db/entities';
+import { Invoice, InvoiceLine, PaymentAttempt, Subscription } from '../../db/entities';
 import type { Orm } from '../../db/orm.config';
+import { isStoreError } from '../../db/services/errors';
+import { appendDomainEvent } from '../../db/services/events';
+import { closeInvoice } from '../../db/services/invoice-status';
+import { CommandRejection, payInvoiceUpdate, voidInvoiceUpdate } from '../../workflows/lifecycle/messages';
 import { invoicePdfFilename, renderInvoicePdf } from '../../documents/invoice-pdf';
 import { AppError } from '../errors';
 import { paginate } from '../pagination';
 import { defineRoute, type RouteRegistry } from '../route';
 import { idParamsSchema } from '../schemas/common';
 import {
+  invoiceActionBodySchema,
   invoiceListSchema,
+  invoicePayResponseSchema,
   invoiceResponseSchema,
   type InvoiceResponse,
   listInvoicesQuerySchema,
 } from '../schemas/invoices';
+import { refundedByAttempt, serializePayment } from './payments';
 
 const invoiceParams = idParamsSchema('in', 'an invoice');
 const iso = (date: Date | null | undefined): string | null => date?.toISOString() ?? null;
@@ -58,9 +67,44 @@ function serializeInvoice(invoice: Invoice, lines: InvoiceLine[]): InvoiceRespon
   };
 }
 
-/** Invoices are read from PostgreSQL: finalized invoices never change, so there is nothing live to ask. */
-export function invoicesRouter(orm: Orm, registry: RouteRegistry): Router {
+/** A validator's refusal becomes 409 (wrong state) or 422 (wrong argument), carrying its reason. */
+function fromUpdateError(error: unknown): unknown {
+  if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
+    return error.cause.type === CommandRejection.invalidArgument
+      ? new AppError('unprocessable', 'invalid_command', error.cause.message)
+      : new AppError('conflict', 'invoice_not_actionable', error.cause.message);
+  }
+  return error;
+}
+
+/** Only an open invoice can be voided or paid; every other status is final or not issued yet. */
+function assertOpen(invoice: Invoice, action: 'voided' | 'paid'): void {
+  if (invoice.status === 'open') return;
+  throw new AppError(
+    'conflict',
+    `invoice_${invoice.status}`,
+    `Invoice ${invoice.id} is ${invoice.status}; only an open invoice can be ${action}`,
+  );
+}
+
+/**
+ * Invoices are read from PostgreSQL: finalized invoices never change, so there is nothing live to ask. Actions on a
+ * subscription's invoice go through that subscription's workflow, the only writer that charges it.
+ */
+export function invoicesRouter(orm: Orm, registry: RouteRegistry, client: Client): Router {
   const router = Router();
+
+  async function serializeFresh(id: string): Promise<InvoiceResponse> {
+    const em = orm.em.fork();
+    const invoice = await em.findOneOrFail(Invoice, id);
+    const lines = await em.find(InvoiceLine, { invoice }, { orderBy: { position: 'asc' } });
+    return serializeInvoice(invoice, lines);
+  }
+
+  async function workflowIdOf(invoice: Invoice): Promise<string | null> {
+    if (!invoice.subscription) return null;
+    return (await orm.em.findOneOrFail(Subscription, invoice.subscription.id)).workflowId;
+  }
 
   async function find(id: string): Promise<Invoice> {
     const invoice = await orm.em.findOne(Invoice, id);
@@ -124,6 +168,122 @@ export function invoicesRouter(orm: Orm, registry: RouteRegistry): Router {
       const invoice = await find(params.id);
       const lines = await orm.em.find(InvoiceLine, { invoice }, { orderBy: { position: 'asc' } });
       return serializeInvoice(invoice, lines);
+    },
+  );
+
+  defineRoute(
+    router,
+    registry,
+    {
+      method: 'post',
+      path: '/invoices/:id/void',
+      operationId: 'voidInvoice',
+      summary: 'Void an open invoice',
+      description:
+        'An open invoice of a subscription is voided by its workflow, so a void never races a charge. Voiding the ' +
+        'invoice a dunning episode retries ends the episode: a past-due subscription becomes active again, an ' +
+        'incomplete one (its first invoice voided) ends as an expired incomplete subscription. Paid, void, ' +
+        'uncollectible and draft invoices answer 409 with code `invoice_<status>`.',
+      tag: 'Invoices',
+      params: invoiceParams,
+      body: invoiceActionBodySchema,
+      response: invoiceResponseSchema,
+      errors: [400, 404, 409],
+    },
+    async ({ params }) => {
+      const invoice = await find(params.id);
+      assertOpen(invoice, 'voided');
+      const workflowId = await workflowIdOf(invoice);
+      let direct = workflowId === null;
+      if (workflowId) {
+        try {
+          await client.workflow
+            .getHandle(workflowId)
+            .executeUpdate(voidInvoiceUpdate, { args: [{ invoiceId: invoice.id }] });
+        } catch (error) {
+          // The subscription's workflow has ended: nothing will ever charge this invoice again.
+          if (!(error instanceof WorkflowNotFoundError)) throw fromUpdateError(error);
+          direct = true;
+        }
+      }
+      if (direct) {
+        const em = orm.em.fork();
+        try {
+          await closeInvoice(em, invoice.id, 'void');
+        } catch (error) {
+          if (!isStoreError(error) || error.code !== 'invalid_state') throw error;
+          assertOpen(await em.findOneOrFail(Invoice, invoice.id, { refresh: true }), 'voided');
+        }
+        await appendDomainEvent(em, {
+          key: `${invoice.id}:voided`,
+          type: 'invoice.voided',
+          ...(invoice.subscription ? { subscriptionId: invoice.subscription.id } : {}),
+          customerId: invoice.customer.id,
+          data: { invoiceId: invoice.id },
+          occurredAt: new Date().toISOString(),
+        });
+      }
+      return serializeFresh(invoice.id);
+    },
+  );
+
+  defineRoute(
+    router,
+    registry,
+    {
+      method: 'post',
+      path: '/invoices/:id/pay',
+      operationId: 'payInvoice',
+      summary: 'Retry collecting an open invoice now',
+      description:
+        'Runs the subscription’s payment retry at once, with its current payment method, as a payment-method update ' +
+        'does. Answers 200 with the invoice afterwards and the attempt made: after a decline the invoice is still ' +
+        '`open` and `payment.status` is `failed` with the decline in `payment.outcome`; the attempt counts as a ' +
+        'failed dunning retry. Only the invoice a dunning episode is collecting can be paid (409 otherwise).',
+      tag: 'Invoices',
+      params: invoiceParams,
+      body: invoiceActionBodySchema,
+      response: invoicePayResponseSchema,
+      errors: [400, 404, 409, 422],
+    },
+    async ({ params }) => {
+      const invoice = await find(params.id);
+      assertOpen(invoice, 'paid');
+      const workflowId = await workflowIdOf(invoice);
+      if (!workflowId) {
+        throw new AppError(
+          'conflict',
+          'invoice_not_collectible',
+          `Invoice ${invoice.id} has no subscription that charges it`,
+        );
+      }
+      const before = await orm.em.count(PaymentAttempt, { invoice: invoice.id });
+      try {
+        await client.workflow
+          .getHandle(workflowId)
+          .executeUpdate(payInvoiceUpdate, { args: [{ invoiceId: invoice.id }] });
+      } catch (error) {
+        if (error instanceof WorkflowNotFoundError) {
+          throw new AppError(
+            'conflict',
+            'subscription_ended',
+            `The subscription of invoice ${invoice.id} has ended`,
+          );
+        }
+        throw fromUpdateError(error);
+      }
+      const em = orm.em.fork();
+      const attempts = await em.find(
+        PaymentAttempt,
+        { invoice: invoice.id },
+        { orderBy: { attempt: 'desc' }, populate: ['invoice'] },
+      );
+      const latest = attempts.length > before ? attempts[0] : undefined;
+      const refunded = latest ? await refundedByAttempt(em, [latest]) : new Map<string, number>();
+      return {
+        ...(await serializeFresh(invoice.id)),
+        payment: latest ? serializePayment(latest, refunded.get(latest.id) ?? 0) : null,
+      };
     },
   );
 

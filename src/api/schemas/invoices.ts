@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { listQuerySchema, listResponseSchema, prefixedId, timestampSchema } from './common';
+import { paymentResponseSchema } from './payments';
 
 export const listInvoicesQuerySchema = listQuerySchema.extend({
   subscription_id: prefixedId('sub', 'a subscription').optional(),
@@ -53,3 +54,16 @@ export const invoiceResponseSchema = z.strictObject({
 
 export const invoiceListSchema = listResponseSchema(invoiceResponseSchema);
 export type InvoiceResponse = z.infer<typeof invoiceResponseSchema>;
+
+/** Invoice actions take no parameters; an empty or absent body is accepted, anything in it is a 400. */
+export const invoiceActionBodySchema = z.strictObject({});
+
+/** `pay` answers with the invoice and the attempt it made, so a decline is visible in the same answer. */
+export const invoicePayResponseSchema = invoiceResponseSchema.extend({
+  payment: paymentResponseSchema
+    .nullable()
+    .describe(
+      'The attempt this request made (its status says whether it was declined); null if none was needed',
+    ),
+});
+export type InvoicePayResponse = z.infer<typeof invoicePayResponseSchema>;

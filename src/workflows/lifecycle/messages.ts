@@ -43,6 +43,11 @@ export interface ApplyCouponCommand {
   couponId: string;
 }
 
+/** Names one of this subscription's open invoices. */
+export interface InvoiceCommand {
+  invoiceId: string;
+}
+
 export interface PaymentFact {
   invoiceId: string;
   chargeId: string;
@@ -64,6 +69,12 @@ export const cancelScheduledChangeUpdate = defineUpdate<SubscriptionSnapshot, []
 export const updatePaymentMethodUpdate = defineUpdate<SubscriptionSnapshot, [PaymentMethodCommand]>(
   'updatePaymentMethod',
 );
+/**
+ * Invoice actions go through the workflow that charges the invoice, so that a void can never race a charge and a
+ * manual retry takes the same path as a scheduled one.
+ */
+export const voidInvoiceUpdate = defineUpdate<SubscriptionSnapshot, [InvoiceCommand]>('voidInvoice');
+export const payInvoiceUpdate = defineUpdate<SubscriptionSnapshot, [InvoiceCommand]>('payInvoice');
 
 export const paymentSucceededSignal = defineSignal<[PaymentFact]>('paymentSucceeded');
 export const paymentFailedSignal = defineSignal<[PaymentFact & { declineCode?: string }]>('paymentFailed');

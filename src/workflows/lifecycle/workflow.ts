@@ -25,6 +25,7 @@ import {
   CommandRejection,
   getSubscriptionQuery,
   pauseUpdate,
+  payInvoiceUpdate,
   paymentDisputedSignal,
   paymentFailedSignal,
   paymentRefundedSignal,
@@ -34,6 +35,7 @@ import {
   type SubscriptionSnapshot,
   testClockAdvancedSignal,
   updatePaymentMethodUpdate,
+  voidInvoiceUpdate,
 } from './messages';
 import {
   isDue,
@@ -617,6 +619,64 @@ export async function subscriptionLifecycleWorkflow(input: LifecycleInput): Prom
         if (isFinal(state.status)) reject(`Subscription is ${state.status}`);
         if (!command.paymentMethodId)
           reject('payment_method_id is required', CommandRejection.invalidArgument);
+      },
+    },
+  );
+
+  setHandler(
+    voidInvoiceUpdate,
+    (command) =>
+      exclusive(async () => {
+        const { status } = await records.voidOpenInvoice({ invoiceId: command.invoiceId });
+        if (status !== 'void')
+          reject(`Invoice ${command.invoiceId} is ${status}; only an open invoice is voided`);
+        if (state.dunning?.invoiceId !== command.invoiceId) {
+          await transition('invoice.voided', { invoiceId: command.invoiceId });
+          return snapshot();
+        }
+        state.dunning = null;
+        if (state.status === 'incomplete') {
+          // Without its first invoice the subscription never started: it ends as an expired incomplete one does.
+          state.status = 'incomplete_expired';
+          state.incompleteExpiresAt = null;
+          await transition('subscription.incomplete_expired', {
+            invoiceId: command.invoiceId,
+            reason: 'invoice_voided',
+          });
+          return snapshot();
+        }
+        // Nothing is owed any more, so the dunning episode is over and the subscription is in good standing.
+        state.status = 'active';
+        await transition('invoice.voided', { invoiceId: command.invoiceId, dunningEnded: true });
+        return snapshot();
+      }),
+    {
+      validator: (command) => {
+        if (!command.invoiceId) reject('invoice_id is required', CommandRejection.invalidArgument);
+        if (isFinal(state.status)) reject(`Subscription is ${state.status}`);
+      },
+    },
+  );
+
+  setHandler(
+    payInvoiceUpdate,
+    (command) =>
+      exclusive(async () => {
+        // The same path a new payment method takes: a success settles the episode, a decline counts as a failure.
+        if (state.dunning?.invoiceId === command.invoiceId) await retryPayment();
+        return snapshot();
+      }),
+    {
+      validator: (command) => {
+        if (!command.invoiceId) reject('invoice_id is required', CommandRejection.invalidArgument);
+        if (state.dunning?.invoiceId !== command.invoiceId) {
+          reject(
+            `Invoice ${command.invoiceId} is not being collected by subscription ${state.subscriptionId}`,
+          );
+        }
+        if (state.status !== 'past_due' && state.status !== 'incomplete') {
+          reject(`A ${state.status} subscription retries no payment`);
+        }
       },
     },
   );

@@ -1,0 +1,209 @@
+import type { FilterQuery } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Router } from 'express';
+import { CreditNote, Invoice, PaymentAttempt, Refund } from '../../db/entities';
+import type { Orm } from '../../db/orm.config';
+import { createCreditNote } from '../../db/services/credit-notes';
+import type { PaymentGateway } from '../../gateways';
+import { AppError } from '../errors';
+import { paginate } from '../pagination';
+import { defineRoute, type RouteRegistry } from '../route';
+import { idParamsSchema } from '../schemas/common';
+import {
+  creditNoteListSchema,
+  creditNoteResponseSchema,
+  type CreditNoteResponse,
+  createCreditNoteSchema,
+  listCreditNotesQuerySchema,
+} from '../schemas/credit-notes';
+import { refundedByAttempt } from './payments';
+import { businessKey, fromMoneyError, refundAttempt, requireGateway, serializeRefund } from './refunds';
+
+const creditNoteParams = idParamsSchema('cn', 'a credit note');
+
+/** Each refund of a credit note is keyed by the note and the attempt it returns money on. */
+const refundKeyPrefix = (creditNote: CreditNote) => `credit_note:${creditNote.id}:`;
+
+function serializeCreditNote(creditNote: CreditNote, refunds: Refund[]): CreditNoteResponse {
+  const prefix = refundKeyPrefix(creditNote);
+  return {
+    id: creditNote.id,
+    object: 'credit_note',
+    invoice_id: creditNote.invoice.id,
+    customer_id: creditNote.customer.id,
+    amount: creditNote.amount,
+    currency: creditNote.currency,
+    reason: creditNote.reason,
+    outcome: creditNote.outcome,
+    refunds: refunds.filter((refund) => refund.idempotencyKey.startsWith(prefix)).map(serializeRefund),
+    created_at: creditNote.createdAt.toISOString(),
+  };
+}
+
+async function refundsOf(em: EntityManager, notes: CreditNote[]): Promise<Refund[]> {
+  const withRefunds = notes.filter((note) => note.outcome === 'refund');
+  if (withRefunds.length === 0) return [];
+  return em.find(
+    Refund,
+    { $or: withRefunds.map((note) => ({ idempotencyKey: { $like: `${refundKeyPrefix(note)}%` } })) },
+    { orderBy: { createdAt: 'asc', id: 'asc' } },
+  );
+}
+
+/** What the invoice's succeeded charges can still give back, oldest charge first. */
+async function refundable(em: EntityManager, invoiceId: string) {
+  const attempts = await em.find(
+    PaymentAttempt,
+    { invoice: invoiceId, status: 'succeeded' },
+    { orderBy: { createdAt: 'asc', id: 'asc' } },
+  );
+  const refunded = await refundedByAttempt(em, attempts);
+  return attempts.map((attempt) => ({
+    attempt,
+    remaining: attempt.amount - (refunded.get(attempt.id) ?? 0),
+  }));
+}
+
+/**
+ * Credit notes correct a paid invoice, which itself never changes. A `refund` outcome returns the credited amount
+ * through the gateway, spread over the invoice's charges oldest first.
+ */
+export function creditNotesRouter(
+  orm: Orm,
+  registry: RouteRegistry,
+  gateway: PaymentGateway | undefined,
+): Router {
+  const router = Router();
+
+  /** Refunds what the note still owes the card; parts refunded by an earlier try are found by their keys. */
+  async function settleRefund(em: EntityManager, note: CreditNote): Promise<void> {
+    const prefix = refundKeyPrefix(note);
+    let owed = note.amount;
+    for (const { attempt, remaining } of await refundable(em, note.invoice.id)) {
+      if (owed <= 0) break;
+      const key = `${prefix}${attempt.id}`;
+      const earlier = await em.findOne(Refund, { idempotencyKey: key });
+      const amount = earlier ? earlier.amount : Math.min(owed, remaining);
+      if (amount <= 0) continue;
+      await refundAttempt(em, requireGateway(gateway), attempt, amount, key, note.reason);
+      owed -= amount;
+    }
+  }
+
+  defineRoute(
+    router,
+    registry,
+    {
+      method: 'post',
+      path: '/credit_notes',
+      operationId: 'createCreditNote',
+      summary: 'Credit a paid invoice',
+      description:
+        'Credits part or all of a paid invoice: to the customer balance (`credit_balance`), back to the card ' +
+        '(`refund`, through the payment gateway) or nowhere (`none`). The credited amounts of an invoice never ' +
+        'exceed its total. The same Idempotency-Key creates one note and refunds once. An open invoice is voided ' +
+        'instead.',
+      tag: 'Credit notes',
+      body: createCreditNoteSchema,
+      response: creditNoteResponseSchema,
+      status: 201,
+      errors: [400, 404, 409, 503],
+    },
+    async ({ body, req }) => {
+      const em = orm.em.fork();
+      const invoice = await em.findOne(Invoice, body.invoice_id);
+      if (!invoice) {
+        throw new AppError(
+          'not_found',
+          'resource_missing',
+          `No such invoice: ${body.invoice_id}`,
+          'invoice_id',
+        );
+      }
+      const key = businessKey(req, 'credit_note');
+      if (body.outcome === 'refund') {
+        requireGateway(gateway);
+        const existing = await em.findOne(CreditNote, { idempotencyKey: key });
+        // Checked before the note exists, so a refund the charges cannot cover leaves no note behind.
+        const cash = (await refundable(em, invoice.id)).reduce((acc, part) => acc + part.remaining, 0);
+        if (!existing && invoice.status === 'paid' && body.amount > cash) {
+          throw new AppError(
+            'conflict',
+            'amount_exceeds_refundable',
+            `Invoice ${invoice.id} has ${cash} ${invoice.currency} of charges left to refund; ${body.amount} requested`,
+            'amount',
+          );
+        }
+      }
+      try {
+        const { creditNote } = await createCreditNote(em, {
+          invoiceId: invoice.id,
+          amount: body.amount,
+          reason: body.reason,
+          outcome: body.outcome,
+          idempotencyKey: key,
+        });
+        if (creditNote.outcome === 'refund') await settleRefund(em, creditNote);
+        return serializeCreditNote(creditNote, await refundsOf(em, [creditNote]));
+      } catch (error) {
+        const mapped = fromMoneyError(error);
+        if (mapped instanceof AppError && mapped.code === 'invalid_state') {
+          throw new AppError('conflict', 'invoice_not_paid', (error as Error).message, 'invoice_id');
+        }
+        throw mapped;
+      }
+    },
+  );
+
+  defineRoute(
+    router,
+    registry,
+    {
+      method: 'get',
+      path: '/credit_notes',
+      operationId: 'listCreditNotes',
+      summary: 'List credit notes, oldest first',
+      tag: 'Credit notes',
+      query: listCreditNotesQuerySchema,
+      response: creditNoteListSchema,
+      errors: [400],
+    },
+    async ({ query }) => {
+      const where: FilterQuery<CreditNote> = {
+        ...(query.invoice_id ? { invoice: query.invoice_id } : {}),
+        ...(query.customer_id ? { customer: query.customer_id } : {}),
+      };
+      const page = await paginate(orm.em, CreditNote, where, query);
+      const refunds = await refundsOf(orm.em, page.items);
+      return {
+        object: 'list' as const,
+        data: page.items.map((note) => serializeCreditNote(note, refunds)),
+        has_more: page.hasMore,
+        next_cursor: page.nextCursor,
+      };
+    },
+  );
+
+  defineRoute(
+    router,
+    registry,
+    {
+      method: 'get',
+      path: '/credit_notes/:id',
+      operationId: 'getCreditNote',
+      summary: 'Retrieve a credit note with its refunds',
+      tag: 'Credit notes',
+      params: creditNoteParams,
+      response: creditNoteResponseSchema,
+      errors: [404],
+    },
+    async ({ params }) => {
+      const note = await orm.em.findOne(CreditNote, params.id);
+      if (!note)
+        throw new AppError('not_found', 'resource_missing', `No such credit note: ${params.id}`, 'id');
+      return serializeCreditNote(note, await refundsOf(orm.em, [note]));
+    },
+  );
+
+  return router;
+}
