@@ -48,7 +48,7 @@ export function createApp({ orm, client, logger, config, gateway }: AppDeps): Ex
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
-  const metrics = createMetrics();
+  const metrics = createMetrics(orm);
   app.use(metrics.observe);
   // No CORS middleware: browsers get no cross-origin access unless an operator puts a proxy in front.
   app.use(helmet());
