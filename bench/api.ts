@@ -25,6 +25,7 @@ import {
  *
  *   npm run bench:api -- --concurrency 1,10,50 --duration 8
  */
+const ALL_ROUTES = 'healthz,get_subscription,list_subscriptions,pause_resume,usage_batch';
 const { values } = parseArgs({
   options: {
     concurrency: { type: 'string', default: '1,10,50' },
@@ -115,7 +116,15 @@ async function main(): Promise<void> {
     server = listening;
     listening.on('request', (_req: IncomingMessage, res: ServerResponse) => {
       inFlight++;
-      res.once('finish', () => inFlight--);
+      // Counted when the handler ends the response, not when it is flushed: autocannon drops its connections at
+      // the deadline, and a response to a gone client never emits 'finish'.
+      const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
+      let ended = false;
+      res.end = ((...args: unknown[]) => {
+        if (!ended) inFlight--;
+        ended = true;
+        return end(...args);
+      }) as ServerResponse['end'];
     });
     const address = listening.address();
     const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
@@ -181,7 +190,8 @@ async function main(): Promise<void> {
         '÷ healthz': row.of_healthz,
       })),
     );
-    await writeResult('api.json', {
+    // A partial run (some routes only, e.g. under a profiler) must not overwrite the full figures.
+    await writeResult(values.routes === ALL_ROUTES ? 'api.json' : `api-${ROUTES.join('-')}.json`, {
       benchmark: 'api',
       ...machine(),
       duration_seconds_per_run: DURATION,
@@ -195,7 +205,7 @@ async function main(): Promise<void> {
       const closing = new Promise<void>((resolve) => server?.close(() => resolve()));
       // autocannon stops at its deadline with requests still in the handlers (a pause waits on its workflow): let
       // them answer before the Temporal connection goes away under them.
-      await waitUntil(async () => inFlight === 0, 'in-flight requests', 120_000).catch(() => undefined);
+      await waitUntil(async () => inFlight === 0, 'in-flight requests', 60_000).catch(() => undefined);
       server.closeAllConnections();
       await closing;
     }
