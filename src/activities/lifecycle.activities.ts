@@ -50,6 +50,8 @@ import type {
   RedeemCouponOutcome,
   RedeemCouponRequest,
   UnusedPeriodRequest,
+  VoidInvoiceOutcome,
+  VoidInvoiceRequest,
 } from './lifecycle.contract';
 import type { SubscriptionState } from '../workflows/lifecycle/state';
 
@@ -366,16 +368,29 @@ export function createLifecycleActivities({ orm, gateway, client }: LifecycleDep
     },
 
     /**
-     * A void asked for through the API: an invoice that was settled or closed meanwhile is reported, not retried,
-     * so the workflow can refuse the command instead of retrying an activity that cannot succeed.
+     * A void asked for through the API: an invoice that was settled or closed meanwhile, or that belongs to another
+     * subscription, is refused with a reason rather than failed, so the workflow can reject the command instead of
+     * retrying an activity that cannot succeed.
      */
-    async voidOpenInvoice({ invoiceId }: { invoiceId: string }): Promise<{ status: string }> {
+    async voidOpenInvoice(request: VoidInvoiceRequest): Promise<VoidInvoiceOutcome> {
+      const em = orm.em.fork();
+      const invoice = await em.findOne(Invoice, request.invoiceId, { refresh: true });
+      if (!invoice || invoice.subscription?.id !== request.subscriptionId) {
+        return {
+          voided: false,
+          reason: `Invoice ${request.invoiceId} is not an invoice of this subscription`,
+        };
+      }
       try {
-        return { status: (await closeInvoice(orm.em.fork(), invoiceId, 'void')).status };
+        await closeInvoice(em, invoice.id, 'void');
+        return { voided: true };
       } catch (error) {
         if (!isStoreError(error) || error.code !== 'invalid_state') throw error;
-        const invoice = await orm.em.fork().findOneOrFail(Invoice, invoiceId, { refresh: true });
-        return { status: invoice.status };
+        const current = await orm.em.fork().findOneOrFail(Invoice, invoice.id, { refresh: true });
+        return {
+          voided: false,
+          reason: `Invoice ${invoice.id} is ${current.status}; only an open invoice can be voided`,
+        };
       }
     },
 

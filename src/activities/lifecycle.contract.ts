@@ -120,6 +120,14 @@ export interface DomainEventRequest {
   data: Record<string, unknown>;
 }
 
+export interface VoidInvoiceRequest {
+  invoiceId: string;
+  /** Only an invoice of this subscription is voided. */
+  subscriptionId: string;
+}
+
+export type VoidInvoiceOutcome = { voided: true } | { voided: false; reason: string };
+
 export interface LifecycleActivities {
   planPeriod(request: PlanPeriodRequest): Promise<PeriodPlan>;
   planDunningStep(request: DunningStepRequest): Promise<DunningDecision>;
@@ -127,8 +135,7 @@ export interface LifecycleActivities {
   chargeInvoice(request: ChargeRequest): Promise<ChargeOutcome>;
   markInvoiceUncollectible(request: { invoiceId: string }): Promise<void>;
   voidInvoice(request: { invoiceId: string }): Promise<void>;
-  /** Voids an invoice that is still open; answers with the invoice's status afterwards (`void` when it worked). */
-  voidOpenInvoice(request: { invoiceId: string }): Promise<{ status: string }>;
+  voidOpenInvoice(request: VoidInvoiceRequest): Promise<VoidInvoiceOutcome>;
   settleUnusedPeriod(request: UnusedPeriodRequest): Promise<{ credited: number; refunded: number }>;
   invoiceChange(request: ChangeInvoiceRequest): Promise<ChangeInvoice | null>;
   redeemCoupon(request: RedeemCouponRequest): Promise<RedeemCouponOutcome>;

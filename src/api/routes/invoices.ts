@@ -188,7 +188,7 @@ export function invoicesRouter(orm: Orm, registry: RouteRegistry, client: Client
       params: invoiceParams,
       body: invoiceActionBodySchema,
       response: invoiceResponseSchema,
-      errors: [400, 404, 409],
+      errors: [400, 404, 409, 422],
     },
     async ({ params }) => {
       const invoice = await find(params.id);

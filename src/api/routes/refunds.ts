@@ -94,7 +94,7 @@ export async function refundAttempt(
     if (existing.paymentAttempt.id !== attempt.id || existing.amount !== amount) {
       throw new AppError(
         'conflict',
-        'idempotency_conflict',
+        'idempotency_key_reused',
         'This Idempotency-Key was already used for another refund',
         'Idempotency-Key',
       );
@@ -152,7 +152,20 @@ export function refundsRouter(
       });
       const key = businessKey(req, 'refund');
       const existing = await em.findOne(Refund, { idempotencyKey: key });
-      if (existing) return serializeRefund(existing);
+      if (existing) {
+        const same =
+          existing.paymentAttempt.id === attempt.id &&
+          (body.amount === undefined || body.amount === existing.amount);
+        if (!same) {
+          throw new AppError(
+            'conflict',
+            'idempotency_key_reused',
+            'This Idempotency-Key was already used for another refund',
+            'Idempotency-Key',
+          );
+        }
+        return serializeRefund(existing);
+      }
       if (attempt.status !== 'succeeded') {
         throw new AppError(
           'conflict',

@@ -627,9 +627,11 @@ export async function subscriptionLifecycleWorkflow(input: LifecycleInput): Prom
     voidInvoiceUpdate,
     (command) =>
       exclusive(async () => {
-        const { status } = await records.voidOpenInvoice({ invoiceId: command.invoiceId });
-        if (status !== 'void')
-          reject(`Invoice ${command.invoiceId} is ${status}; only an open invoice is voided`);
+        const outcome = await records.voidOpenInvoice({
+          invoiceId: command.invoiceId,
+          subscriptionId: state.subscriptionId,
+        });
+        if (!outcome.voided) reject(outcome.reason);
         if (state.dunning?.invoiceId !== command.invoiceId) {
           await transition('invoice.voided', { invoiceId: command.invoiceId });
           return snapshot();

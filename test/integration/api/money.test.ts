@@ -1,3 +1,4 @@
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import request from 'supertest';
 import { PaymentMethod, Subscription } from '../../../src/db/entities';
 import { creditNoteListSchema, creditNoteResponseSchema } from '../../../src/api/schemas/credit-notes';
@@ -5,6 +6,7 @@ import { invoicePayResponseSchema, invoiceResponseSchema } from '../../../src/ap
 import { paymentListSchema, paymentResponseSchema } from '../../../src/api/schemas/payments';
 import { refundListSchema, refundResponseSchema } from '../../../src/api/schemas/refunds';
 import { subscriptionResponseSchema } from '../../../src/api/schemas/subscriptions';
+import { lifecycleWorkflowIdFor, voidInvoiceUpdate } from '../../../src/workflows/lifecycle/messages';
 import { type ApiCall, subscribeThroughApi } from '../../support/api-flow';
 import { type ApiStack, startApiStack } from '../../support/api-stack';
 import { countRows } from './harness';
@@ -123,7 +125,7 @@ describe('invoice actions and the money resources', () => {
     expect(voidPaid).toMatchObject({ status: 409, body: { error: { code: 'invoice_paid' } } });
   });
 
-  test('an incomplete subscription whose first invoice is voided ends as an expired incomplete one', async () => {
+  test('an incomplete subscription whose first invoice is voided ends as an expired incomplete one; another subscription’s workflow refuses to void it', async () => {
     const { subscription } = await subscribeThroughApi(secret, {
       token: 'tok_chargeDeclined',
       customerEmail: 'incomplete@example.test',
@@ -131,6 +133,15 @@ describe('invoice actions and the money resources', () => {
     const sid = String(subscription.id);
     expect(subscription.status).toBe('incomplete');
     const invoiceId = String((subscription.past_due as { invoice_id: string }).invoice_id);
+
+    // Another subscription's workflow refuses to void an invoice that is not its own, and leaves it open.
+    const other = await subscribeThroughApi(secret, { customerEmail: 'bystander@example.test' });
+    const foreign = stack.env.client.workflow
+      .getHandle(lifecycleWorkflowIdFor(String(other.subscription.id)))
+      .executeUpdate(voidInvoiceUpdate, { args: [{ invoiceId }] });
+    await expect(foreign).rejects.toThrow(WorkflowUpdateFailedError);
+    expect(await ok('GET', `/v1/invoices/${invoiceId}`)).toMatchObject({ status: 'open' });
+
     expect(invoiceResponseSchema.parse(await ok('POST', `/v1/invoices/${invoiceId}/void`))).toMatchObject({
       status: 'void',
     });
@@ -339,6 +350,13 @@ describe('invoice actions and the money resources', () => {
       reason: 'goodwill',
     });
     expect(repeated).toMatchObject({ status: 201, body: { id: refund.id } });
+    // Past the stored answer, the key itself still refuses a different refund.
+    await stack.db.orm.em.getConnection().execute('delete from "idempotency_records"');
+    const reused = await withKey('refund-part-1')('POST', '/v1/refunds', {
+      payment_id: payment.id,
+      amount: 200,
+    });
+    expect(reused).toMatchObject({ status: 409, body: { error: { code: 'idempotency_key_reused' } } });
     expect(await countRows(stack.db, 'refunds')).toBe(before + 1);
 
     const rest = refundResponseSchema.parse(await ok('POST', '/v1/refunds', { payment_id: payment.id }));
