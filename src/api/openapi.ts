@@ -200,8 +200,9 @@ export function buildOpenApiDocument(routes: readonly AnyRouteSpec[]): OpenApiDo
       const bodyName = named(REQUEST_NAMES, requests, route.body, `${pascal(route.operationId)}Request`);
       operation.requestBody = { required: true, content: { 'application/json': { schema: ref(bodyName) } } };
     }
-    // Any key-authenticated route can meet a portal session that may not use it: 403 is part of every contract.
-    const implied = signed ? [500] : [401, 403, 429, 500];
+    // Any key-authenticated route can meet a portal session that may not use it (403), and looks the key up in
+    // PostgreSQL, so an unreachable database is a 503 on every one of them.
+    const implied = signed ? [500] : [401, 403, 429, 500, 503];
     for (const errorCode of [...new Set([...route.errors, ...implied])].sort((a, b) => a - b)) {
       operation.responses[errorCode] = {
         description: STATUS_TEXT[errorCode] ?? 'Error',

@@ -259,6 +259,7 @@ describe('OpenAPI document and human docs', () => {
       '409',
       '429',
       '500',
+      '503',
     ]);
     expect(create?.parameters).toContainEqual({ $ref: '#/components/parameters/IdempotencyKey' });
     expect(document.paths['/v1/customers/{id}']?.get?.responses['404']).toBeDefined();
