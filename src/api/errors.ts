@@ -54,7 +54,11 @@ export function fromZodError(error: z.ZodError): AppError {
       ? `Unknown parameter: ${issue.keys.join(', ')}`
       : `${param ?? 'body'}: ${issue.message}`
     : 'Invalid request';
-  const unknownParam = issue?.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
+  // Zod puts an unknown key's object in `path` and the key in `keys`: `address.extra`, not a bare `extra`.
+  const unknownParam =
+    issue?.code === 'unrecognized_keys' && issue.keys[0] !== undefined
+      ? [...issue.path, issue.keys[0]].map(String).join('.')
+      : undefined;
   return new AppError('invalid_request_error', code, message, unknownParam ?? param);
 }
 

@@ -21,14 +21,40 @@ export interface IdempotencyOptions {
   abandonAfterMs?: number;
 }
 
-/** Key order does not make two bodies different requests. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1));
-    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonical(item)}`).join(',')}}`;
+/**
+ * Key order does not make two bodies different requests. Written with an explicit stack, not recursion: a body
+ * within the size limit can nest fifty thousand levels deep, and recursing would overflow the call stack (a 500)
+ * before the route's schema got to reject the body with a 400. The text is the same the recursive form produced,
+ * so stored hashes still match.
+ */
+function canonical(root: unknown): string {
+  const out: string[] = [];
+  const pending: ({ text: string } | { value: unknown })[] = [{ value: root }];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    if ('text' in next) {
+      out.push(next.text);
+      continue;
+    }
+    const { value } = next;
+    if (Array.isArray(value)) {
+      out.push('[');
+      pending.push({ text: ']' });
+      for (let index = value.length - 1; index >= 0; index -= 1) {
+        pending.push({ value: value[index] });
+        if (index > 0) pending.push({ text: ',' });
+      }
+    } else if (value !== null && typeof value === 'object') {
+      const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1));
+      out.push('{');
+      pending.push({ text: '}' });
+      for (let index = entries.length - 1; index >= 0; index -= 1) {
+        const [key, item] = entries[index] as [string, unknown];
+        pending.push({ value: item }, { text: `${JSON.stringify(key)}:` });
+        if (index > 0) pending.push({ text: ',' });
+      }
+    } else out.push(JSON.stringify(value) ?? 'undefined');
   }
-  return JSON.stringify(value) ?? 'undefined';
+  return out.join('');
 }
 
 /** What makes two requests "the same request": method, URL and body (key order aside). */

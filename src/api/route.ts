@@ -68,6 +68,16 @@ function parseParams<S extends z.ZodType>(schema: S, raw: unknown): z.output<S> 
 }
 
 /**
+ * True when the request carries bytes the JSON parser left unread because they came under another content type.
+ * Read as `{}` they would pass every schema whose fields are all optional and run the handler on a body the
+ * client never sent.
+ */
+function unreadBody(req: Request): boolean {
+  const length = Number(req.headers['content-length'] ?? 0);
+  return req.body === undefined && (length > 0 || req.headers['transfer-encoding'] !== undefined);
+}
+
+/**
  * Declares a route on the router and in the registry: parse path, query and body with the spec's strict
  * schemas, run the handler, answer with the spec's status. Zod errors reach the error handler, which names
  * the offending field.
@@ -87,6 +97,13 @@ export function defineRoute<
   router[spec.method](spec.path, async (req, res) => {
     const params = (spec.params ? parseParams(spec.params, req.params) : undefined) as Parsed<P>;
     const query = (spec.query ? spec.query.parse(req.query ?? {}) : undefined) as Parsed<Q>;
+    if (spec.body && unreadBody(req)) {
+      throw new AppError(
+        'invalid_request_error',
+        'unsupported_content_type',
+        'Send the request body as JSON with "Content-Type: application/json"',
+      );
+    }
     const body = (spec.body ? spec.body.parse(req.body ?? {}) : undefined) as Parsed<B>;
     const result = await handler({ params, query, body, req, res });
     res.status(spec.status ?? 200).json(result);
