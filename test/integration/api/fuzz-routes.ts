@@ -1,0 +1,205 @@
+import type { OpenApiDocument } from '../../../src/api/openapi';
+import type { JsonSchema } from './fuzz-schema';
+
+/** Objects the examples point at: created through the API before fuzzing, so updates aim at real rows. */
+export interface FuzzFixtures {
+  productId: string;
+  planId: string;
+  customerId: string;
+  webhookEndpointId: string;
+  testClockId: string;
+}
+
+export interface RouteExample {
+  params: Record<string, string>;
+  /** A body the route accepts; fuzzing breaks it in one place at a time. */
+  body: Record<string, unknown>;
+}
+
+/** Well-formed ids of objects that do not exist: a body is validated before its path names are looked up. */
+const absent = (prefix: string) => `${prefix}_${'0'.repeat(24)}`;
+
+const address = {
+  line1: 'Hauptstraße 1',
+  line2: 'Hinterhaus',
+  postal_code: '10115',
+  city: 'Berlin',
+  region: 'Berlin',
+  country: 'DE',
+};
+
+/**
+ * A valid request per operation. Keyed by operationId so that an operation added to the API without an example
+ * here fails the coverage test rather than going unfuzzed.
+ */
+export function routeExamples(f: FuzzFixtures): Record<string, RouteExample> {
+  const subscription = { id: absent('sub') };
+  return {
+    receiveGatewayWebhook: {
+      params: { gateway: 'sandbox' },
+      body: { id: 'evt_1', type: 'payment_intent.succeeded', data: { object: { id: 'pi_1' } } },
+    },
+    createSubscription: {
+      params: {},
+      body: {
+        customer_id: f.customerId,
+        plan_id: f.planId,
+        currency: 'EUR',
+        quantity: 2,
+        trial_days: 0,
+        time_zone: 'Europe/Berlin',
+        trial_end_behavior: 'cancel',
+      },
+    },
+    cancelSubscription: {
+      params: subscription,
+      body: { at: 'immediately', unused: 'refund', reason: 'Too expensive' },
+    },
+    reactivateSubscription: { params: subscription, body: {} },
+    pauseSubscription: {
+      params: subscription,
+      body: { at: 'immediately', resumes_at: '2027-01-01T00:00:00Z' },
+    },
+    resumeSubscription: { params: subscription, body: {} },
+    changeSubscription: {
+      params: subscription,
+      body: { plan_id: f.planId, quantity: 3, timing: 'immediately' },
+    },
+    cancelScheduledChange: { params: subscription, body: {} },
+    applyCoupon: { params: subscription, body: { coupon: 'WELCOME10' } },
+    updateSubscriptionPaymentMethod: { params: subscription, body: { payment_method_id: absent('pm') } },
+    putSettings: {
+      params: {},
+      body: {
+        name: 'Kaffeerösterei GmbH',
+        address,
+        country: 'DE',
+        vat_id: 'DE123456789',
+        invoice_prefix: 'INV-',
+        time_zone: 'Europe/Berlin',
+        default_currency: 'EUR',
+        dunning_policy: {
+          retry_offsets_days: [1, 3, 5],
+          notices: ['payment_failed', 'reminder', 'final_notice'],
+          final_action: 'cancel',
+        },
+      },
+    },
+    createProduct: { params: {}, body: { name: 'Beans', description: 'Whole', active: true } },
+    createPlan: {
+      params: {},
+      body: {
+        product_id: f.productId,
+        name: 'Monthly',
+        interval: 'month',
+        interval_count: 1,
+        pricing_model: 'per_unit',
+        amounts: { EUR: 1900, USD: 2100 },
+        setup_fees: { EUR: 500 },
+        trial_days: 3,
+        tax_behavior: 'exclusive',
+        active: true,
+      },
+    },
+    updatePlan: { params: { id: f.planId }, body: { name: 'Renamed', active: false } },
+    createCustomer: {
+      params: {},
+      body: {
+        email: 'b@example.test',
+        name: 'B',
+        locale: 'de',
+        country: 'DE',
+        vat_id: 'DE123456789',
+        address,
+      },
+    },
+    updateCustomer: {
+      params: { id: f.customerId },
+      body: { email: 'c@example.test', name: 'C', locale: 'en', country: 'AT', vat_id: null, address },
+    },
+    attachPaymentMethod: {
+      params: { id: f.customerId },
+      body: { gateway: 'sandbox', token: 'tok_visa', default: true },
+    },
+    ingestUsage: {
+      params: {},
+      body: {
+        subscription_id: absent('sub'),
+        events: [
+          { client_id: 'e1', quantity: 3, value: 'user-1', timestamp: '2026-11-30T10:00:00Z' },
+          { client_id: 'e2', timestamp: '2026-11-30T10:05:00.123Z' },
+        ],
+      },
+    },
+    createPortalSession: { params: {}, body: { customer_id: f.customerId } },
+    createCoupon: {
+      params: {},
+      body: {
+        code: 'WELCOME10',
+        name: 'Welcome',
+        percent_off: 10,
+        duration: 'repeating',
+        duration_in_periods: 3,
+        redeem_by: '2027-06-30T00:00:00Z',
+        max_redemptions: 100,
+        applies_to_plan_ids: [f.planId],
+      },
+    },
+    createWebhookEndpoint: {
+      params: {},
+      body: { url: 'https://example.test/hooks', enabled_events: ['invoice.paid', 'subscription.canceled'] },
+    },
+    updateWebhookEndpoint: {
+      params: { id: f.webhookEndpointId },
+      body: { url: 'https://example.test/other', enabled_events: ['*'], status: 'disabled' },
+    },
+    createCreditNote: {
+      params: {},
+      body: { invoice_id: absent('in'), amount: 500, reason: 'Goodwill', outcome: 'credit_balance' },
+    },
+    createRefund: { params: {}, body: { payment_id: absent('pa'), amount: 500, reason: 'Returned' } },
+    payInvoice: { params: { id: absent('in') }, body: {} },
+    voidInvoice: { params: { id: absent('in') }, body: {} },
+    createTestClock: { params: {}, body: { frozen_time: '2026-01-01T00:00:00Z', name: 'Clock' } },
+    advanceTestClock: { params: { id: f.testClockId }, body: { frozen_time: '2026-02-01T00:00:00Z' } },
+  };
+}
+
+export interface FuzzRoute {
+  operationId: string;
+  method: 'post' | 'put';
+  /** Concrete path, parameters filled in from the example. */
+  path: string;
+  /** Authenticated by a gateway signature rather than an API key. */
+  signed: boolean;
+  schema: JsonSchema;
+  example: RouteExample | undefined;
+}
+
+/** Every operation of the document that takes a body, with its resolved request schema. */
+export function writeRoutes(document: OpenApiDocument, examples: Record<string, RouteExample>): FuzzRoute[] {
+  const routes: FuzzRoute[] = [];
+  for (const [template, item] of Object.entries(document.paths)) {
+    for (const [method, operation] of Object.entries(item)) {
+      if (method !== 'post' && method !== 'put') continue;
+      const example = examples[operation.operationId];
+      const ref = operation.requestBody?.content['application/json'].schema.$ref;
+      const name = typeof ref === 'string' ? ref.replace('#/components/schemas/', '') : undefined;
+      const schema = (name ? document.components.schemas[name] : undefined) ?? {};
+      // Without an example the template stays as it is; the coverage test reports the operation.
+      const path = template.replace(/\{([^}]+)\}/g, (whole, param: string) => {
+        const value = example?.params[param];
+        return value === undefined ? whole : encodeURIComponent(value);
+      });
+      routes.push({
+        operationId: operation.operationId,
+        method,
+        path,
+        signed: Array.isArray(operation.security) && operation.security.length === 0,
+        schema,
+        example,
+      });
+    }
+  }
+  return routes;
+}
