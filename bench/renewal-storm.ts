@@ -26,6 +26,7 @@ import { startSubscription } from '../src/subscriptions/start';
 import { createWorker } from '../src/worker';
 import { lifecycleWorkflowIdFor, testClockAdvancedSignal } from '../src/workflows/lifecycle/messages';
 import { searchAttributeKeys } from '../src/workflows/search-attributes';
+import { machine } from './stack';
 
 /**
  * Renewal storm: N monthly subscriptions on one test clock, all renewing at the same instant when the clock moves.
@@ -214,8 +215,7 @@ async function main(): Promise<void> {
 
     const result = {
       benchmark: 'renewal-storm',
-      date: new Date().toISOString(),
-      machine: `${os.cpus().length} cores, ${mb(os.totalmem())} MiB, Node ${process.version}`,
+      ...machine(),
       subscriptions: N,
       start_all_ms: startMs,
       storm_ms: stormMs,
