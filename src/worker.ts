@@ -1,6 +1,6 @@
 import { type NativeConnection, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities';
-import { type Config, gatewayConfigFrom, loadConfig } from './config';
+import { type Config, databaseOverrides, gatewayConfigFrom, loadConfig } from './config';
 import { createGateway } from './gateways';
 import { initOrm } from './db/orm.config';
 import { createLogger, temporalLoggerFor } from './logging';
@@ -32,7 +32,7 @@ export function createWorker(options: WorkerOptions): Promise<Worker> {
 export async function runWorker(config: Config): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL, 'perennial-worker');
   Runtime.install({ logger: temporalLoggerFor(logger) });
-  const orm = await initOrm(config.DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX });
+  const orm = await initOrm(config.DATABASE_URL, databaseOverrides(config));
   const mailer = createMailer(config.SMTP_URL, config.MAIL_FROM);
   const connection = await connectWorkerConnection(config);
   // Activities start outbound webhook deliveries as workflows of their own.

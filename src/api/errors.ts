@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import { z } from 'zod';
+import { isDatabaseUnavailable } from '../db/unavailable';
 import type { Logger } from '../logging';
 import type {} from 'pino-http';
 
@@ -77,6 +78,14 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
         error.type === 'entity.too.large'
           ? new AppError('invalid_request_error', 'body_too_large', 'The request body is too large')
           : new AppError('invalid_request_error', 'invalid_json', 'The request body is not valid JSON');
+    } else if (isDatabaseUnavailable(error)) {
+      // Not the request's fault and not a bug: the client may retry, with the same Idempotency-Key on a POST.
+      (req.log ?? logger).warn({ err: error }, 'database unavailable');
+      appError = new AppError(
+        'service_unavailable',
+        'database_unavailable',
+        'The database is unavailable; retry shortly',
+      );
     } else {
       (req.log ?? logger).error({ err: error }, 'unhandled error');
       appError = new AppError('api_error', 'internal_error', 'An internal error occurred');

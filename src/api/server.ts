@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { type Config, gatewayConfigFrom, loadConfig } from '../config';
+import { type Config, databaseOverrides, gatewayConfigFrom, loadConfig } from '../config';
 import { createGateway } from '../gateways';
 import { initOrm } from '../db/orm.config';
 import { createLogger } from '../logging';
@@ -15,7 +15,7 @@ export interface RunningApi {
 /** Starts the API process against the configured database and Temporal; `close` stops taking requests first. */
 export async function startApi(config: Config): Promise<RunningApi> {
   const logger = createLogger(config.LOG_LEVEL, 'perennial-api');
-  const orm = await initOrm(config.DATABASE_URL, { poolMax: config.DATABASE_POOL_MAX });
+  const orm = await initOrm(config.DATABASE_URL, databaseOverrides(config));
   const client = await connectClient(config);
   const app = createApp({
     orm,

@@ -13,6 +13,8 @@ export const configSchema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     DATABASE_URL: z.string().url(),
     DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+    DATABASE_CONNECT_WAIT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+    DATABASE_QUERY_WAIT_MS: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
     TEMPORAL_ADDRESS: z.string().min(1).default('localhost:7233'),
     TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
     TEMPORAL_TASK_QUEUE: z.string().min(1).default('perennial'),
@@ -68,6 +70,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
   return parsed.data;
+}
+
+/** The pool size and the bounded waits the worker and the API open their database connections with. */
+export function databaseOverrides(config: Config) {
+  return {
+    poolMax: config.DATABASE_POOL_MAX,
+    connectTimeoutMs: config.DATABASE_CONNECT_WAIT_MS,
+    queryTimeoutMs: config.DATABASE_QUERY_WAIT_MS,
+  };
 }
 
 export function gatewayConfigFrom(config: Config): GatewayConfig {
