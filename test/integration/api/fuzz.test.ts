@@ -85,7 +85,7 @@ describe('fuzzed writes: a 400 with the error shape naming the field, never a 5x
   });
 
   /** What a rejected mutation must answer: a 400 invalid_request_error whose `param` is the broken place. */
-  const expectRejected = async (sent: Sent, param: string | undefined) => {
+  const expectRejected = async (sent: Sent, param: string | undefined, check = { rows: true }) => {
     const answer = await send(sent);
     const where = {
       operation: sent.route.operationId,
@@ -100,7 +100,7 @@ describe('fuzzed writes: a 400 with the error shape naming the field, never a 5x
         param,
       },
     );
-    expect(await snapshot()).toBe(baseline);
+    if (check.rows) expect(await snapshot()).toBe(baseline);
   };
 
   beforeAll(async () => {
@@ -194,15 +194,22 @@ describe('fuzzed writes: a 400 with the error shape naming the field, never a 5x
     expect(tables.length).toBeGreaterThan(10);
   });
 
-  test('each place of each body, broken a few ways, is named in param (a sweep with a fixed seed)', async () => {
+  test('each place of each body, broken once (a sweep with a fixed seed), is named in param', async () => {
     let sent = 0;
     for (const route of apiRoutes()) {
       for (const site of sitesOf(route)) {
         for (const mutation of fc.sample(site, { numRuns: 1, seed: 7 })) {
-          await expectRejected(mutated(route, mutation), mutation.path.map(String).join('.'));
+          await expectRejected(mutated(route, mutation), mutation.path.map(String).join('.'), {
+            rows: false,
+          });
           sent += 1;
         }
       }
+      // Once per route rather than per request: a change is still traced to its route, at a fraction of the cost.
+      expect({ operation: route.operationId, rows: await snapshot() }).toEqual({
+        operation: route.operationId,
+        rows: baseline,
+      });
     }
     expect(sent).toBeGreaterThan(150);
   });
@@ -222,7 +229,7 @@ describe('fuzzed writes: a 400 with the error shape naming the field, never a 5x
           sent.headers = { 'Idempotency-Key': idempotencyKey };
         await expectRejected(sent, mutation.path.map(String).join('.'));
       }),
-      { numRuns: 250 },
+      { numRuns: 200 },
     );
   });
 
