@@ -64,7 +64,7 @@ function kindOf(value: unknown): Kind {
   return 'object';
 }
 
-/** The non-null alternatives of a schema (`anyOf: [X, {type: null}]` is how zod writes `.nullable()`). */
+/** The alternatives of a schema, flattened (`anyOf: [X, {type: null}]` is how zod writes `.nullable()`). */
 function branches(schema: JsonSchema): JsonSchema[] {
   const anyOf = schema.anyOf as JsonSchema[] | undefined;
   return anyOf ? anyOf.flatMap(branches) : [schema];
