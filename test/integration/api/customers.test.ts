@@ -106,7 +106,7 @@ describe('customers and payment methods API', () => {
       [{ ...base, locale: 'fr' }, 'locale'],
       [{ ...base, name: '' }, 'name'],
       [{ ...base, address: { ...address, country: 'de' } }, 'address.country'],
-      [{ ...base, address: { ...address, street: 'x' } }, 'street'],
+      [{ ...base, address: { ...address, street: 'x' } }, 'address.street'],
       [{ ...base, balance: 100 }, 'balance'],
       [{ email: 'x@example.test', country: 'DE' }, 'name'],
     ];
