@@ -1,0 +1,170 @@
+import { Customer, Invoice } from '../../../src/db/entities';
+import { initOrm, type Orm } from '../../../src/db/orm.config';
+import { startSmtpCatcher, type SmtpCatcher } from '../../../src/dev/smtp-catcher';
+import {
+  advanceAll,
+  CLOCK_RENEWAL,
+  CLOCK_START,
+  type FaultStack,
+  isSettled,
+  ledgerOf,
+  type OwnPostgres,
+  paidInvoices,
+  startFaultStack,
+  startOwnPostgres,
+  startSubscriptions,
+  waitFor,
+} from '../../support/outage';
+
+const SUBSCRIPTIONS = 30;
+const OUTAGE_MS = 10_000;
+/** The default connect timeout (5 s) plus room for a loaded machine: anything slower counts as a hang. */
+const ANSWER_WITHIN_MS = 8_000;
+
+interface Probe {
+  path: string;
+  status: number;
+  body: unknown;
+  elapsedMs: number;
+}
+
+describe('fault: PostgreSQL stopped for 10 seconds in the middle of a renewal storm', () => {
+  let postgres: OwnPostgres;
+  let orm: Orm;
+  let catcher: SmtpCatcher;
+  let stack: FaultStack;
+
+  beforeAll(async () => {
+    catcher = await startSmtpCatcher();
+    postgres = await startOwnPostgres();
+    // The production bounds (connect and query timeouts) are the ones under test: no overrides but the pool size.
+    orm = await initOrm(postgres.url, { poolMax: 10 });
+    await orm.getMigrator().up();
+    stack = await startFaultStack(orm, catcher.smtpUrl);
+  });
+
+  afterAll(async () => {
+    await stack?.close();
+    await orm?.close(true);
+    await Promise.all([postgres?.close(), catcher?.close()]);
+  });
+
+  async function probe(path: string, init: RequestInit = {}): Promise<Probe> {
+    const began = Date.now();
+    const response = await fetch(`${stack.apiUrl}${path}`, {
+      ...init,
+      headers: {
+        Authorization: `Bearer ${stack.apiKey}`,
+        'Content-Type': 'application/json',
+        ...init.headers,
+      },
+      // Past this the client gives up: a hang then fails the test instead of stalling it.
+      signal: AbortSignal.timeout(20_000),
+    });
+    return { path, status: response.status, body: await response.json(), elapsedMs: Date.now() - began };
+  }
+
+  test('activities retry through it, the invariants hold, and the API answers 503 meanwhile', async () => {
+    const subscriptionIds = await startSubscriptions(stack, SUBSCRIPTIONS);
+    await waitFor(async () => (await paidInvoices(orm, 0)) === SUBSCRIPTIONS, 'the first invoices', 120_000);
+    await waitFor(
+      async () =>
+        (await Promise.all(subscriptionIds.map((id) => isSettled(stack, id, CLOCK_START)))).every(Boolean),
+      'every subscription to settle at the start',
+      60_000,
+    );
+    const customer = await orm.em.fork().findOneOrFail(Customer, { email: { $like: 'c0.%' } });
+
+    await advanceAll(stack, subscriptionIds, CLOCK_RENEWAL);
+    // Mid-run: the first renewal invoice exists, so renewals are being written when the database goes away.
+    await waitFor(
+      async () => (await orm.em.fork().count(Invoice, { periodIndex: 1 })) > 0,
+      'the first renewal invoice',
+      60_000,
+      10,
+    );
+    const paidWhenStopped = await paidInvoices(orm, 1);
+    await postgres.stop();
+    const stoppedAt = Date.now();
+
+    const probes: Probe[] = [];
+    while (Date.now() - stoppedAt < OUTAGE_MS) {
+      probes.push(
+        ...(await Promise.all([
+          probe('/v1/subscriptions'),
+          probe(`/v1/customers/${customer.id}`),
+          probe('/v1/customers', {
+            method: 'POST',
+            headers: { 'Idempotency-Key': `outage-${probes.length}` },
+            body: JSON.stringify({ email: 'neu@example.test', name: 'Neu Kunde', country: 'DE' }),
+          }),
+        ])),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    const readiness = await probe('/readyz');
+    const liveness = await probe('/healthz');
+    await postgres.start();
+
+    expect(paidWhenStopped).toBeLessThan(SUBSCRIPTIONS);
+    expect(probes.length).toBeGreaterThanOrEqual(6);
+    for (const answer of probes) {
+      expect({ path: answer.path, status: answer.status, body: answer.body }).toEqual({
+        path: answer.path,
+        status: 503,
+        body: {
+          error: { type: 'service_unavailable', code: 'database_unavailable', message: expect.any(String) },
+        },
+      });
+      expect(answer.elapsedMs).toBeLessThan(ANSWER_WITHIN_MS);
+    }
+    expect(readiness.status).toBe(503);
+    expect(readiness.body).toMatchObject({
+      error: { type: 'service_unavailable', code: 'dependency_unavailable' },
+      checks: { database: 'unavailable', temporal: 'ok' },
+    });
+    expect(liveness.status).toBe(200);
+
+    // The API recovers on its own: the pool replaces the connections the stop terminated.
+    await waitFor(
+      async () => (await probe('/v1/subscriptions')).status === 200,
+      'the API to recover',
+      30_000,
+    );
+    // The slowest retry in play is the email preset's (5 s, 10 s, 20 s …), so a minute and a half bounds it.
+    await waitFor(
+      async () => (await paidInvoices(orm, 1)) === SUBSCRIPTIONS,
+      'every renewal invoice to be paid',
+      90_000,
+    );
+    await catcher.waitForMessages(SUBSCRIPTIONS * 3, 90_000);
+    await waitFor(
+      async () =>
+        (await Promise.all(subscriptionIds.map((id) => isSettled(stack, id, CLOCK_RENEWAL)))).every(Boolean),
+      'no workflow stuck',
+      90_000,
+    );
+
+    const ledger = await ledgerOf(orm, catcher);
+    expect(ledger.invoices.map((invoice) => [invoice.periodIndex, invoice.status])).toEqual(
+      subscriptionIds.flatMap(() => [
+        [0, 'paid'],
+        [1, 'paid'],
+      ]),
+    );
+    expect(new Set(ledger.invoices.map((invoice) => invoice.subscription?.id))).toEqual(
+      new Set(subscriptionIds),
+    );
+    expect(ledger.invoicesPerPeriod.every((count) => count === 1)).toBe(true);
+    expect(ledger.succeededPaymentsPerInvoice.every((count) => count === 1)).toBe(true);
+    expect(ledger.chargesPerInvoice.every((count) => count === 1)).toBe(true);
+    // Welcome, first receipt and renewal receipt, each recorded as sent and delivered exactly once.
+    expect(ledger.outbox).toHaveLength(SUBSCRIPTIONS * 3);
+    expect(ledger.outbox.every((message) => message.status === 'sent')).toBe(true);
+    expect(catcher.messages()).toHaveLength(SUBSCRIPTIONS * 3);
+    expect([...ledger.deliveries.values()].every((count) => count === 1)).toBe(true);
+    expect(new Set(ledger.deliveries.keys())).toEqual(
+      new Set(ledger.outbox.map((message) => message.messageId)),
+    );
+  }, 420_000);
+});
