@@ -70,6 +70,7 @@ async function main(): Promise<void> {
     await em.flush();
     const ids: string[] = [];
     const [meteredCustomer, ...flat] = customers;
+    if (!meteredCustomer) throw new Error('no customers seeded');
     await inBatches(flat, 20, async (customer) => {
       const started = await startSubscription(
         { em: orm.em.fork(), client: env.client, taskQueue },
@@ -86,10 +87,10 @@ async function main(): Promise<void> {
     const metered = await startSubscription(
       { em: orm.em.fork(), client: env.client, taskQueue },
       {
-        customerId: meteredCustomer?.id ?? '',
+        customerId: meteredCustomer.id,
         planId: meteredPlan.id,
         currency: 'EUR',
-        paymentMethodId: meteredCustomer?.pm ?? null,
+        paymentMethodId: meteredCustomer.pm,
         testClockTime: START,
       },
     );
