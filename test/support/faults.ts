@@ -319,6 +319,32 @@ export function paidInvoices(stack: FaultStack, periodIndex: number): Promise<nu
 }
 
 /**
+ * Fault moments spread over the storm: a seeded count of renewals paid for each, ascending, so that faults land
+ * early, midway and late in the storm rather than before its first payment on a slow machine.
+ */
+export function faultMoments(random: ReturnType<typeof faultRandom>, count: number, n: number): number[] {
+  return Array.from({ length: count }, () => random.between(1, Math.max(1, Math.floor(n * 0.9)))).sort(
+    (a, b) => a - b,
+  );
+}
+
+/**
+ * Waits until `paid` renewals of the period are paid, then a seeded few more milliseconds, so the fault hits work in
+ * flight. Bounded: a storm slower than the bound gets its fault anyway. Returns the count paid at that moment.
+ */
+export async function reachMoment(
+  stack: FaultStack,
+  random: ReturnType<typeof faultRandom>,
+  periodIndex: number,
+  paid: number,
+): Promise<number> {
+  const deadline = Date.now() + 120000;
+  while ((await paidInvoices(stack, periodIndex)) < paid && Date.now() < deadline) await sleep(100);
+  await sleep(random.between(0, 500));
+  return paidInvoices(stack, periodIndex);
+}
+
+/**
  * Waits on the database until every subscription's invoice of the period is paid, then for every workflow to
  * settle: a query is a workflow task, and polling 200 workflows with queries while they work would slow them down.
  */

@@ -2,7 +2,8 @@ import {
   advanceStorm,
   faultRandom,
   type FaultStack,
-  paidInvoices,
+  faultMoments,
+  reachMoment,
   readLedger,
   redeliveries,
   STORM_RENEWAL,
@@ -36,8 +37,8 @@ describe('faults: the Temporal dev server restarted on its database file during 
     await waitForPeriod(stack, ids, 0, STORM_START, 180000);
 
     await advanceStorm(stack, ids, STORM_RENEWAL);
-    await new Promise((resolve) => setTimeout(resolve, random.between(300, 3000)));
-    const paidAtStop = await paidInvoices(stack, 1);
+    const [moment = 1] = faultMoments(random, 1, SUBSCRIPTIONS);
+    const paidAtStop = await reachMoment(stack, random, 1, moment);
     await stack.temporal.stop();
     const downMs = random.between(1000, 5000);
     await new Promise((resolve) => setTimeout(resolve, downMs));

@@ -2,7 +2,8 @@ import {
   advanceStorm,
   faultRandom,
   type FaultStack,
-  paidInvoices,
+  faultMoments,
+  reachMoment,
   readLedger,
   redeliveries,
   STORM_RENEWAL,
@@ -38,9 +39,8 @@ describe('faults: the worker process killed with SIGKILL during a renewal storm'
 
     await advanceStorm(stack, ids, STORM_RENEWAL);
     const killedAt: number[] = [];
-    for (let kill = 0; kill < KILLS; kill++) {
-      await new Promise((resolve) => setTimeout(resolve, random.between(300, 3000)));
-      killedAt.push(await paidInvoices(stack, 1));
+    for (const moment of faultMoments(random, KILLS, SUBSCRIPTIONS)) {
+      killedAt.push(await reachMoment(stack, random, 1, moment));
       await worker.kill('SIGKILL');
       worker = stack.spawnWorker();
       await worker.ready;
