@@ -218,7 +218,9 @@ export async function subscriptionLifecycleWorkflow(input: LifecycleInput): Prom
 
   function planDunning(): Promise<DunningDecision> {
     const dunning = state.dunning as NonNullable<SubscriptionState['dunning']>;
-    return calendar.planDunningStep({
+    // It reads the seller's dunning policy from PostgreSQL, so it retries through an outage like any database
+    // activity; options are not part of the history, so replay is unaffected.
+    return records.planDunningStep({
       failedAttempts: dunning.failedAttempts,
       firstFailureAt: dunning.firstFailureAt,
       timeZone: state.timeZone,
