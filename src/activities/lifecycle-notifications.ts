@@ -125,6 +125,7 @@ export function createLifecycleNotificationActivities({ orm, mailer, publicUrl }
             ),
             nextRetryAt: state.dunning?.nextRetryAt ?? state.period.end,
             updatePaymentUrl,
+            incompleteExpiresAt: state.status === 'incomplete' ? state.incompleteExpiresAt : null,
           };
           template =
             request.kind === 'dunning_final_notice'

@@ -106,8 +106,11 @@ export const de: LocaleCatalogue = {
       blocks: [
         ...paragraphs(
           `leider konnten wir ${format.amount(data.amount)} für Rechnung ${data.invoiceNumber} nicht einziehen.`,
-          `Wir versuchen es am ${format.date(data.nextRetryAt)} erneut. ` +
-            'Bitte aktualisieren Sie Ihre Zahlungsmethode, damit Ihr Abonnement ohne Unterbrechung weiterläuft.',
+          data.incompleteExpiresAt
+            ? 'Ihr Abonnement beginnt, sobald die Rechnung bezahlt ist. Bitte aktualisieren Sie Ihre ' +
+                `Zahlungsmethode bis zum ${format.date(data.incompleteExpiresAt)}, sonst beginnt das Abonnement nicht.`
+            : `Wir versuchen es am ${format.date(data.nextRetryAt)} erneut. ` +
+                'Bitte aktualisieren Sie Ihre Zahlungsmethode, damit Ihr Abonnement ohne Unterbrechung weiterläuft.',
         ),
         ...action('Zahlungsmethode aktualisieren', data.updatePaymentUrl),
       ],

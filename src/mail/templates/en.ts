@@ -102,8 +102,11 @@ export const en: LocaleCatalogue = {
       blocks: [
         ...paragraphs(
           `We could not collect ${format.amount(data.amount)} for invoice ${data.invoiceNumber}.`,
-          `We will try again on ${format.date(data.nextRetryAt)}. ` +
-            'Please update your payment method to keep your subscription running.',
+          data.incompleteExpiresAt
+            ? `Your subscription starts once it is paid. Please update your payment method before ` +
+                `${format.date(data.incompleteExpiresAt)}, or the subscription will not start.`
+            : `We will try again on ${format.date(data.nextRetryAt)}. ` +
+                'Please update your payment method to keep your subscription running.',
         ),
         ...action('Update payment method', data.updatePaymentUrl),
       ],

@@ -77,6 +77,11 @@ export type PaymentFailedEmailData = EmailCommon & {
   amount: Money;
   nextRetryAt: string;
   updatePaymentUrl: string;
+  /**
+   * Set when the failed charge was a subscription's first (status `incomplete`): no retry is scheduled, and the
+   * subscription ends at this instant unless a new payment method pays the invoice first.
+   */
+  incompleteExpiresAt?: string | null;
 };
 
 export type DunningEmailData = PaymentFailedEmailData;

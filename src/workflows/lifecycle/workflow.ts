@@ -3,6 +3,7 @@ import {
   ApplicationFailure,
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -289,6 +290,9 @@ export async function subscriptionLifecycleWorkflow(input: LifecycleInput): Prom
     state.dunning = { invoiceId, failedAttempts: 1, firstFailureAt: nowIso(), nextRetryAt: null };
     state.incompleteExpiresAt = new Date(clock.now() + INCOMPLETE_EXPIRY_MS).toISOString();
     await transition('subscription.incomplete', { invoiceId });
+    // Added after the first histories were recorded: those replay without the email.
+    if (patched('incomplete-payment-failed-email'))
+      await notify('payment_failed', `payment_failed:${invoiceId}:1`, { invoiceId });
   }
 
   async function endTrial(): Promise<void> {

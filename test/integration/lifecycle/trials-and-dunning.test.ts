@@ -197,6 +197,8 @@ describe('lifecycle: trials and dunning', () => {
       status: 'incomplete',
       incompleteExpiresAt: '2027-06-01T23:00:00.000Z',
     });
+    // The customer is told at once, with the link to update the card, as in a dunning episode.
+    expect(await emailKinds(subscriptionId)).toEqual(['welcome', 'payment_failed']);
     await handle.signal(testClockAdvancedSignal, { frozenTime: '2027-06-02T00:00:00.000Z' });
     expect((await handle.result()).state.status).toBe('incomplete_expired');
     const invoice = await harness.db.orm.em.fork().findOneOrFail(Invoice, { subscription: subscriptionId });

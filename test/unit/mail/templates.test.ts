@@ -227,6 +227,16 @@ describe('email templates', () => {
     expect(email.text).toContain('Mit freundlichen Grüßen\nRösterei Müller GmbH');
   });
 
+  test("a first charge's failure promises no retry: it names the instant the subscription lapses without payment", () => {
+    const incomplete = { ...dunning, incompleteExpiresAt: '2027-06-02T10:00:00.000Z' };
+    const en = renderEmail('payment_failed', 'en', incomplete).text;
+    expect(plain(en)).toContain('Please update your payment method before June 2, 2027');
+    expect(en).not.toContain('try again');
+    const de = renderEmail('payment_failed', 'de', incomplete).text;
+    expect(plain(de)).toContain('Zahlungsmethode bis zum 2. Juni 2027');
+    expect(de).not.toContain('erneut');
+  });
+
   test('dunning levels escalate and the final notice names the final action', () => {
     const subjects = (['dunning_reminder', 'dunning_second_reminder'] as const).map(
       (kind) => renderEmail(kind, 'de', dunning).subject,
