@@ -1,9 +1,23 @@
+import type { Express } from 'express';
+import request from 'supertest';
+
 /** One HTTP call, however the test reaches the API (supertest in process, fetch across processes). */
 export type ApiCall = (
   method: 'GET' | 'POST' | 'PUT',
   path: string,
   body?: unknown,
 ) => Promise<{ status: number; body: Record<string, unknown> }>;
+
+/** An in-process call through supertest, with the given headers (a secret key, a portal token, none at all). */
+export function supertestCall(app: Express, headers: Record<string, string>): ApiCall {
+  return async (method, path, body) => {
+    const agent = request(app);
+    const pending =
+      method === 'GET' ? agent.get(path) : method === 'PUT' ? agent.put(path) : agent.post(path);
+    const response = await pending.set(headers).send(body as object);
+    return { status: response.status, body: response.body as Record<string, unknown> };
+  };
+}
 
 export function fetchCall(baseUrl: string, apiKey: string): ApiCall {
   return async (method, path, body) => {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import request, { type Response } from 'supertest';
 import { ApiKey } from '../../../src/db/entities';
 import { SANDBOX_SIGNATURE_HEADER } from '../../../src/gateways/sandbox/webhook-signature';
-import { type ApiCall, subscribeThroughApi } from '../../support/api-flow';
+import { type ApiCall, subscribeThroughApi, supertestCall } from '../../support/api-flow';
 import { type ApiStack, startApiStack } from '../../support/api-stack';
 
 interface Operation {
@@ -24,15 +24,7 @@ describe('authorization matrix over every documented operation', () => {
   let otherPortal: string;
   let expiredPortal: string;
 
-  const call =
-    (headers: Record<string, string>): ApiCall =>
-    async (method, path, body) => {
-      const agent = request(stack.app);
-      const pending =
-        method === 'GET' ? agent.get(path) : method === 'PUT' ? agent.put(path) : agent.post(path);
-      const response = await pending.set(headers).send(body as object);
-      return { status: response.status, body: response.body as Record<string, unknown> };
-    };
+  const call = (headers: Record<string, string>): ApiCall => supertestCall(stack.app, headers);
 
   beforeAll(async () => {
     stack = await startApiStack('authz');

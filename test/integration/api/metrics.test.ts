@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import request from 'supertest';
 import { BUSINESS_QUERY_TIMEOUT_MS } from '../../../src/api/metrics';
-import { type ApiCall } from '../../support/api-flow';
+import { type ApiCall, supertestCall } from '../../support/api-flow';
 import { type ApiStack, startApiStack } from '../../support/api-stack';
 
 /** One sample of the exposition text, `undefined` when the series is absent. */
@@ -39,13 +39,7 @@ describe('business metrics at /metrics', () => {
 
   beforeAll(async () => {
     stack = await startApiStack('metrics');
-    call = async (method, path, body) => {
-      const agent = request(stack.app);
-      const pending =
-        method === 'GET' ? agent.get(path) : method === 'PUT' ? agent.put(path) : agent.post(path);
-      const response = await pending.set(stack.auth).send(body as object);
-      return { status: response.status, body: response.body as Record<string, unknown> };
-    };
+    call = supertestCall(stack.app, stack.auth);
   });
 
   afterAll(async () => {
@@ -170,9 +164,8 @@ describe('business metrics at /metrics', () => {
       const kind = /kind="([^"]+)"/.exec(labels)?.[1];
       if (kind && labels.includes('status="sent"')) sentByKind[kind] = value;
     }
-    // A welcome per subscription and a receipt per paid invoice. The workflow sends failure notices from dunning
-    // retries only, so the declined first charge of an incomplete subscription sends none.
-    expect(sentByKind).toEqual({ welcome: 2, receipt: 4 });
+    // A welcome per subscription, a receipt per paid invoice, and the failure notice of the declined first charge.
+    expect(sentByKind).toEqual({ welcome: 2, receipt: 4, payment_failed: 1 });
     // What the counter says went out is what the SMTP server received.
     expect(Object.values(sentByKind).reduce((sum, value) => sum + value, 0)).toBe(
       stack.catcher.messages().length,

@@ -7,7 +7,7 @@ import { paymentListSchema, paymentResponseSchema } from '../../../src/api/schem
 import { refundListSchema, refundResponseSchema } from '../../../src/api/schemas/refunds';
 import { subscriptionResponseSchema } from '../../../src/api/schemas/subscriptions';
 import { lifecycleWorkflowIdFor, voidInvoiceUpdate } from '../../../src/workflows/lifecycle/messages';
-import { type ApiCall, subscribeThroughApi } from '../../support/api-flow';
+import { type ApiCall, subscribeThroughApi, supertestCall } from '../../support/api-flow';
 import { type ApiStack, startApiStack } from '../../support/api-stack';
 import { countRows } from './harness';
 
@@ -29,15 +29,7 @@ describe('invoice actions and the money resources', () => {
     await stack?.close();
   });
 
-  const callWith =
-    (headers: Record<string, string>): ApiCall =>
-    async (method, path, body) => {
-      const agent = request(stack.app);
-      const pending =
-        method === 'GET' ? agent.get(path) : method === 'PUT' ? agent.put(path) : agent.post(path);
-      const response = await pending.set(headers).send(body as object);
-      return { status: response.status, body: response.body as Body };
-    };
+  const callWith = (headers: Record<string, string>): ApiCall => supertestCall(stack.app, headers);
   const secret: ApiCall = (method, path, body) => callWith(stack.auth)(method, path, body);
   const withKey = (key: string): ApiCall => callWith({ ...stack.auth, 'Idempotency-Key': key });
 

@@ -1,6 +1,5 @@
-import request from 'supertest';
 import { ApiKey } from '../../../src/db/entities';
-import { type ApiCall, subscribeThroughApi } from '../../support/api-flow';
+import { type ApiCall, subscribeThroughApi, supertestCall } from '../../support/api-flow';
 import { type ApiStack, startApiStack } from '../../support/api-stack';
 
 describe('portal sessions: a token scoped to one customer', () => {
@@ -14,15 +13,7 @@ describe('portal sessions: a token scoped to one customer', () => {
     await stack?.close();
   });
 
-  const callWith =
-    (headers: Record<string, string>): ApiCall =>
-    async (method, path, body) => {
-      const agent = request(stack.app);
-      const pending =
-        method === 'GET' ? agent.get(path) : method === 'PUT' ? agent.put(path) : agent.post(path);
-      const response = await pending.set(headers).send(body as object);
-      return { status: response.status, body: response.body as Record<string, unknown> };
-    };
+  const callWith = (headers: Record<string, string>): ApiCall => supertestCall(stack.app, headers);
 
   test("reaches its own customer's record, subscription, actions and invoices, and nothing of anyone else", async () => {
     const secret = callWith(stack.auth);
