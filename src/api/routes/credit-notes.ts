@@ -88,6 +88,16 @@ export function creditNotesRouter(
       await refundAttempt(em, requireGateway(gateway), attempt, amount, key, note.reason);
       owed -= amount;
     }
+    // Only a concurrent refund between the route's check and this loop gets here; the note stays, and the same
+    // Idempotency-Key resumes its refunds, so the answer must not claim the money went back.
+    if (owed > 0) {
+      throw new AppError(
+        'conflict',
+        'amount_exceeds_refundable',
+        `Credit note ${note.id} still owes ${owed} ${note.currency}, more than the invoice's charges have left`,
+        'amount',
+      );
+    }
   }
 
   defineRoute(

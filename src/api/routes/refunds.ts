@@ -3,7 +3,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Request } from 'express';
 import { Router } from 'express';
 import { createHash, randomUUID } from 'node:crypto';
-import { Refund, type PaymentAttempt } from '../../db/entities';
+import { LockMode } from '@mikro-orm/core';
+import { PaymentAttempt, Refund } from '../../db/entities';
 import type { Orm } from '../../db/orm.config';
 import { isStoreError } from '../../db/services/errors';
 import { recordRefund } from '../../db/services/payments';
@@ -78,8 +79,11 @@ export function fromMoneyError(error: unknown): unknown {
 }
 
 /**
- * Returns money on one succeeded attempt: first at the gateway, then in our books, both under the same key, so
- * that a request repeated after a crash between the two refunds once and records once.
+ * Returns money on one succeeded attempt: at the gateway, then in our books, both under the same key and inside one
+ * transaction that holds the attempt's row lock. A concurrent refund or chargeback of the same payment waits for
+ * it, so the remaining amount checked here is still the remaining amount when the refund is recorded, and money
+ * never leaves without its row. If the commit fails after the gateway answered, the same key repeated finds the
+ * gateway's refund (idempotent there) and records it once.
  */
 export async function refundAttempt(
   em: EntityManager,
@@ -89,34 +93,49 @@ export async function refundAttempt(
   key: string,
   reason: string | null,
 ): Promise<Refund> {
-  const existing = await em.findOne(Refund, { idempotencyKey: key });
-  if (existing) {
-    if (existing.paymentAttempt.id !== attempt.id || existing.amount !== amount) {
+  return em.transactional(async (tx) => {
+    const locked = await tx.findOneOrFail(PaymentAttempt, attempt.id, {
+      lockMode: LockMode.PESSIMISTIC_WRITE,
+      refresh: true,
+    });
+    const existing = await tx.findOne(Refund, { idempotencyKey: key });
+    if (existing) {
+      if (existing.paymentAttempt.id !== locked.id || existing.amount !== amount) {
+        throw new AppError(
+          'conflict',
+          'idempotency_key_reused',
+          'This Idempotency-Key was already used for another refund',
+          'Idempotency-Key',
+        );
+      }
+      return existing;
+    }
+    if (!locked.gatewayReference) {
+      throw new AppError('conflict', 'not_refundable', `Payment ${locked.id} has no charge at the gateway`);
+    }
+    const remaining = locked.amount - ((await refundedByAttempt(tx, [locked])).get(locked.id) ?? 0);
+    if (amount <= 0 || amount > remaining) {
       throw new AppError(
         'conflict',
-        'idempotency_key_reused',
-        'This Idempotency-Key was already used for another refund',
-        'Idempotency-Key',
+        'amount_exceeds_remaining',
+        `Payment ${locked.id} has ${remaining} ${locked.currency} left to refund; ${amount} requested`,
+        'amount',
       );
     }
-    return existing;
-  }
-  if (!attempt.gatewayReference) {
-    throw new AppError('conflict', 'not_refundable', `Payment ${attempt.id} has no charge at the gateway`);
-  }
-  const result = await gateway.refund({
-    chargeId: attempt.gatewayReference,
-    amount: money(amount, attempt.currency),
-    idempotencyKey: key,
+    const result = await gateway.refund({
+      chargeId: locked.gatewayReference,
+      amount: money(amount, locked.currency),
+      idempotencyKey: key,
+    });
+    const { refund } = await recordRefund(tx, {
+      paymentAttemptId: locked.id,
+      amount,
+      reason: reason ?? undefined,
+      idempotencyKey: key,
+      gatewayReference: result.refundId,
+    });
+    return refund;
   });
-  const { refund } = await recordRefund(em, {
-    paymentAttemptId: attempt.id,
-    amount,
-    reason: reason ?? undefined,
-    idempotencyKey: key,
-    gatewayReference: result.refundId,
-  });
-  return refund;
 }
 
 export function refundsRouter(
