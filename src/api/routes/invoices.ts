@@ -1,6 +1,5 @@
 import type { FilterQuery } from '@mikro-orm/core';
-import { type Client, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { Router } from 'express';
 import { loadInvoiceDocument } from '../../activities/invoice-document';
 import { Invoice, InvoiceLine, PaymentAttempt, Subscription } from '../../db/entities';
@@ -8,8 +7,9 @@ import type { Orm } from '../../db/orm.config';
 import { isStoreError } from '../../db/services/errors';
 import { appendDomainEvent } from '../../db/services/events';
 import { closeInvoice } from '../../db/services/invoice-status';
-import { CommandRejection, payInvoiceUpdate, voidInvoiceUpdate } from '../../workflows/lifecycle/messages';
+import { payInvoiceUpdate, voidInvoiceUpdate } from '../../workflows/lifecycle/messages';
 import { invoicePdfFilename, renderInvoicePdf } from '../../documents/invoice-pdf';
+import { fromCommandRejection } from '../command-rejection';
 import { AppError } from '../errors';
 import { paginate } from '../pagination';
 import { defineRoute, type RouteRegistry } from '../route';
@@ -67,15 +67,7 @@ function serializeInvoice(invoice: Invoice, lines: InvoiceLine[]): InvoiceRespon
   };
 }
 
-/** A validator's refusal becomes 409 (wrong state) or 422 (wrong argument), carrying its reason. */
-function fromUpdateError(error: unknown): unknown {
-  if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
-    return error.cause.type === CommandRejection.invalidArgument
-      ? new AppError('unprocessable', 'invalid_command', error.cause.message)
-      : new AppError('conflict', 'invoice_not_actionable', error.cause.message);
-  }
-  return error;
-}
+const fromUpdateError = (error: unknown): unknown => fromCommandRejection(error, 'invoice_not_actionable');
 
 /** Only an open invoice can be voided or paid; every other status is final or not issued yet. */
 function assertOpen(invoice: Invoice, action: 'voided' | 'paid'): void {
@@ -199,7 +191,11 @@ export function invoicesRouter(orm: Orm, registry: RouteRegistry, client: Client
         try {
           await client.workflow
             .getHandle(workflowId)
-            .executeUpdate(voidInvoiceUpdate, { args: [{ invoiceId: invoice.id }] });
+            // One update id per invoice: two voids racing past the open check become one update and one event.
+            .executeUpdate(voidInvoiceUpdate, {
+              args: [{ invoiceId: invoice.id }],
+              updateId: `void:${invoice.id}`,
+            });
         } catch (error) {
           // The subscription's workflow has ended: nothing will ever charge this invoice again.
           if (!(error instanceof WorkflowNotFoundError)) throw fromUpdateError(error);
@@ -207,20 +203,22 @@ export function invoicesRouter(orm: Orm, registry: RouteRegistry, client: Client
         }
       }
       if (direct) {
-        const em = orm.em.fork();
-        try {
-          await closeInvoice(em, invoice.id, 'void');
-        } catch (error) {
-          if (!isStoreError(error) || error.code !== 'invalid_state') throw error;
-          assertOpen(await em.findOneOrFail(Invoice, invoice.id, { refresh: true }), 'voided');
-        }
-        await appendDomainEvent(em, {
-          key: `${invoice.id}:voided`,
-          type: 'invoice.voided',
-          ...(invoice.subscription ? { subscriptionId: invoice.subscription.id } : {}),
-          customerId: invoice.customer.id,
-          data: { invoiceId: invoice.id },
-          occurredAt: new Date().toISOString(),
+        // One transaction, so that a void is never left without its event (and webhooks) by a failure between them.
+        await orm.em.fork().transactional(async (tx) => {
+          try {
+            await closeInvoice(tx, invoice.id, 'void');
+          } catch (error) {
+            if (!isStoreError(error) || error.code !== 'invalid_state') throw error;
+            assertOpen(await tx.findOneOrFail(Invoice, invoice.id, { refresh: true }), 'voided');
+          }
+          await appendDomainEvent(tx, {
+            key: `${invoice.id}:voided`,
+            type: 'invoice.voided',
+            ...(invoice.subscription ? { subscriptionId: invoice.subscription.id } : {}),
+            customerId: invoice.customer.id,
+            data: { invoiceId: invoice.id },
+            occurredAt: new Date().toISOString(),
+          });
         });
       }
       return serializeFresh(invoice.id);

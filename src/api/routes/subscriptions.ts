@@ -1,11 +1,5 @@
 import type { FilterQuery } from '@mikro-orm/core';
-import {
-  type Client,
-  WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
-  type WorkflowHandle,
-} from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { type Client, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { Router } from 'express';
 import type { z } from 'zod';
 import type { Config } from '../../config';
@@ -19,7 +13,6 @@ import {
   cancelScheduledChangeUpdate,
   cancelUpdate,
   changeUpdate,
-  CommandRejection,
   getSubscriptionQuery,
   pauseUpdate,
   reactivateUpdate,
@@ -27,6 +20,7 @@ import {
   type SubscriptionSnapshot,
   updatePaymentMethodUpdate,
 } from '../../workflows/lifecycle/messages';
+import { fromCommandRejection } from '../command-rejection';
 import { AppError } from '../errors';
 import { listBody, paginate } from '../pagination';
 import { defineRoute, type RouteRegistry } from '../route';
@@ -117,13 +111,7 @@ function fromReadModel(row: Subscription): WithoutBalance {
   };
 }
 
-/** A validator's refusal becomes 409 (wrong state) or 422 (wrong argument), carrying its reason. */
 function fromUpdateError(error: unknown, id: string): unknown {
-  if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
-    return error.cause.type === CommandRejection.invalidArgument
-      ? new AppError('unprocessable', 'invalid_command', error.cause.message)
-      : new AppError('conflict', 'invalid_state', error.cause.message);
-  }
   if (error instanceof WorkflowNotFoundError) {
     return new AppError(
       'conflict',
@@ -131,7 +119,7 @@ function fromUpdateError(error: unknown, id: string): unknown {
       `Subscription ${id} has ended and accepts no changes`,
     );
   }
-  return error;
+  return fromCommandRejection(error, 'invalid_state');
 }
 
 const OPENING_WAIT_MS = 15_000;
