@@ -27,6 +27,9 @@ function isUnavailableSqlState(code: string): boolean {
 const PG_CONNECTION_MESSAGES =
   /Connection terminated|Query read timeout|timeout expired|Client has encountered a connection error/;
 
+/** Wrappers of the other outside services (payment gateways, Temporal); named, so db code imports neither. */
+const OTHER_SERVICES_ERRORS = new Set(['GatewayError', 'ServiceError']);
+
 function codeOf(error: object): string | undefined {
   const code = (error as { code?: unknown }).code;
   return typeof code === 'string' ? code : undefined;
@@ -41,6 +44,8 @@ function codeOf(error: object): string | undefined {
  */
 export function isDatabaseUnavailable(error: unknown): boolean {
   for (let current = error, depth = 0; current instanceof Error && depth < 5; depth++) {
+    // A socket error inside another service's wrapper is that service's outage, not the database's.
+    if (OTHER_SERVICES_ERRORS.has(current.constructor.name)) return false;
     // knex gives up waiting for a pooled connection with this error, raised before the driver is involved.
     if (current.name === 'KnexTimeoutError') return true;
     const code = codeOf(current);

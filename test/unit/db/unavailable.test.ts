@@ -1,5 +1,6 @@
 import { DriverException, UniqueConstraintViolationException } from '@mikro-orm/core';
 import { isDatabaseUnavailable } from '../../../src/db/unavailable';
+import { GatewayError } from '../../../src/gateways/errors';
 
 function withCode(message: string, code: string): Error {
   return Object.assign(new Error(message), { code });
@@ -57,6 +58,12 @@ describe('isDatabaseUnavailable', () => {
     ['a programming error', new TypeError('Cannot read properties of undefined')],
     ['a non-error value', 'ECONNREFUSED'],
     ['an SQLSTATE-looking code on an unrelated error', withCode('gateway said no', '08001')],
+    [
+      "a payment gateway's refused connection",
+      new GatewayError('processing_error', 'gateway unreachable', {
+        cause: withCode('connect ECONNREFUSED 10.0.0.1:443', 'ECONNREFUSED'),
+      }),
+    ],
   ])('%s is not', (_name, error) => {
     expect(isDatabaseUnavailable(error)).toBe(false);
   });
