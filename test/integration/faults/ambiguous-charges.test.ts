@@ -29,7 +29,7 @@ describe('faults: ambiguous charges (tok_timeoutAfterCharge) under load', () => 
     const ids = await startStorm(stack, SUBSCRIPTIONS, 'tok_timeoutAfterCharge');
     await waitForPeriod(stack, ids, 0, STORM_START, 180000);
     await advanceStorm(stack, ids, STORM_RENEWAL);
-    const snapshots = await waitForPeriod(stack, ids, 1, STORM_RENEWAL, 120000);
+    const snapshots = await waitForPeriod(stack, ids, 1, STORM_RENEWAL, 240000);
     expect([...snapshots.values()].filter((snapshot) => snapshot.state.status !== 'active')).toEqual([]);
 
     const ledger = await readLedger(stack, ids);
@@ -43,5 +43,5 @@ describe('faults: ambiguous charges (tok_timeoutAfterCharge) under load', () => 
         `select count(*) as ambiguous from sandbox_charges where token = 'tok_timeoutAfterCharge' and status = 'succeeded'`,
       );
     expect(Number(ambiguous)).toBe(SUBSCRIPTIONS * 2);
-  }, 300000);
+  }, 450000);
 });

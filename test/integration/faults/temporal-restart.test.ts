@@ -47,7 +47,7 @@ describe('faults: the Temporal dev server restarted on its database file during 
       `[faults] temporal restart: stopped at ${paidAtStop} of ${SUBSCRIPTIONS} renewals paid, down ${downMs} ms`,
     );
 
-    const snapshots = await waitForPeriod(stack, ids, 1, STORM_RENEWAL, 240000);
+    const snapshots = await waitForPeriod(stack, ids, 1, STORM_RENEWAL, 360000);
     expect([...snapshots.values()].filter((snapshot) => snapshot.state.status !== 'active')).toEqual([]);
     await waitUntil(
       async () => (await readLedger(stack, ids)).emailRows.every((row) => row.status === 'sent'),
@@ -61,5 +61,5 @@ describe('faults: the Temporal dev server restarted on its database file during 
     expect(stormViolations(ledger, [0, 1])).toEqual([]);
     expect(ledger.invoiceTotals.size).toBe(SUBSCRIPTIONS * 2);
     expect(redeliveries(ledger)).toBe(0);
-  }, 600000);
+  }, 900000);
 });

@@ -50,7 +50,7 @@ describe('faults: the worker process killed with SIGKILL during a renewal storm'
     );
 
     // Activities killed mid-flight come back only after their start-to-close timeout (a minute for charges).
-    const snapshots = await waitForPeriod(stack, ids, 1, STORM_RENEWAL, 240000);
+    const snapshots = await waitForPeriod(stack, ids, 1, STORM_RENEWAL, 360000);
     expect([...snapshots.values()].filter((snapshot) => snapshot.state.status !== 'active')).toEqual([]);
     await waitUntil(
       async () => (await readLedger(stack, ids)).emailRows.every((row) => row.status === 'sent'),
@@ -64,5 +64,5 @@ describe('faults: the worker process killed with SIGKILL during a renewal storm'
     console.log(
       `[faults] worker kills: ${ledger.emailRows.length} emails, ${redeliveries(ledger)} SMTP re-deliveries of an already accepted Message-ID`,
     );
-  }, 600000);
+  }, 900000);
 });
