@@ -35,7 +35,10 @@ const BUSINESS_SQL = `
     from events where type = 'subscription.recovered'
   union all
   select 'emails', kind, status, count(*)::text
-    from email_messages group by kind, status
+    from email_messages where status <> 'pending' group by kind, status
+  union all
+  select 'outbox', '', '', count(*)::text
+    from email_messages where status = 'pending'
   union all
   select 'webhook_attempts', status, '', count(*)::text
     from webhook_delivery_attempts group by status`;
@@ -130,11 +133,22 @@ function businessMetrics(orm: Orm, registry: Registry) {
   );
   fromRows(
     'perennial_emails_total',
-    'Emails in the outbox by kind and status: pending is written before sending, sent once the SMTP server took it',
+    'Emails that left the outbox, by kind and final status (sent once the SMTP server took it)',
     'emails',
     (row) => ({ kind: row.a, status: row.b }),
     ['kind', 'status'],
   );
+  // Pending rows turn into sent ones, so their number goes down as well as up: a gauge, not part of a counter.
+  new Gauge({
+    name: 'perennial_email_outbox_pending',
+    help: 'Emails written to the outbox and not yet accepted by the SMTP server',
+    registers: [registry],
+    async collect() {
+      const rows = await load();
+      if (!rows) return;
+      this.set(Number(rows.find((row) => row.metric === 'outbox')?.value ?? 0));
+    },
+  });
   fromRows(
     'perennial_webhook_delivery_attempts_total',
     'HTTP attempts to deliver webhooks to endpoints, by outcome',
