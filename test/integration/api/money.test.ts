@@ -9,6 +9,7 @@ import { subscriptionResponseSchema } from '../../../src/api/schemas/subscriptio
 import { lifecycleWorkflowIdFor, voidInvoiceUpdate } from '../../../src/workflows/lifecycle/messages';
 import { type ApiCall, subscribeThroughApi, supertestCall } from '../../support/api-flow';
 import { type ApiStack, startApiStack } from '../../support/api-stack';
+import { recordChainIfAsked } from '../../support/histories';
 import { countRows } from './harness';
 
 type Method = 'GET' | 'POST' | 'PUT';
@@ -115,6 +116,7 @@ describe('invoice actions and the money resources', () => {
     const paidInvoice = (await ok('GET', `/v1/invoices?subscription_id=${sid}&status=paid`)).data as Body[];
     const voidPaid = await secret('POST', `/v1/invoices/${String(paidInvoice[0]?.id)}/void`, {});
     expect(voidPaid).toMatchObject({ status: 409, body: { error: { code: 'invoice_paid' } } });
+    await recordChainIfAsked('lifecycle-invoice-void', stack.env.client, lifecycleWorkflowIdFor(sid));
   });
 
   test('an incomplete subscription whose first invoice is voided ends as an expired incomplete one; another subscription’s workflow refuses to void it', async () => {
@@ -182,6 +184,7 @@ describe('invoice actions and the money resources', () => {
     expect(await readModelStatus(sid)).toBe('active');
     const payAgain = await secret('POST', `/v1/invoices/${invoiceId}/pay`, {});
     expect(payAgain).toMatchObject({ status: 409, body: { error: { code: 'invoice_paid' } } });
+    await recordChainIfAsked('lifecycle-invoice-pay', stack.env.client, lifecycleWorkflowIdFor(sid));
 
     // The attempts, as the payments resource lists them.
     const all = paymentListSchema.parse(await ok('GET', `/v1/payments?invoice_id=${invoiceId}`));

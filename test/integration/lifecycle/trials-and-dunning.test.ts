@@ -201,6 +201,7 @@ describe('lifecycle: trials and dunning', () => {
     expect(await emailKinds(subscriptionId)).toEqual(['welcome', 'payment_failed']);
     await handle.signal(testClockAdvancedSignal, { frozenTime: '2027-06-02T00:00:00.000Z' });
     expect((await handle.result()).state.status).toBe('incomplete_expired');
+    await recordChainIfAsked('lifecycle-incomplete-expired', harness.env.client, handle.workflowId);
     const invoice = await harness.db.orm.em.fork().findOneOrFail(Invoice, { subscription: subscriptionId });
     expect(invoice.status).toBe('void');
   });
