@@ -49,7 +49,7 @@ const portalRoutes: {
   {
     method: 'POST',
     pattern:
-      /^\/subscriptions\/([^/]+)\/(cancel|reactivate|pause|resume|change|change\/cancel|payment_method|coupon)$/,
+      /^\/subscriptions\/([^/]+)\/(cancel|reactivate|pause|resume|change|change\/cancel|change\/preview|payment_method|coupon)$/,
     owner: subscriptionOwner,
   },
   { method: 'GET', pattern: /^\/invoices\/([^/]+)(\/pdf)?$/, owner: invoiceOwner },

@@ -5,7 +5,9 @@ import type { z } from 'zod';
 import type { Config } from '../../config';
 import { Coupon, Customer, PaymentMethod, PlanPrice, SellerSettings, Subscription } from '../../db/entities';
 import type { Orm } from '../../db/orm.config';
+import { money } from '../../domain/money';
 import { priceAmount } from '../../domain/pricing';
+import { defaultTiming, previewChange } from '../../domain/proration';
 import { clockTimeForCustomer } from '../../db/services/test-clocks';
 import { startSubscription, StartSubscriptionError } from '../../subscriptions/start';
 import {
@@ -19,7 +21,9 @@ import {
   resumeUpdate,
   type SubscriptionSnapshot,
   updatePaymentMethodUpdate,
+  type ChangeCommand,
 } from '../../workflows/lifecycle/messages';
+import { periodAmount, periodChargeDescription } from '../../workflows/lifecycle/state';
 import { fromCommandRejection } from '../command-rejection';
 import { AppError } from '../errors';
 import { listBody, paginate } from '../pagination';
@@ -28,6 +32,7 @@ import { idParamsSchema } from '../schemas/common';
 import {
   applyCouponSchema,
   cancelSubscriptionSchema,
+  changePreviewResponseSchema,
   changeSubscriptionSchema,
   createSubscriptionSchema,
   emptyBodySchema,
@@ -346,32 +351,127 @@ export function subscriptionsRouter(
     emptyBodySchema,
     (handle) => handle.executeUpdate(resumeUpdate, { args: [] }),
   );
+  /**
+   * What a change asks for, priced from the catalogue, with its timing: the caller's, else by direction (an upgrade
+   * now, a downgrade or equal price at period end). The workflow's validator then checks it against its state.
+   */
+  async function requestedChange(
+    handle: WorkflowHandle,
+    id: string,
+    body: z.output<typeof changeSubscriptionSchema>,
+  ): Promise<{ command: ChangeCommand; state: SubscriptionSnapshot['state']; clockTime: string }> {
+    const row = await readModel(id);
+    const planId = body.plan_id ?? row.plan.id;
+    const price =
+      (await orm.em.findOne(PlanPrice, { plan: planId, currency: row.currency })) ??
+      (await orm.em.findOne(PlanPrice, { plan: planId }));
+    if (!price) throw new AppError('not_found', 'resource_missing', `No such plan: ${planId}`, 'plan_id');
+    const { state, clockTime } = await handle.query(getSubscriptionQuery);
+    const plan = {
+      planId,
+      unitAmount: priceAmount({ currency: price.currency, scheme: price.scheme }, 1).amount,
+      currency: price.currency,
+    };
+    const quantity = body.quantity ?? row.quantity;
+    if (plan.currency !== state.currency) {
+      throw new AppError(
+        'unprocessable',
+        'invalid_command',
+        `Plan ${planId} has no price in ${state.currency}, the subscription's currency`,
+        'plan_id',
+      );
+    }
+    const timing =
+      body.timing ??
+      defaultTiming(
+        money(periodAmount(state), state.currency),
+        money(periodAmount({ plan, quantity }), state.currency),
+      );
+    return { command: { plan, quantity, timing }, state, clockTime };
+  }
+
   action(
     'change',
     'changeSubscription',
-    'Change plan or quantity, at period end or (during a trial) immediately',
+    'Change plan or quantity: an upgrade immediately with proration, a downgrade at period end, unless told',
     changeSubscriptionSchema,
-    async (handle, body, id) => {
-      const row = await readModel(id);
-      const planId = body.plan_id ?? row.plan.id;
-      // The catalogue is the API's to read; the workflow's validator then checks the currency against its state.
-      const price =
-        (await orm.em.findOne(PlanPrice, { plan: planId, currency: row.currency })) ??
-        (await orm.em.findOne(PlanPrice, { plan: planId }));
-      if (!price) throw new AppError('not_found', 'resource_missing', `No such plan: ${planId}`, 'plan_id');
-      return handle.executeUpdate(changeUpdate, {
-        args: [
-          {
-            plan: {
-              planId,
-              unitAmount: priceAmount({ currency: price.currency, scheme: price.scheme }, 1).amount,
-              currency: price.currency,
-            },
-            quantity: body.quantity ?? row.quantity,
-            timing: body.timing,
-          },
-        ],
+    async (handle, body, id) =>
+      handle.executeUpdate(changeUpdate, { args: [(await requestedChange(handle, id, body)).command] }),
+  );
+
+  defineRoute(
+    router,
+    registry,
+    {
+      method: 'post',
+      path: '/subscriptions/:id/change/preview',
+      operationId: 'previewSubscriptionChange',
+      summary: 'The exact proration lines a change would produce now, without changing anything',
+      description:
+        'Takes the body of a change. Lines are computed at the subscription’s current time (its test clock’s, if ' +
+        'it has one) from the same proration code the change runs, so an immediate change made at that time ' +
+        'invoices exactly these lines (then tax and credit balance apply). A change at period end, or one during ' +
+        'a trial, has no lines.',
+      tag: 'Subscriptions',
+      params: subscriptionParams,
+      body: changeSubscriptionSchema,
+      response: changePreviewResponseSchema,
+      errors: [400, 404, 409, 422],
+    },
+    async ({ params, body }) => {
+      const row = await readModel(params.id);
+      const handle = client.workflow.getHandle(row.workflowId);
+      let requested: Awaited<ReturnType<typeof requestedChange>>;
+      try {
+        requested = await requestedChange(handle, params.id, body);
+      } catch (error) {
+        throw fromUpdateError(error, params.id);
+      }
+      const { command, state, clockTime } = requested;
+      if (!['trialing', 'active', 'past_due'].includes(state.status)) {
+        throw new AppError('conflict', 'invalid_state', `A ${state.status} subscription cannot change plan`);
+      }
+      if (command.timing === 'immediately' && state.status === 'past_due') {
+        throw new AppError(
+          'conflict',
+          'invalid_state',
+          'Settle the past-due invoice before changing plan immediately',
+        );
+      }
+      // Only an active subscription is invoiced for an immediate change, as the workflow does.
+      const preview = previewChange({
+        current: {
+          description: periodChargeDescription(state),
+          amount: money(periodAmount(state), state.currency),
+        },
+        next: {
+          description: periodChargeDescription(command),
+          amount: money(periodAmount(command), state.currency),
+        },
+        periodStart: state.period.start,
+        periodEnd: state.period.end,
+        changeAt: clockTime,
+        timing: command.timing,
       });
+      const lines = state.status === 'active' ? preview.lines : [];
+      return {
+        object: 'subscription_change_preview' as const,
+        subscription_id: params.id,
+        plan_id: command.plan.planId,
+        quantity: command.quantity,
+        currency: state.currency,
+        timing: preview.timing,
+        effective_at: preview.effectiveAt,
+        invoice_now: state.status === 'active' && preview.invoiceNow,
+        lines: lines.map((line) => ({
+          kind: 'proration' as const,
+          description: line.description,
+          amount: line.amount.amount,
+          period_start: line.periodStart,
+          period_end: line.periodEnd,
+        })),
+        total: lines.reduce((sum, line) => sum + line.amount.amount, 0),
+      };
     },
   );
   action(

@@ -52,8 +52,39 @@ export const pauseSubscriptionSchema = z.strictObject({
 export const changeSubscriptionSchema = z.strictObject({
   plan_id: planId.optional(),
   quantity: quantity.optional(),
-  timing: z.enum(['immediately', 'period_end']).default('period_end'),
+  timing: z
+    .enum(['immediately', 'period_end'])
+    .optional()
+    .describe(
+      'Default by direction: an upgrade applies immediately, a downgrade or an equal price at period end',
+    ),
 });
+
+const prorationLineSchema = z.strictObject({
+  kind: z.literal('proration'),
+  description: z.string(),
+  amount: z.number().int().describe('Minor units; a credit for unused time is negative'),
+  period_start: timestampSchema,
+  period_end: timestampSchema,
+});
+
+export const changePreviewResponseSchema = z.strictObject({
+  object: z.literal('subscription_change_preview'),
+  subscription_id: z.string(),
+  plan_id: z.string(),
+  quantity: z.number().int(),
+  currency: z.string(),
+  timing: z.enum(['immediately', 'period_end']),
+  effective_at: timestampSchema,
+  invoice_now: z
+    .boolean()
+    .describe(
+      'True when the change would be invoiced and charged at once; otherwise the next invoice bills it',
+    ),
+  lines: z.array(prorationLineSchema).describe('Before tax, as the change invoice would carry them'),
+  total: z.number().int().describe('Sum of the lines, before tax and credit balance'),
+});
+export type ChangePreviewResponse = z.output<typeof changePreviewResponseSchema>;
 
 export const updatePaymentMethodSchema = z.strictObject({ payment_method_id: paymentMethodId });
 

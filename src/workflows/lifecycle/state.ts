@@ -149,3 +149,8 @@ export function isFinal(status: SubscriptionStatus): boolean {
 export function periodAmount(state: Pick<SubscriptionState, 'plan' | 'quantity'>): number {
   return state.plan.unitAmount * state.quantity;
 }
+
+/** How a period's charge is named on a change's proration lines; the change preview names them the same way. */
+export function periodChargeDescription(state: Pick<SubscriptionState, 'plan' | 'quantity'>): string {
+  return `${state.plan.planId} × ${state.quantity}`;
+}

@@ -44,6 +44,7 @@ import {
   type Moment,
   nextMoment,
   periodAmount,
+  periodChargeDescription,
   type PeriodPlan,
   type SubscriptionState,
 } from './state';
@@ -526,11 +527,8 @@ export async function subscriptionLifecycleWorkflow(input: LifecycleInput): Prom
             planId: next.plan.planId,
             period: state.period,
             at: nowIso(),
-            current: {
-              description: `${before.plan.planId} × ${before.quantity}`,
-              amount: periodAmount(before),
-            },
-            next: { description: `${next.plan.planId} × ${next.quantity}`, amount: periodAmount(next) },
+            current: { description: periodChargeDescription(before), amount: periodAmount(before) },
+            next: { description: periodChargeDescription(next), amount: periodAmount(next) },
           });
           if (invoice && invoice.amountDue > 0 && (await collect(invoice.invoiceId, 1)) === 'declined') {
             await enterDunning(invoice.invoiceId);

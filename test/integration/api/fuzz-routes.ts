@@ -65,6 +65,10 @@ export function routeExamples(f: FuzzFixtures): Record<string, RouteExample> {
       params: subscription,
       body: { plan_id: f.planId, quantity: 3, timing: 'immediately' },
     },
+    previewSubscriptionChange: {
+      params: subscription,
+      body: { plan_id: f.planId, quantity: 3, timing: 'immediately' },
+    },
     cancelScheduledChange: { params: subscription, body: {} },
     applyCoupon: { params: subscription, body: { coupon: 'WELCOME10' } },
     updateSubscriptionPaymentMethod: { params: subscription, body: { payment_method_id: absent('pm') } },

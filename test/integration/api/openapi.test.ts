@@ -217,6 +217,7 @@ describe('OpenAPI document and human docs', () => {
         'POST /v1/subscriptions/{id}/resume',
         'POST /v1/subscriptions/{id}/change',
         'POST /v1/subscriptions/{id}/change/cancel',
+        'POST /v1/subscriptions/{id}/change/preview',
         'POST /v1/subscriptions/{id}/payment_method',
         'POST /v1/subscriptions/{id}/coupon',
         'GET /v1/invoices',
