@@ -8,25 +8,16 @@ import { parseArgs } from 'node:util';
 import { Client as PgClient } from 'pg';
 import { ensurePostgres } from '../scripts/provision/postgres';
 import { ensureTemporalCli } from '../scripts/provision/temporal-cli';
-import {
-  Customer,
-  Invoice,
-  PaymentMethod,
-  Plan,
-  PlanPrice,
-  Product,
-  SellerSettings,
-} from '../src/db/entities';
+import { Customer, Invoice, PaymentMethod, Plan } from '../src/db/entities';
 import { initOrm, type Orm } from '../src/db/orm.config';
 import { startSmtpCatcher } from '../src/dev/smtp-catcher';
-import { DEFAULT_DUNNING_POLICY } from '../src/domain/dunning';
 import { SandboxGateway } from '../src/gateways';
 import { createMailer } from '../src/mail/mailer';
 import { startSubscription } from '../src/subscriptions/start';
 import { createWorker } from '../src/worker';
 import { lifecycleWorkflowIdFor, testClockAdvancedSignal } from '../src/workflows/lifecycle/messages';
 import { searchAttributeKeys } from '../src/workflows/search-attributes';
-import { machine } from './stack';
+import { machine, seedSellerAndPlan } from './stack';
 
 /**
  * Renewal storm: N monthly subscriptions on one test clock, all renewing at the same instant when the clock moves.
@@ -66,23 +57,8 @@ async function seed(
   orm: Orm,
   gateway: SandboxGateway,
 ): Promise<{ plan: Plan; customers: { id: string; pm: string }[] }> {
+  const plan = await seedSellerAndPlan(orm);
   const em = orm.em.fork();
-  em.create(SellerSettings, {
-    name: 'Bench GmbH',
-    address: { line1: 'Hauptstraße 1', postalCode: '10115', city: 'Berlin', country: 'DE' },
-    country: 'DE',
-    defaultCurrency: 'EUR',
-    dunningPolicy: DEFAULT_DUNNING_POLICY,
-  });
-  const plan = em.create(Plan, {
-    product: em.create(Product, { name: 'Beans' }),
-    name: 'Monthly beans',
-    intervalUnit: 'month',
-    intervalCount: 1,
-    pricingModel: 'per_unit',
-  });
-  em.create(PlanPrice, { plan, currency: 'EUR', scheme: { model: 'per_unit', unitAmount: 1900 } });
-  await em.flush();
   const customers: { id: string; pm: string }[] = [];
   for (let i = 0; i < N; i++) {
     const customer = em.create(Customer, { email: `c${i}@bench.test`, name: `Customer ${i}`, country: 'DE' });
