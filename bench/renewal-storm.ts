@@ -1,23 +1,14 @@
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import os from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client as PgClient } from 'pg';
-import { ensurePostgres } from '../scripts/provision/postgres';
-import { ensureTemporalCli } from '../scripts/provision/temporal-cli';
 import { Customer, Invoice, PaymentMethod, Plan } from '../src/db/entities';
-import { initOrm, type Orm } from '../src/db/orm.config';
-import { startSmtpCatcher } from '../src/dev/smtp-catcher';
+import type { Orm } from '../src/db/orm.config';
 import { SandboxGateway } from '../src/gateways';
-import { createMailer } from '../src/mail/mailer';
 import { startSubscription } from '../src/subscriptions/start';
-import { createWorker } from '../src/worker';
 import { lifecycleWorkflowIdFor, testClockAdvancedSignal } from '../src/workflows/lifecycle/messages';
-import { searchAttributeKeys } from '../src/workflows/search-attributes';
-import { machine, seedSellerAndPlan } from './stack';
+import { machine, seedSellerAndPlan, startBenchStack } from './stack';
 
 /**
  * Renewal storm: N monthly subscriptions on one test clock, all renewing at the same instant when the clock moves.
@@ -124,33 +115,8 @@ async function sqlBaseline(url: string): Promise<number> {
 }
 
 async function main(): Promise<void> {
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'perennial-bench-'));
-  const postgres = await ensurePostgres({ dataDir: path.join(dir, 'pg'), database: 'bench' });
-  const cli = await ensureTemporalCli((line) => console.log(line));
-  const env = await TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: cli.executable,
-      searchAttributes: searchAttributeKeys,
-      log: { format: 'pretty', level: 'error' },
-    },
-  });
-  const catcher = await startSmtpCatcher();
-  const orm = await initOrm(postgres.url, { poolMax: 20 });
-  await orm.getMigrator().up();
-  const mailer = createMailer(catcher.smtpUrl, 'bench@example.test');
-  const gateway = new SandboxGateway({ orm, webhookSecret: 'bench-sandbox-webhook-secret' });
-  const taskQueue = 'bench';
-  const worker = await createWorker({
-    connection: env.nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    orm,
-    mailer,
-    gateway,
-    publicUrl: 'http://bench.test',
-  });
-  const running = worker.run();
+  const stack = await startBenchStack('renewal-storm');
+  const { env, orm, gateway, taskQueue } = stack;
   try {
     const { plan, customers } = await seed(orm, gateway);
     const startedAt = Date.now();
@@ -187,7 +153,7 @@ async function main(): Promise<void> {
     const [database] = await orm.em
       .getConnection()
       .execute<{ size: string }[]>('select pg_database_size(current_database())::text as size');
-    const baselineMs = await sqlBaseline(postgres.url);
+    const baselineMs = await sqlBaseline(stack.postgresUrl);
 
     const result = {
       benchmark: 'renewal-storm',
@@ -208,13 +174,7 @@ async function main(): Promise<void> {
     await mkdir(resultsDir, { recursive: true });
     await writeFile(path.join(resultsDir, `renewal-storm-${N}.json`), `${JSON.stringify(result, null, 2)}\n`);
   } finally {
-    worker.shutdown();
-    await running;
-    mailer.close();
-    await orm.close(true);
-    await Promise.all([env.teardown(), catcher.close()]);
-    await postgres.stop();
-    await rm(dir, { recursive: true, force: true });
+    await stack.close();
   }
 }
 
