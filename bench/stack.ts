@@ -1,4 +1,3 @@
-import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -14,6 +13,7 @@ import { startSmtpCatcher, type SmtpCatcher } from '../src/dev/smtp-catcher';
 import { DEFAULT_DUNNING_POLICY } from '../src/domain/dunning';
 import { SandboxGateway } from '../src/gateways';
 import { createMailer, type Mailer } from '../src/mail/mailer';
+import { registerSearchAttributes } from '../src/temporal/search-attributes';
 import { createWorker } from '../src/worker';
 import { searchAttributeKeys } from '../src/workflows/search-attributes';
 
@@ -57,18 +57,7 @@ async function startTemporal(server: 'dev' | 'time-skipping'): Promise<TestWorkf
       console.log(`time-skipping server did not start (attempt ${attempt}), retrying`);
     }
   }
-  // The test server knows no custom search attributes until they are registered, as on a real cluster.
-  await env.connection.operatorService.addSearchAttributes({
-    namespace: env.namespace ?? 'default',
-    searchAttributes: Object.fromEntries(
-      searchAttributeKeys.map((key) => [
-        key.name,
-        key.type === 'DATETIME'
-          ? temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_DATETIME
-          : temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-      ]),
-    ),
-  });
+  await registerSearchAttributes(env.connection, env.namespace ?? 'default');
   return env;
 }
 

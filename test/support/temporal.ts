@@ -1,7 +1,7 @@
-import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { EphemeralServerExecutable } from '@temporalio/testing/lib/ephemeral-server';
 import { bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
+import { registerSearchAttributes } from '../../src/temporal/search-attributes';
 import { searchAttributeKeys } from '../../src/workflows/search-attributes';
 
 function executableFrom(variable: string): EphemeralServerExecutable {
@@ -15,17 +15,7 @@ export async function startTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: executableFrom('PERENNIAL_TEST_TIME_SKIPPING_SERVER') },
   });
-  await env.connection.operatorService.addSearchAttributes({
-    namespace: env.namespace ?? 'default',
-    searchAttributes: Object.fromEntries(
-      searchAttributeKeys.map((key) => [
-        key.name,
-        key.type === 'DATETIME'
-          ? temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_DATETIME
-          : temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-      ]),
-    ),
-  });
+  await registerSearchAttributes(env.connection, env.namespace ?? 'default');
   return env;
 }
 
