@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../scripts/provision/ports';
 import { EmailMessage, Invoice, PaymentAttempt, SellerSettings } from '../../src/db/entities';
+import type { Orm } from '../../src/db/orm.config';
 import { startSmtpCatcher, type SmtpCatcher } from '../../src/dev/smtp-catcher';
 import { DEFAULT_DUNNING_POLICY } from '../../src/domain/dunning';
 import { SandboxGateway } from '../../src/gateways';
@@ -49,15 +50,20 @@ export function faultRandom(label: string): {
   return { seed, next, between: (min, max) => Math.round(min + next() * (max - min)) };
 }
 
+/**
+ * Polls until `check` holds. A check that throws counts as not yet: it may itself hit the outage being tested. The
+ * timeout bounds a test that would otherwise wait forever on a stuck workflow.
+ */
 export async function waitUntil(
   check: () => Promise<boolean>,
   what: string,
   timeoutMs: number,
+  intervalMs = 200,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check().catch(() => false))) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(200);
+    await sleep(intervalMs);
   }
 }
 
@@ -168,15 +174,37 @@ export interface WorkerProcess {
   output(): string;
 }
 
-/** Everything a fault test breaks: its own dev server, database, SMTP catcher, and workers as child processes. */
-export interface FaultStack {
-  temporal: DevServer;
+/**
+ * What the storm helpers below need of an engine under test, whether its workers run as child processes (here) or
+ * in the test's own process (test/support/outage.ts).
+ */
+export interface StormTarget {
+  orm: Orm;
   client: Client;
+  gateway: SandboxGateway;
+  taskQueue: string;
+}
+
+/** The seller every fault test bills as, with the default dunning policy. */
+export async function seedSeller(orm: Orm): Promise<void> {
+  const em = orm.em.fork();
+  em.create(SellerSettings, {
+    name: 'Rösterei Beispiel GmbH',
+    address: { line1: 'Hauptstraße 1', postalCode: '10115', city: 'Berlin', country: 'DE' },
+    country: 'DE',
+    vatId: 'DE123456789',
+    defaultCurrency: 'EUR',
+    dunningPolicy: DEFAULT_DUNNING_POLICY,
+  });
+  await em.flush();
+}
+
+/** Everything a fault test breaks: its own dev server, database, SMTP catcher, and workers as child processes. */
+export interface FaultStack extends StormTarget {
+  temporal: DevServer;
   connection: Connection;
   db: TestDatabase;
   catcher: SmtpCatcher;
-  gateway: SandboxGateway;
-  taskQueue: string;
   spawnWorker(): WorkerProcess;
   close(): Promise<void>;
 }
@@ -189,16 +217,7 @@ export async function startFaultStack(): Promise<FaultStack> {
   ]);
   const connection = await Connection.connect({ address: temporal.address });
   const client = new Client({ connection });
-  const em = db.orm.em.fork();
-  em.create(SellerSettings, {
-    name: 'Rösterei Beispiel GmbH',
-    address: { line1: 'Hauptstraße 1', postalCode: '10115', city: 'Berlin', country: 'DE' },
-    country: 'DE',
-    vatId: 'DE123456789',
-    defaultCurrency: 'EUR',
-    dunningPolicy: DEFAULT_DUNNING_POLICY,
-  });
-  await em.flush();
+  await seedSeller(db.orm);
   const taskQueue = `faults-${randomBytes(4).toString('hex')}`;
   const workers: WorkerProcess[] = [];
 
@@ -251,6 +270,7 @@ export async function startFaultStack(): Promise<FaultStack> {
     client,
     connection,
     db,
+    orm: db.orm,
     catcher,
     gateway: new SandboxGateway({ orm: db.orm, webhookSecret: TEST_SANDBOX_WEBHOOK_SECRET }),
     taskQueue,
@@ -283,16 +303,17 @@ export const STORM_START = '2027-01-01T00:00:00.000Z';
 export const STORM_RENEWAL = '2027-02-01T00:00:00.000Z';
 
 /** N monthly subscriptions on test clocks at STORM_START, each with its own customer and sandbox card. */
-export async function startStorm(stack: FaultStack, n: number, token: string): Promise<string[]> {
-  const plan = await seedPlan(stack.db.orm);
+export async function startStorm(target: StormTarget, n: number, token: string): Promise<string[]> {
+  const plan = await seedPlan(target.orm);
+  const harness = { db: { orm: target.orm }, gateway: target.gateway };
   const customers = await inBatches(
     Array.from({ length: n }, (_, i) => i),
     20,
-    () => seedCustomer(stack, token),
+    () => seedCustomer(harness, token),
   );
   return inBatches(customers, 5, async ({ customer, paymentMethodId }) => {
     const started = await startSubscription(
-      { em: stack.db.orm.em.fork(), client: stack.client, taskQueue: stack.taskQueue },
+      { em: target.orm.em.fork(), client: target.client, taskQueue: target.taskQueue },
       {
         customerId: customer.id,
         planId: plan.id,
@@ -306,16 +327,46 @@ export async function startStorm(stack: FaultStack, n: number, token: string): P
 }
 
 /** Moves every subscription's clock to the same instant, so all of them renew at once. */
-export async function advanceStorm(stack: FaultStack, ids: string[], frozenTime: string): Promise<void> {
+export async function advanceStorm(target: StormTarget, ids: string[], frozenTime: string): Promise<void> {
   await inBatches(ids, 50, (id) =>
-    stack.client.workflow
+    target.client.workflow
       .getHandle(lifecycleWorkflowIdFor(id))
       .signal(testClockAdvancedSignal, { frozenTime }),
   );
 }
 
-export function paidInvoices(stack: FaultStack, periodIndex: number): Promise<number> {
-  return stack.db.orm.em.fork().count(Invoice, { periodIndex, status: 'paid' });
+export function paidInvoices(orm: Orm, periodIndex: number): Promise<number> {
+  return orm.em.fork().count(Invoice, { periodIndex, status: 'paid' });
+}
+
+/**
+ * True once a workflow is running, has caught up with `clockTime`, is active and has no activity left to retry: a
+ * workflow that is none of these is stuck, whatever its projection says. A describe per workflow: for the small
+ * storms of the in-process stack; waitForSettled polls large ones with queries alone.
+ */
+export async function isSettled(target: StormTarget, subscriptionId: string, clockTime: string) {
+  const handle = target.client.workflow.getHandle(lifecycleWorkflowIdFor(subscriptionId));
+  const [snapshot, description] = await Promise.all([handle.query(getSubscriptionQuery), handle.describe()]);
+  return (
+    description.status.name === 'RUNNING' &&
+    (description.raw.pendingActivities ?? []).length === 0 &&
+    snapshot.caughtUp &&
+    snapshot.clockTime === clockTime &&
+    snapshot.state.status === 'active'
+  );
+}
+
+export async function waitForAllSettled(
+  target: StormTarget,
+  ids: string[],
+  clockTime: string,
+  timeoutMs: number,
+): Promise<void> {
+  await waitUntil(
+    async () => (await Promise.all(ids.map((id) => isSettled(target, id, clockTime)))).every(Boolean),
+    `every subscription to settle at ${clockTime} with no activity pending`,
+    timeoutMs,
+  );
 }
 
 /**
@@ -333,15 +384,15 @@ export function faultMoments(random: ReturnType<typeof faultRandom>, count: numb
  * flight. Bounded: a storm slower than the bound gets its fault anyway. Returns the count paid at that moment.
  */
 export async function reachMoment(
-  stack: FaultStack,
+  target: StormTarget,
   random: ReturnType<typeof faultRandom>,
   periodIndex: number,
   paid: number,
 ): Promise<number> {
   const deadline = Date.now() + 120000;
-  while ((await paidInvoices(stack, periodIndex)) < paid && Date.now() < deadline) await sleep(100);
+  while ((await paidInvoices(target.orm, periodIndex)) < paid && Date.now() < deadline) await sleep(100);
   await sleep(random.between(0, 500));
-  return paidInvoices(stack, periodIndex);
+  return paidInvoices(target.orm, periodIndex);
 }
 
 /**
@@ -349,7 +400,7 @@ export async function reachMoment(
  * settle: a query is a workflow task, and polling 200 workflows with queries while they work would slow them down.
  */
 export async function waitForPeriod(
-  stack: FaultStack,
+  target: StormTarget,
   ids: string[],
   periodIndex: number,
   clockTime: string,
@@ -358,11 +409,11 @@ export async function waitForPeriod(
   const began = Date.now();
   let paid = 0;
   await waitUntil(
-    async () => (paid = await paidInvoices(stack, periodIndex)) >= ids.length,
+    async () => (paid = await paidInvoices(target.orm, periodIndex)) >= ids.length,
     `${ids.length} paid invoices of period ${periodIndex} (${paid} paid)`,
     timeoutMs,
   ).catch(async (error: unknown) => {
-    const paidRows = await stack.db.orm.em
+    const paidRows = await target.orm.em
       .fork()
       .find(Invoice, { periodIndex, status: 'paid' }, { fields: ['subscription'] });
     const paidIds = new Set(paidRows.map((invoice) => invoice.subscription?.id));
@@ -371,12 +422,12 @@ export async function waitForPeriod(
       `${error instanceof Error ? error.message : String(error)}; unpaid: ${unpaid.slice(0, 5).join(', ')}`,
     );
   });
-  return waitForSettled(stack, ids, clockTime, Math.max(30000, timeoutMs - (Date.now() - began)));
+  return waitForSettled(target, ids, clockTime, Math.max(30000, timeoutMs - (Date.now() - began)));
 }
 
-async function snapshotOf(stack: FaultStack, id: string): Promise<SubscriptionSnapshot | null> {
+async function snapshotOf(target: StormTarget, id: string): Promise<SubscriptionSnapshot | null> {
   try {
-    return await stack.client.workflow.getHandle(lifecycleWorkflowIdFor(id)).query(getSubscriptionQuery);
+    return await target.client.workflow.getHandle(lifecycleWorkflowIdFor(id)).query(getSubscriptionQuery);
   } catch {
     // Between two runs of a continue-as-new chain, or while a worker restarts, a query can miss; ask again.
     return null;
@@ -385,7 +436,7 @@ async function snapshotOf(stack: FaultStack, id: string): Promise<SubscriptionSn
 
 /** Waits until every workflow has processed everything due up to `clockTime`; names the ones that did not. */
 export async function waitForSettled(
-  stack: FaultStack,
+  target: StormTarget,
   ids: string[],
   clockTime: string,
   timeoutMs: number,
@@ -394,7 +445,7 @@ export async function waitForSettled(
   const deadline = Date.now() + timeoutMs;
   while (settled.size < ids.length) {
     const pending = ids.filter((id) => !settled.has(id));
-    const snapshots = await inBatches(pending, 25, (id) => snapshotOf(stack, id));
+    const snapshots = await inBatches(pending, 25, (id) => snapshotOf(target, id));
     pending.forEach((id, i) => {
       const snapshot = snapshots[i];
       if (snapshot?.caughtUp && snapshot.clockTime === clockTime) settled.set(id, snapshot);
@@ -429,8 +480,12 @@ export interface StormLedger {
   strayDeliveries: number;
 }
 
-export async function readLedger(stack: FaultStack, ids: string[]): Promise<StormLedger> {
-  const em = stack.db.orm.em.fork();
+export async function readLedger(
+  target: StormTarget,
+  catcher: SmtpCatcher,
+  ids: string[],
+): Promise<StormLedger> {
+  const em = target.orm.em.fork();
   const invoices = await em.find(
     Invoice,
     { subscription: { $in: ids } },
@@ -468,7 +523,7 @@ export async function readLedger(stack: FaultStack, ids: string[]): Promise<Stor
   const known = new Set(emailRows.map((row) => row.messageId));
   const deliveries = new Map<string, { count: number; recipients: string[] }>();
   let strayDeliveries = 0;
-  for (const message of stack.catcher.messages()) {
+  for (const message of catcher.messages()) {
     const messageId = /^Message-ID:\s*(<[^>]+>)/im.exec(message.raw)?.[1] ?? null;
     if (!messageId || !known.has(messageId)) {
       strayDeliveries++;

@@ -19,6 +19,12 @@ import { bundleWorkflows, startDevServerEnv, startTimeSkippingEnv } from './temp
 import { createTestWorker, TEST_SANDBOX_WEBHOOK_SECRET } from './workers';
 
 /** Real services for lifecycle tests: Temporal, PostgreSQL, SMTP, the sandbox gateway, one worker. */
+/** What seeding a customer and a card needs: the database and the gateway, from any harness. */
+export interface SeedingHarness {
+  db: Pick<TestDatabase, 'orm'>;
+  gateway: SandboxGateway;
+}
+
 export interface LifecycleHarness {
   env: TestWorkflowEnvironment;
   db: TestDatabase;
@@ -123,7 +129,7 @@ export async function seedPlan(
 
 /** A German consumer with, optionally, a sandbox card (a test token such as `tok_visa`). */
 export async function seedCustomer(
-  harness: Pick<LifecycleHarness, 'db' | 'gateway'>,
+  harness: SeedingHarness,
   token: string | null,
 ): Promise<{ customer: Customer; paymentMethodId: string | null }> {
   const em = harness.db.orm.em.fork();
@@ -139,7 +145,7 @@ export async function seedCustomer(
 }
 
 export async function attachCard(
-  harness: Pick<LifecycleHarness, 'db' | 'gateway'>,
+  harness: SeedingHarness,
   customer: Customer,
   token: string,
 ): Promise<string> {

@@ -11,29 +11,12 @@ import path from 'node:path';
 import { freePort } from '../../scripts/provision/ports';
 import { createApp } from '../../src/api/app';
 import { createApiKey } from '../../src/db/api-keys';
-import {
-  Customer,
-  EmailMessage,
-  Invoice,
-  PaymentAttempt,
-  PaymentMethod,
-  Plan,
-  PlanPrice,
-  Product,
-  SellerSettings,
-} from '../../src/db/entities';
 import type { Orm } from '../../src/db/orm.config';
-import { startSmtpCatcher, type CapturedMessage, type SmtpCatcher } from '../../src/dev/smtp-catcher';
-import { DEFAULT_DUNNING_POLICY } from '../../src/domain/dunning';
+import { startSmtpCatcher, type SmtpCatcher } from '../../src/dev/smtp-catcher';
 import { SandboxGateway } from '../../src/gateways';
 import { createLogger } from '../../src/logging';
 import { createMailer, type Mailer } from '../../src/mail/mailer';
-import { startSubscription } from '../../src/subscriptions/start';
-import {
-  getSubscriptionQuery,
-  lifecycleWorkflowIdFor,
-  testClockAdvancedSignal,
-} from '../../src/workflows/lifecycle/messages';
+import { seedSeller, type StormTarget } from './faults';
 import { bundleWorkflows, startDevServerEnv } from './temporal';
 import { createTestWorker, TEST_SANDBOX_WEBHOOK_SECRET } from './workers';
 
@@ -140,45 +123,23 @@ export async function startRestartableSmtp(): Promise<RestartableSmtp> {
   };
 }
 
-/** Polls until `check` holds; the timeout bounds a test that would otherwise wait forever on a stuck workflow. */
-export async function waitFor(
-  check: () => Promise<boolean>,
-  what: string,
-  timeoutMs: number,
-  intervalMs = 200,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    let ok = false;
-    try {
-      ok = await check();
-    } catch {
-      // A check may itself hit the outage being tested; it is asked again until the deadline.
-    }
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
-
 /**
- * The engine as it runs in production, over the given database and SMTP relay: the dev server, one in-process
- * worker, and the API listening on a real port (so a hang shows as a client timeout, not a stuck promise).
+ * The engine over a database and SMTP relay that the test stops and starts itself: the dev server, one worker in
+ * this process, the seller seeded, and the API listening on a real port (so a hang shows as a client timeout, not
+ * a stuck promise). The storm and ledger helpers of test/support/faults.ts work on it as on the child-process stack.
  */
-export interface FaultStack {
+export interface InProcessStack extends StormTarget {
   env: TestWorkflowEnvironment;
-  orm: Orm;
-  gateway: SandboxGateway;
   mailer: Mailer;
   worker: Worker;
-  taskQueue: string;
   apiUrl: string;
   apiKey: string;
   close(): Promise<void>;
 }
 
-export async function startFaultStack(orm: Orm, smtpUrl: string): Promise<FaultStack> {
+export async function startInProcessStack(orm: Orm, smtpUrl: string): Promise<InProcessStack> {
   const [env, bundle] = await Promise.all([startDevServerEnv(), bundleWorkflows()]);
+  await seedSeller(orm);
   const mailer = createMailer(smtpUrl, 'Rösterei Beispiel <billing@example.test>');
   const taskQueue = `faults-${randomBytes(4).toString('hex')}`;
   const worker = await createTestWorker({
@@ -202,6 +163,7 @@ export async function startFaultStack(orm: Orm, smtpUrl: string): Promise<FaultS
   const { secret } = await createApiKey(orm.em.fork(), 'faults');
   return {
     env,
+    client: env.client,
     orm,
     gateway,
     mailer,
@@ -216,136 +178,5 @@ export async function startFaultStack(orm: Orm, smtpUrl: string): Promise<FaultS
       mailer.close();
       await env.teardown();
     },
-  };
-}
-
-export const CLOCK_START = '2027-01-01T00:00:00.000Z';
-export const CLOCK_RENEWAL = '2027-02-01T00:00:00.000Z';
-
-/** A seller, a 19.00 EUR monthly plan and `count` customers with a sandbox Visa card, each on a subscription. */
-export async function startSubscriptions(stack: FaultStack, count: number): Promise<string[]> {
-  const em = stack.orm.em.fork();
-  em.create(SellerSettings, {
-    name: 'Rösterei Beispiel GmbH',
-    address: { line1: 'Hauptstraße 1', postalCode: '10115', city: 'Berlin', country: 'DE' },
-    country: 'DE',
-    vatId: 'DE123456789',
-    defaultCurrency: 'EUR',
-    dunningPolicy: DEFAULT_DUNNING_POLICY,
-  });
-  const plan = em.create(Plan, {
-    product: em.create(Product, { name: 'Coffee subscription' }),
-    name: 'Monthly beans',
-    intervalUnit: 'month',
-    intervalCount: 1,
-    pricingModel: 'per_unit',
-  });
-  em.create(PlanPrice, { plan, currency: 'EUR', scheme: { model: 'per_unit', unitAmount: 1900 } });
-  await em.flush();
-  const ids: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const customer = em.create(Customer, {
-      email: `c${i}.${randomBytes(3).toString('hex')}@example.test`,
-      name: `Kunde ${i}`,
-      locale: 'de',
-      country: 'DE',
-    });
-    await em.flush();
-    const { customerRef } = await stack.gateway.createCustomer({ idempotencyKey: `customer:${customer.id}` });
-    const card = await stack.gateway.attachPaymentMethod({ customerRef, token: 'tok_visa' });
-    const method = em.create(PaymentMethod, {
-      customer,
-      gateway: 'sandbox',
-      token: card.paymentMethodRef,
-      brand: card.brand,
-      last4: card.last4,
-      expMonth: card.expMonth,
-      expYear: card.expYear,
-    });
-    await em.flush();
-    const started = await startSubscription(
-      { em: stack.orm.em.fork(), client: stack.env.client, taskQueue: stack.taskQueue },
-      {
-        customerId: customer.id,
-        planId: plan.id,
-        currency: 'EUR',
-        paymentMethodId: method.id,
-        testClockTime: CLOCK_START,
-      },
-    );
-    ids.push(started.subscriptionId);
-  }
-  return ids;
-}
-
-export async function advanceAll(stack: FaultStack, subscriptionIds: string[], frozenTime: string) {
-  await Promise.all(
-    subscriptionIds.map((id) =>
-      stack.env.client.workflow
-        .getHandle(lifecycleWorkflowIdFor(id))
-        .signal(testClockAdvancedSignal, { frozenTime }),
-    ),
-  );
-}
-
-export const paidInvoices = (orm: Orm, periodIndex: number) =>
-  orm.em.fork().count(Invoice, { periodIndex, status: 'paid' });
-
-/**
- * True once a workflow is running, has caught up with `clockTime` and has no activity left to retry: a workflow
- * that is neither is stuck, whatever its projection says.
- */
-export async function isSettled(stack: FaultStack, subscriptionId: string, clockTime: string) {
-  const handle = stack.env.client.workflow.getHandle(lifecycleWorkflowIdFor(subscriptionId));
-  const [snapshot, description] = await Promise.all([handle.query(getSubscriptionQuery), handle.describe()]);
-  return (
-    description.status.name === 'RUNNING' &&
-    (description.raw.pendingActivities ?? []).length === 0 &&
-    snapshot.caughtUp &&
-    snapshot.clockTime === clockTime &&
-    snapshot.state.status === 'active'
-  );
-}
-
-function messageIdOf(message: CapturedMessage): string {
-  const match = /^Message-ID:\s*(<[^>]+>)/im.exec(message.raw);
-  if (!match?.[1]) throw new Error(`message ${message.id} has no Message-ID`);
-  return match[1];
-}
-
-/** What the invariants of a run look like, so a test compares one value and a failure shows all of it. */
-export async function ledgerOf(orm: Orm, catcher: SmtpCatcher) {
-  const em = orm.em.fork();
-  const invoices = await em.find(Invoice, {}, { orderBy: { subscription: 'asc', periodIndex: 'asc' } });
-  const perPeriod = new Map<string, number>();
-  for (const invoice of invoices) {
-    const key = `${invoice.subscription?.id ?? 'none'}:${invoice.periodIndex}`;
-    perPeriod.set(key, (perPeriod.get(key) ?? 0) + 1);
-  }
-  const attempts = await em.find(PaymentAttempt, {});
-  const succeededPerInvoice = new Map<string, number>();
-  for (const attempt of attempts.filter((a) => a.status === 'succeeded')) {
-    succeededPerInvoice.set(attempt.invoice.id, (succeededPerInvoice.get(attempt.invoice.id) ?? 0) + 1);
-  }
-  const charges = await em
-    .getConnection()
-    .execute<{ invoice_id: string; charges: string }[]>(
-      `select metadata->>'invoice_id' as invoice_id, count(*)::text as charges from sandbox_charges group by 1`,
-    );
-  const outbox = await em.find(EmailMessage, {});
-  const deliveries = new Map<string, number>();
-  for (const message of catcher.messages()) {
-    const id = messageIdOf(message);
-    deliveries.set(id, (deliveries.get(id) ?? 0) + 1);
-  }
-  return {
-    invoices,
-    invoicesPerPeriod: [...perPeriod.values()],
-    succeededPaymentsPerInvoice: invoices.map((invoice) => succeededPerInvoice.get(invoice.id) ?? 0),
-    chargesPerInvoice: invoices.map((invoice) =>
-      Number(charges.find((row) => row.invoice_id === invoice.id)?.charges ?? 0),
-    ),
-    outbox,
-    deliveries,
   };
 }

@@ -32,7 +32,7 @@ describe('faults: ambiguous charges (tok_timeoutAfterCharge) under load', () => 
     const snapshots = await waitForPeriod(stack, ids, 1, STORM_RENEWAL, 240000);
     expect([...snapshots.values()].filter((snapshot) => snapshot.state.status !== 'active')).toEqual([]);
 
-    const ledger = await readLedger(stack, ids);
+    const ledger = await readLedger(stack, stack.catcher, ids);
     expect(stormViolations(ledger, [0, 1])).toEqual([]);
     expect(ledger.invoiceTotals.size).toBe(SUBSCRIPTIONS * 2);
     // Every charge in the ledger is one that timed out after charging, so each invoice went through the ambiguity.

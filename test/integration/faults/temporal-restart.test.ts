@@ -50,14 +50,15 @@ describe('faults: the Temporal dev server restarted on its database file during 
     const snapshots = await waitForPeriod(stack, ids, 1, STORM_RENEWAL, 360000);
     expect([...snapshots.values()].filter((snapshot) => snapshot.state.status !== 'active')).toEqual([]);
     await waitUntil(
-      async () => (await readLedger(stack, ids)).emailRows.every((row) => row.status === 'sent'),
+      async () =>
+        (await readLedger(stack, stack.catcher, ids)).emailRows.every((row) => row.status === 'sent'),
       'the outbox to drain',
       60000,
     );
     // The same worker process rode out the outage: no restart was needed.
     expect(worker.child.exitCode).toBeNull();
 
-    const ledger = await readLedger(stack, ids);
+    const ledger = await readLedger(stack, stack.catcher, ids);
     expect(stormViolations(ledger, [0, 1])).toEqual([]);
     expect(ledger.invoiceTotals.size).toBe(SUBSCRIPTIONS * 2);
     expect(redeliveries(ledger)).toBe(0);

@@ -53,12 +53,13 @@ describe('faults: the worker process killed with SIGKILL during a renewal storm'
     const snapshots = await waitForPeriod(stack, ids, 1, STORM_RENEWAL, 360000);
     expect([...snapshots.values()].filter((snapshot) => snapshot.state.status !== 'active')).toEqual([]);
     await waitUntil(
-      async () => (await readLedger(stack, ids)).emailRows.every((row) => row.status === 'sent'),
+      async () =>
+        (await readLedger(stack, stack.catcher, ids)).emailRows.every((row) => row.status === 'sent'),
       'the outbox to drain',
       60000,
     );
 
-    const ledger = await readLedger(stack, ids);
+    const ledger = await readLedger(stack, stack.catcher, ids);
     expect(stormViolations(ledger, [0, 1])).toEqual([]);
     expect(ledger.invoiceTotals.size).toBe(SUBSCRIPTIONS * 2);
     console.log(
