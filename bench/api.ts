@@ -1,27 +1,30 @@
-import { fork } from 'node:child_process';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { type ChildProcess, fork, spawn } from 'node:child_process';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { createApp } from '../src/api/app';
+import { freePort } from '../scripts/provision/ports';
 import { createApiKey } from '../src/db/api-keys';
 import { Invoice, Meter, Plan, PlanPrice, Product } from '../src/db/entities';
-import { createLogger } from '../src/logging';
 import { startSubscription } from '../src/subscriptions/start';
 import type { LoadResult, LoadRun, RouteName } from './api-load';
 import {
+  BENCH_WEBHOOK_SECRET,
+  type BenchStack,
   inBatches,
   machine,
   mb,
+  rssOfPid,
   seedCustomers,
   seedSellerAndPlan,
   startBenchStack,
+  waitForIdleWorker,
   waitUntil,
   writeResult,
 } from './stack';
 
 /**
  * API benchmark: autocannon against the real API (worker, dev server, PostgreSQL, SMTP catcher behind it) at
- * several concurrencies, with /healthz as the ceiling of the HTTP stack.
+ * several concurrencies, with /healthz as the ceiling of the HTTP stack. The API is src/api/server.ts in a process
+ * of its own, as it runs in production, so its figures do not include the worker's activities.
  *
  *   npm run bench:api -- --concurrency 1,10,50 --duration 8
  */
@@ -41,11 +44,63 @@ const DURATION = Number(values.duration);
 const ROUTES = values.routes.split(',') as RouteName[];
 const START = '2027-01-01T00:00:00.000Z';
 
+interface ApiProcess {
+  child: ChildProcess;
+  url: string;
+  /** SIGTERM: the server stops taking connections and answers the requests in its handlers before it exits. */
+  stop(): Promise<void>;
+}
+
+/** The production API entry point on its own port, with the production defaults but for the rate limit. */
+async function startApiProcess(stack: BenchStack): Promise<ApiProcess> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join('src', 'api', 'server.ts')], {
+    cwd: path.resolve(__dirname, '..'),
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: {
+      PATH: process.env.PATH,
+      LOG_LEVEL: 'silent',
+      DATABASE_URL: stack.postgresUrl,
+      TEMPORAL_ADDRESS: stack.env.address,
+      TEMPORAL_TASK_QUEUE: stack.taskQueue,
+      SMTP_URL: stack.catcher.smtpUrl,
+      SANDBOX_WEBHOOK_SECRET: BENCH_WEBHOOK_SECRET,
+      API_HOST: '127.0.0.1',
+      API_PORT: String(port),
+      // The default limit (1,200 a minute per key) would turn most of the load into 429s.
+      RATE_LIMIT_PER_MINUTE: '100000000',
+    },
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = `http://127.0.0.1:${port}`;
+  await waitUntil(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`the API process exited (${child.exitCode}): ${stderr}`);
+      return (await fetch(`${url}/readyz`).catch(() => null))?.status === 200;
+    },
+    'the API process to be ready',
+    60_000,
+  );
+  return {
+    child,
+    url,
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      // autocannon stops at its deadline with requests still in the handlers (a pause waits on its workflow).
+      const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      await exited;
+      clearTimeout(killer);
+    },
+  };
+}
+
 async function main(): Promise<void> {
   const stack = await startBenchStack('api');
   const loader = fork(path.join(__dirname, 'api-load.ts'), [], { execArgv: ['--import', 'tsx'] });
-  let server: Server | undefined;
-  let inFlight = 0;
+  let api: ApiProcess | undefined;
   try {
     const { orm, env, gateway, taskQueue } = stack;
     const plan = await seedSellerAndPlan(orm);
@@ -102,33 +157,10 @@ async function main(): Promise<void> {
       'first invoices',
     );
 
-    const app = createApp({
-      orm,
-      client: env.client,
-      logger: createLogger('silent', 'bench-api'),
-      // The default limit (1,200 a minute per key) would turn most of the load into 429s.
-      config: { TEMPORAL_TASK_QUEUE: taskQueue, RATE_LIMIT_PER_MINUTE: 100_000_000 },
-      gateway,
-    });
+    await waitForIdleWorker(stack.worker);
     const { secret } = await createApiKey(orm.em.fork(), 'bench');
-    const listening = await new Promise<Server>((resolve, reject) => {
-      const s = app.listen(0, '127.0.0.1', (error?: Error) => (error ? reject(error) : resolve(s)));
-    });
-    server = listening;
-    listening.on('request', (_req: IncomingMessage, res: ServerResponse) => {
-      inFlight++;
-      // Counted when the handler ends the response, not when it is flushed: autocannon drops its connections at
-      // the deadline, and a response to a gone client never emits 'finish'.
-      const end = res.end.bind(res) as (...args: unknown[]) => ServerResponse;
-      let ended = false;
-      res.end = ((...args: unknown[]) => {
-        if (!ended) inFlight--;
-        ended = true;
-        return end(...args);
-      }) as ServerResponse['end'];
-    });
-    const address = listening.address();
-    const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    api = await startApiProcess(stack);
+    const url = api.url;
     const authorization = `Bearer ${secret}`;
 
     // A route that does not answer 200 once would make its figures meaningless: check each before loading it.
@@ -196,20 +228,15 @@ async function main(): Promise<void> {
       benchmark: 'api',
       ...machine(),
       duration_seconds_per_run: DURATION,
-      process_rss_mb: mb(process.memoryUsage().rss),
+      worker_process_rss_mb: mb(process.memoryUsage().rss),
+      api_process_rss_mb: api.child.pid ? mb(rssOfPid(api.child.pid) ?? 0) : null,
       note: 'pause_resume counts each request; a round trip is two of them',
       runs: table,
     });
   } finally {
     loader.kill();
-    if (server) {
-      const closing = new Promise<void>((resolve) => server?.close(() => resolve()));
-      // autocannon stops at its deadline with requests still in the handlers (a pause waits on its workflow): let
-      // them answer before the Temporal connection goes away under them.
-      await waitUntil(async () => inFlight === 0, 'in-flight requests', 60_000).catch(() => undefined);
-      server.closeAllConnections();
-      await closing;
-    }
+    // Before the stack: the requests still in the API's handlers need Temporal and PostgreSQL to answer.
+    await api?.stop();
     await stack.close();
   }
 }

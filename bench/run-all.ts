@@ -6,7 +6,7 @@ import path from 'node:path';
  * under 10 minutes on 2 idle cores. Each script also runs alone with larger sizes (see bench/README.md).
  */
 const runs: [script: string, args: string[]][] = [
-  ['renewal-storm.ts', ['--n', '500']],
+  ['renewal-storm.ts', ['--n', '1000']],
   ['api.ts', ['--concurrency', '1,10,50', '--duration', '5']],
   ['longevity.ts', ['--years', '10']],
   ['sleeping.ts', ['--n', '1000']],

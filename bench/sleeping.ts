@@ -6,6 +6,7 @@ import {
   inBatches,
   machine,
   mb,
+  phaseTimeoutMs,
   rssOfPid,
   seedCustomers,
   seedSellerAndPlan,
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
     await waitUntil(
       async () => (await orm.em.fork().count(Invoice, { periodIndex: 0, status: 'paid' })) >= N,
       'first invoices',
+      phaseTimeoutMs(N),
     );
     const allActiveMs = Date.now() - began;
     let peakWorker = process.memoryUsage().rss;

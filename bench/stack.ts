@@ -167,6 +167,12 @@ export async function inBatches<T>(
   for (let i = 0; i < items.length; i += size) await Promise.all(items.slice(i, i + size).map(work));
 }
 
+/**
+ * How long a phase over N subscriptions may take: half a second each, at least half an hour. A bound for a stuck
+ * run, not a target for a slow one (10,000 first invoices at 5 a second take 33 minutes).
+ */
+export const phaseTimeoutMs = (n: number): number => Math.max(30 * 60 * 1000, n * 500);
+
 export async function waitUntil(
   check: () => Promise<boolean>,
   what: string,
@@ -177,6 +183,28 @@ export async function waitUntil(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
+}
+
+/**
+ * Waits until the worker has had no activity or workflow task in flight for `quietMs`: a paid invoice still has its
+ * receipt, projection and events to come, and a baseline or a load run measured beside that tail measures it too.
+ */
+export async function waitForIdleWorker(
+  worker: Worker,
+  quietMs = 3000,
+  timeoutMs = 10 * 60 * 1000,
+): Promise<void> {
+  let quietSince = Date.now();
+  await waitUntil(
+    async () => {
+      const status = worker.getStatus();
+      if (status.numInFlightActivities > 0 || status.numInFlightWorkflowActivations > 0)
+        quietSince = Date.now();
+      return Date.now() - quietSince >= quietMs;
+    },
+    'the worker to go idle',
+    timeoutMs,
+  );
 }
 
 export const mb = (bytes: number): number => Math.round(bytes / 1024 / 1024);
