@@ -30,11 +30,22 @@ export function fetchCall(baseUrl: string, apiKey: string): ApiCall {
   };
 }
 
-async function ok(call: ApiCall, method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown) {
+/** A call that must succeed: anything but a 2xx fails the test with the answer in the message. */
+export async function ok(call: ApiCall, method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown) {
   const response = await call(method, path, body);
   if (response.status >= 300)
     throw new Error(`${method} ${path} → ${response.status} ${JSON.stringify(response.body)}`);
   return response.body;
+}
+
+/** A customer created through the API with a sandbox card attached (a test token such as `tok_visa`). */
+export async function customerWithCard(call: ApiCall, customer: Record<string, unknown>, token = 'tok_visa') {
+  const created = await ok(call, 'POST', '/v1/customers', customer);
+  await ok(call, 'POST', `/v1/customers/${String(created.id)}/payment_methods`, {
+    gateway: 'sandbox',
+    token,
+  });
+  return created;
 }
 
 /**
@@ -60,16 +71,16 @@ export async function subscribeThroughApi(
     amounts: { EUR: 1900 },
     trial_days: options.trialDays ?? 0,
   });
-  const customer = await ok(call, 'POST', '/v1/customers', {
-    email: options.customerEmail ?? 'erika@example.test',
-    name: 'Erika Mustermann',
-    locale: 'de',
-    country: 'DE',
-  });
-  await ok(call, 'POST', `/v1/customers/${String(customer.id)}/payment_methods`, {
-    gateway: 'sandbox',
-    token: options.token ?? 'tok_visa',
-  });
+  const customer = await customerWithCard(
+    call,
+    {
+      email: options.customerEmail ?? 'erika@example.test',
+      name: 'Erika Mustermann',
+      locale: 'de',
+      country: 'DE',
+    },
+    options.token,
+  );
   const subscription = await ok(call, 'POST', '/v1/subscriptions', {
     customer_id: customer.id,
     plan_id: plan.id,

@@ -6,10 +6,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../scripts/provision/ports';
-import { EmailMessage, Invoice, PaymentAttempt, SellerSettings } from '../../src/db/entities';
+import { EmailMessage, Invoice, PaymentAttempt } from '../../src/db/entities';
 import type { Orm } from '../../src/db/orm.config';
 import { startSmtpCatcher, type SmtpCatcher } from '../../src/dev/smtp-catcher';
-import { DEFAULT_DUNNING_POLICY } from '../../src/domain/dunning';
 import { SandboxGateway } from '../../src/gateways';
 import { startSubscription } from '../../src/subscriptions/start';
 import {
@@ -20,7 +19,7 @@ import {
 } from '../../src/workflows/lifecycle/messages';
 import { searchAttributeKeys } from '../../src/workflows/search-attributes';
 import { createTestDatabase, type TestDatabase } from './database';
-import { seedCustomer, seedPlan } from './lifecycle';
+import { seedCustomer, seedPlan, seedSeller } from './lifecycle';
 import { TEST_SANDBOX_WEBHOOK_SECRET } from './workers';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -183,20 +182,6 @@ export interface StormTarget {
   client: Client;
   gateway: SandboxGateway;
   taskQueue: string;
-}
-
-/** The seller every fault test bills as, with the default dunning policy. */
-export async function seedSeller(orm: Orm): Promise<void> {
-  const em = orm.em.fork();
-  em.create(SellerSettings, {
-    name: 'Rösterei Beispiel GmbH',
-    address: { line1: 'Hauptstraße 1', postalCode: '10115', city: 'Berlin', country: 'DE' },
-    country: 'DE',
-    vatId: 'DE123456789',
-    defaultCurrency: 'EUR',
-    dunningPolicy: DEFAULT_DUNNING_POLICY,
-  });
-  await em.flush();
 }
 
 /** Everything a fault test breaks: its own dev server, database, SMTP catcher, and workers as child processes. */

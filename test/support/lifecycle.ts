@@ -56,7 +56,7 @@ export async function startLifecycleHarness(
     bundleWorkflows(),
   ]);
   const mailer = createMailer(catcher.smtpUrl, 'Rösterei Beispiel <billing@example.test>');
-  await seedSeller(db.orm, options.dunningPolicy ?? DEFAULT_DUNNING_POLICY);
+  await seedSeller(db.orm, options.dunningPolicy);
   const taskQueue = `lifecycle-${randomBytes(4).toString('hex')}`;
   const worker =
     options.inProcessWorker === false
@@ -87,7 +87,11 @@ export async function startLifecycleHarness(
   };
 }
 
-async function seedSeller(orm: Orm, dunningPolicy: DunningPolicy): Promise<void> {
+/** The seller every lifecycle and fault test bills as. */
+export async function seedSeller(
+  orm: Orm,
+  dunningPolicy: DunningPolicy = DEFAULT_DUNNING_POLICY,
+): Promise<void> {
   const em = orm.em.fork();
   em.create(SellerSettings, {
     name: 'Rösterei Beispiel GmbH',

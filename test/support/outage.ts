@@ -16,7 +16,8 @@ import { startSmtpCatcher, type SmtpCatcher } from '../../src/dev/smtp-catcher';
 import { SandboxGateway } from '../../src/gateways';
 import { createLogger } from '../../src/logging';
 import { createMailer, type Mailer } from '../../src/mail/mailer';
-import { seedSeller, type StormTarget } from './faults';
+import type { StormTarget } from './faults';
+import { seedSeller } from './lifecycle';
 import { bundleWorkflows, startDevServerEnv } from './temporal';
 import { createTestWorker, TEST_SANDBOX_WEBHOOK_SECRET } from './workers';
 

@@ -3,7 +3,7 @@ import {
   changePreviewResponseSchema,
   subscriptionResponseSchema,
 } from '../../../src/api/schemas/subscriptions';
-import { type ApiCall, supertestCall } from '../../support/api-flow';
+import { type ApiCall, customerWithCard, ok as expectOk, supertestCall } from '../../support/api-flow';
 import { type ApiStack, startApiStack } from '../../support/api-stack';
 import { countRows } from './harness';
 
@@ -28,12 +28,8 @@ describe('plan changes through the API: preview, then the change itself', () => 
     await stack?.close();
   });
 
-  async function ok(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<Body> {
-    const response = await call(method, path, body);
-    if (response.status >= 300)
-      throw new Error(`${method} ${path} → ${response.status} ${JSON.stringify(response.body)}`);
-    return response.body;
-  }
+  const ok = (method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown): Promise<Body> =>
+    expectOk(call, method, path, body);
 
   async function advance(clockId: string, frozenTime: string): Promise<void> {
     await ok('POST', `/v1/test_clocks/${clockId}/advance`, { frozen_time: frozenTime });
@@ -57,16 +53,12 @@ describe('plan changes through the API: preview, then the change itself', () => 
       });
     const basic = await plan('Basic', 1900);
     const premium = await plan('Premium', 4900);
-    const customer = await ok('POST', '/v1/customers', {
+    const customer = await customerWithCard(call, {
       email,
       name: 'Wechsel Kunde',
       locale: 'de',
       country: 'DE',
       test_clock_id: clock.id,
-    });
-    await ok('POST', `/v1/customers/${String(customer.id)}/payment_methods`, {
-      gateway: 'sandbox',
-      token: 'tok_visa',
     });
     const subscription = await ok('POST', '/v1/subscriptions', {
       customer_id: customer.id,
