@@ -4,18 +4,17 @@ import { parseArgs } from 'node:util';
 import { freePort } from '../scripts/provision/ports';
 import { createApiKey } from '../src/db/api-keys';
 import { Invoice, Meter, Plan, PlanPrice, Product } from '../src/db/entities';
-import { startSubscription } from '../src/subscriptions/start';
 import type { LoadResult, LoadRun, RouteName } from './api-load';
 import {
   BENCH_WEBHOOK_SECRET,
   type BenchStack,
-  inBatches,
   machine,
   mb,
   rssOfPid,
   seedCustomers,
   seedSellerAndPlan,
   startBenchStack,
+  startSubscriptions,
   waitForIdleWorker,
   waitUntil,
   writeResult,
@@ -102,7 +101,7 @@ async function main(): Promise<void> {
   const loader = fork(path.join(__dirname, 'api-load.ts'), [], { execArgv: ['--import', 'tsx'] });
   let api: ApiProcess | undefined;
   try {
-    const { orm, env, gateway, taskQueue } = stack;
+    const { orm, gateway } = stack;
     const plan = await seedSellerAndPlan(orm);
     // One subscription to read, plus a fresh set per pause/resume run so no run starts on a paused one.
     const pauseSlices = CONCURRENCIES.map((c) => c);
@@ -123,32 +122,14 @@ async function main(): Promise<void> {
       scheme: { model: 'per_unit', unitAmount: 5 },
     });
     await em.flush();
-    const ids: string[] = [];
     const [meteredCustomer, ...flat] = customers;
     if (!meteredCustomer) throw new Error('no customers seeded');
-    await inBatches(flat, 20, async (customer) => {
-      const started = await startSubscription(
-        { em: orm.em.fork(), client: env.client, taskQueue },
-        {
-          customerId: customer.id,
-          planId: plan.id,
-          currency: 'EUR',
-          paymentMethodId: customer.pm,
-          testClockTime: START,
-        },
-      );
-      ids.push(started.subscriptionId);
+    const ids = await startSubscriptions(stack, plan, flat, { concurrency: 20, testClockTime: START });
+    const [meteredId] = await startSubscriptions(stack, meteredPlan, [meteredCustomer], {
+      concurrency: 1,
+      testClockTime: START,
     });
-    const metered = await startSubscription(
-      { em: orm.em.fork(), client: env.client, taskQueue },
-      {
-        customerId: meteredCustomer.id,
-        planId: meteredPlan.id,
-        currency: 'EUR',
-        paymentMethodId: meteredCustomer.pm,
-        testClockTime: START,
-      },
-    );
+    if (!meteredId) throw new Error('the metered subscription did not start');
 
     // The first invoices (charge, PDF, email) run in this process's worker: measuring before they are done would
     // measure them.
@@ -191,7 +172,7 @@ async function main(): Promise<void> {
           durationSeconds: DURATION,
           authorization,
           subscriptionIds,
-          meteredSubscriptionId: metered.subscriptionId,
+          meteredSubscriptionId: meteredId,
         });
         rows.push(result);
         console.log(

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { Client as PgClient } from 'pg';
 import { Invoice } from '../src/db/entities';
-import { startSubscription } from '../src/subscriptions/start';
 import { lifecycleWorkflowIdFor, testClockAdvancedSignal } from '../src/workflows/lifecycle/messages';
 import {
   inBatches,
@@ -12,6 +11,7 @@ import {
   seedCustomers,
   seedSellerAndPlan,
   startBenchStack,
+  startSubscriptions,
   waitForIdleWorker,
   waitUntil,
   writeResult,
@@ -78,24 +78,14 @@ async function sqlBaseline(url: string): Promise<number> {
 
 async function main(): Promise<void> {
   const stack = await startBenchStack('renewal-storm');
-  const { env, orm, gateway, taskQueue } = stack;
+  const { env, orm, gateway } = stack;
   try {
     const plan = await seedSellerAndPlan(orm);
     const customers = await seedCustomers(orm, gateway, N);
     const startedAt = Date.now();
-    const ids: string[] = [];
-    await inBatches(customers, CONCURRENCY, async (customer) => {
-      const started = await startSubscription(
-        { em: orm.em.fork(), client: env.client, taskQueue },
-        {
-          customerId: customer.id,
-          planId: plan.id,
-          currency: 'EUR',
-          paymentMethodId: customer.pm,
-          testClockTime: START,
-        },
-      );
-      ids.push(started.subscriptionId);
+    const ids = await startSubscriptions(stack, plan, customers, {
+      concurrency: CONCURRENCY,
+      testClockTime: START,
     });
     const paidCount = (periodIndex: number) => orm.em.fork().count(Invoice, { periodIndex, status: 'paid' });
     await waitUntil(async () => (await paidCount(0)) >= N, 'first invoices', phaseTimeoutMs(N));

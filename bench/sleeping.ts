@@ -1,9 +1,7 @@
 import { parseArgs } from 'node:util';
 import { Invoice } from '../src/db/entities';
-import { startSubscription } from '../src/subscriptions/start';
 import {
   childPids,
-  inBatches,
   machine,
   mb,
   phaseTimeoutMs,
@@ -11,6 +9,7 @@ import {
   seedCustomers,
   seedSellerAndPlan,
   startBenchStack,
+  startSubscriptions,
   waitUntil,
   writeResult,
 } from './stack';
@@ -36,7 +35,7 @@ const SETTLE_SECONDS = Number(values.settle);
 async function main(): Promise<void> {
   const stack = await startBenchStack('sleeping');
   try {
-    const { orm, env, gateway, taskQueue } = stack;
+    const { orm, gateway } = stack;
     const servers = childPids(/start-dev/);
     const serverRss = (): number | null => {
       const sizes = servers.map(rssOfPid).filter((size): size is number => size !== null);
@@ -47,12 +46,7 @@ async function main(): Promise<void> {
     const before = { worker: process.memoryUsage().rss, server: serverRss() };
 
     const began = Date.now();
-    await inBatches(customers, CONCURRENCY, (customer) =>
-      startSubscription(
-        { em: orm.em.fork(), client: env.client, taskQueue },
-        { customerId: customer.id, planId: plan.id, currency: 'EUR', paymentMethodId: customer.pm },
-      ),
-    );
+    await startSubscriptions(stack, plan, customers, { concurrency: CONCURRENCY });
     const startCallsMs = Date.now() - began;
     await waitUntil(
       async () => (await orm.em.fork().count(Invoice, { periodIndex: 0, status: 'paid' })) >= N,

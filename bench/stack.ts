@@ -13,6 +13,7 @@ import { startSmtpCatcher, type SmtpCatcher } from '../src/dev/smtp-catcher';
 import { DEFAULT_DUNNING_POLICY } from '../src/domain/dunning';
 import { SandboxGateway } from '../src/gateways';
 import { createMailer, type Mailer } from '../src/mail/mailer';
+import { startSubscription } from '../src/subscriptions/start';
 import { registerSearchAttributes } from '../src/temporal/search-attributes';
 import { createWorker } from '../src/worker';
 import { searchAttributeKeys } from '../src/workflows/search-attributes';
@@ -157,6 +158,33 @@ export async function seedCustomers(
   }
   await em.flush();
   return customers;
+}
+
+/**
+ * One subscription per seeded customer on the plan, `concurrency` start calls at a time, on a test clock at
+ * `testClockTime` or on real time without one. Returns the subscription ids.
+ */
+export async function startSubscriptions(
+  stack: BenchStack,
+  plan: Plan,
+  customers: { id: string; pm: string }[],
+  options: { concurrency: number; testClockTime?: string },
+): Promise<string[]> {
+  const ids: string[] = [];
+  await inBatches(customers, options.concurrency, async (customer) => {
+    const started = await startSubscription(
+      { em: stack.orm.em.fork(), client: stack.env.client, taskQueue: stack.taskQueue },
+      {
+        customerId: customer.id,
+        planId: plan.id,
+        currency: 'EUR',
+        paymentMethodId: customer.pm,
+        testClockTime: options.testClockTime,
+      },
+    );
+    ids.push(started.subscriptionId);
+  });
+  return ids;
 }
 
 export async function inBatches<T>(
