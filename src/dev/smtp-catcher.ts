@@ -74,7 +74,15 @@ export async function startSmtpCatcher(
   });
   await new Promise<void>((resolve, reject) => {
     smtp.once('error', reject);
-    smtp.listen(options.smtpPort ?? 0, host, () => resolve());
+    smtp.listen(options.smtpPort ?? 0, host, () => {
+      smtp.off('error', reject);
+      resolve();
+    });
+  });
+  // smtp-server re-emits each connection's socket errors on the server. A client that dies mid-session (a killed
+  // worker) resets its socket, and without a listener that error would crash the process hosting the catcher.
+  smtp.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'ECONNRESET' && error.code !== 'EPIPE') console.error('smtp catcher:', error);
   });
   const smtpPort = (smtp.server.address() as AddressInfo).port;
 
