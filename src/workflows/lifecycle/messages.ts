@@ -80,6 +80,19 @@ export const paymentSucceededSignal = defineSignal<[PaymentFact]>('paymentSuccee
 export const paymentFailedSignal = defineSignal<[PaymentFact & { declineCode?: string }]>('paymentFailed');
 export const paymentRefundedSignal = defineSignal<[PaymentFact]>('paymentRefunded');
 export const paymentDisputedSignal = defineSignal<[PaymentFact]>('paymentDisputed');
+/** A gateway's dispute over a charge of one of this subscription's invoices reached its outcome. */
+export interface DisputeFact {
+  disputeId: string;
+  invoiceId: string;
+  /** Minor units the card issuer took back (lost) or returned (won). */
+  amount: number;
+  currency: string;
+  /** What the gateway charged for the dispute, when it reported a fee; billed to the customer on a lost dispute. */
+  feeAmount: number | null;
+  outcome: 'won' | 'lost';
+}
+/** Sent after the dispute's row and, when lost, the reopened invoice are committed. */
+export const disputeClosedSignal = defineSignal<[DisputeFact]>('disputeClosed');
 /** A test clock moved: the workflow catches up with everything due up to `frozenTime`. */
 export const testClockAdvancedSignal = defineSignal<[{ frozenTime: string }]>('testClockAdvanced');
 
