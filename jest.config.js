@@ -1,5 +1,16 @@
 const transform = {
   '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } } }],
+  // The portal's and console's templates: TSX compiled to HTML strings by @kitajs/html (tsconfig.json).
+  '^.+\\.tsx$': [
+    '@swc/jest',
+    {
+      jsc: {
+        target: 'es2022',
+        parser: { syntax: 'typescript', tsx: true },
+        transform: { react: { runtime: 'automatic', importSource: '@kitajs/html' } },
+      },
+    },
+  ],
 };
 
 /** @type {import('jest').Config} */

@@ -28,6 +28,16 @@ export const configSchema = z
     API_HOST: z.string().min(1).default('0.0.0.0'),
     API_PORT: port.default(3000),
     PUBLIC_URL: z.string().url().default('http://localhost:3000'),
+    PORTAL_LINK_SECRET: z
+      .string()
+      .min(32)
+      .optional()
+      .describe('HMAC key of the signed portal links in emails; worker and API need the same'),
+    TEMPORAL_UI_URL: z
+      .string()
+      .url()
+      .optional()
+      .describe("The Temporal Web UI the console links each subscription's workflow to"),
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
     SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10000),
     PAYMENT_GATEWAY: z.enum(['sandbox', 'stripe']).default('sandbox'),
@@ -40,6 +50,13 @@ export const configSchema = z
   })
   // Secrets have no defaults: the chosen gateway's own must be set.
   .superRefine((config, ctx) => {
+    if (config.NODE_ENV === 'production' && !config.PORTAL_LINK_SECRET) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['PORTAL_LINK_SECRET'],
+        message: 'required in production: emails link customers into the portal with it',
+      });
+    }
     const required =
       config.PAYMENT_GATEWAY === 'sandbox'
         ? (['SANDBOX_WEBHOOK_SECRET'] as const)

@@ -69,6 +69,7 @@ describe('production processes (npm run worker, npm run api)', () => {
       API_PORT: String(apiPort),
       SHUTDOWN_GRACE_MS: '2000',
       SANDBOX_WEBHOOK_SECRET: 'production-test-sandbox-secret',
+      PORTAL_LINK_SECRET: 'production-test-portal-link-secret-0123456789',
     };
     const { secret } = await createApiKey(db.orm.em.fork(), 'production-test');
     const worker = run('worker', processEnv);

@@ -1,4 +1,6 @@
 import { ApiKeySchema } from './api-key';
+import { BrowserSessionSchema } from './browser-session';
+import { ConsoleUserSchema } from './console-user';
 import { CouponSchema } from './coupon';
 import { CreditNoteSchema } from './credit-note';
 import { CustomerSchema } from './customer';
@@ -15,6 +17,7 @@ import { MeterSchema } from './meter';
 import { PaymentAttemptSchema } from './payment-attempt';
 import { PaymentMethodSchema } from './payment-method';
 import { PlanSchema } from './plan';
+import { PortalEntrySchema } from './portal-entry';
 import { PlanPriceSchema } from './plan-price';
 import { ProductSchema } from './product';
 import { RefundSchema } from './refund';
@@ -27,6 +30,8 @@ import { WebhookDeliveryAttemptSchema } from './webhook-delivery-attempt';
 import { WebhookEndpointSchema } from './webhook-endpoint';
 
 export { ApiKey } from './api-key';
+export { BrowserSession, type BrowserSessionSurface } from './browser-session';
+export { ConsoleUser, CONSOLE_ROLES, type ConsoleRole } from './console-user';
 export type { PostalAddress } from './columns';
 export { Coupon, type CouponDurationType } from './coupon';
 export { CreditNote, type CreditNoteOutcome } from './credit-note';
@@ -44,6 +49,7 @@ export { Meter, type MeterAggregation } from './meter';
 export { PaymentAttempt, type PaymentAttemptStatus } from './payment-attempt';
 export { PaymentMethod } from './payment-method';
 export { Plan, type TaxBehavior } from './plan';
+export { PortalEntry, type PortalEntryKind } from './portal-entry';
 export { PlanPrice } from './plan-price';
 export { Product } from './product';
 export { Refund, type RefundKind } from './refund';
@@ -57,6 +63,8 @@ export { WebhookEndpoint } from './webhook-endpoint';
 
 export const entities = [
   ApiKeySchema,
+  BrowserSessionSchema,
+  ConsoleUserSchema,
   CouponSchema,
   CreditNoteSchema,
   CustomerSchema,
@@ -74,6 +82,7 @@ export const entities = [
   PaymentMethodSchema,
   PlanSchema,
   PlanPriceSchema,
+  PortalEntrySchema,
   ProductSchema,
   RefundSchema,
   SellerSettingsSchema,
