@@ -64,7 +64,8 @@ export function createWebhookActivities({ orm, client, now = () => new Date() }:
      * attempts out and bounds them.
      */
     async deliverWebhook(input: WebhookDeliveryInput): Promise<{ attempts: number; responseStatus: number }> {
-      const { attempt } = Context.current().info;
+      const offset = input.attemptOffset ?? 0;
+      const attempt = offset + Context.current().info.attempt;
       const em = orm.em.fork();
       const [event, endpoint] = await Promise.all([
         em.findOne(DomainEvent, input.eventId),
@@ -79,9 +80,14 @@ export function createWebhookActivities({ orm, client, now = () => new Date() }:
         );
       }
       const delivery = await deliveryRow(em, endpoint.id, event.id);
-      // An earlier attempt got through but its activity did not report back (e.g. the worker died): done.
-      if (delivery.status === 'succeeded') {
-        return { attempts: delivery.attempts, responseStatus: delivery.lastResponseStatus ?? 200 };
+      // An earlier attempt of this run got through but its activity did not report back (e.g. the worker died): done.
+      const delivered = await em.findOne(
+        WebhookDeliveryAttempt,
+        { delivery: delivery.id, status: 'succeeded', attempt: { $gt: offset } },
+        { orderBy: { attempt: 'asc' } },
+      );
+      if (delivered) {
+        return { attempts: delivered.attempt, responseStatus: delivered.responseStatus ?? 200 };
       }
       if (!endpoint.enabled) {
         delivery.status = 'failed';

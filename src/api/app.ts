@@ -10,7 +10,9 @@ import type { Config } from '../config';
 import type { Orm } from '../db/orm.config';
 import type { Logger } from '../logging';
 import type { PaymentGateway } from '../gateways/types';
+import { surfacesRouter } from '../surfaces/router';
 import { enforcePortalScope, requireApiKey } from './auth';
+import { InProcessCallers, inProcessApi } from './in-process';
 import { AppError, errorBody, errorHandler, notFoundRoute } from './errors';
 import { idempotency } from './idempotency';
 import { createMetrics } from './metrics';
@@ -37,7 +39,13 @@ export interface AppDeps {
   orm: Orm;
   client: Client;
   logger: Logger;
-  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'RATE_LIMIT_PER_MINUTE'>;
+  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'RATE_LIMIT_PER_MINUTE'> &
+    Partial<
+      Pick<
+        Config,
+        'PUBLIC_URL' | 'PORTAL_LINK_SECRET' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_UI_URL' | 'MAIL_FROM'
+      >
+    >;
   /** Attaches payment methods; without one, `POST /v1/customers/:id/payment_methods` answers 503. */
   gateway?: PaymentGateway;
 }
@@ -99,7 +107,25 @@ export function createApp({ orm, client, logger, config, gateway }: AppDeps): Ex
     }),
   );
   app.use(openApiRouter(routes));
-  app.use('/v1', requireApiKey(orm));
+  // The customer portal and the operator console act through this same app's /v1 routes, in-process.
+  const inProcess = new InProcessCallers();
+  const publicUrl = config.PUBLIC_URL ?? 'http://localhost:3000';
+  app.use(
+    surfacesRouter({
+      orm,
+      logger,
+      api: inProcessApi(() => app, inProcess),
+      config: {
+        publicUrl,
+        portalLinkSecret: config.PORTAL_LINK_SECRET,
+        temporalNamespace: config.TEMPORAL_NAMESPACE ?? 'default',
+        temporalUiUrl: config.TEMPORAL_UI_URL,
+        gateway: gateway?.name,
+        mailFrom: config.MAIL_FROM,
+      },
+    }),
+  );
+  app.use('/v1', requireApiKey(orm, inProcess));
   app.use('/v1', enforcePortalScope(orm));
   app.use('/v1', idempotency(orm, logger));
   app.use('/v1', subscriptionsRouter(orm, client, routes, config));
@@ -112,9 +138,9 @@ export function createApp({ orm, client, logger, config, gateway }: AppDeps): Ex
   app.use('/v1', refundsRouter(orm, routes, gateway));
   app.use('/v1', usageRouter(orm, routes));
   app.use('/v1', eventsRouter(orm, routes));
-  app.use('/v1', portalSessionsRouter(orm, routes));
+  app.use('/v1', portalSessionsRouter(orm, routes, publicUrl));
   app.use('/v1', couponsRouter(orm, routes));
-  app.use('/v1', webhookEndpointsRouter(orm, routes));
+  app.use('/v1', webhookEndpointsRouter(orm, routes, client, config.TEMPORAL_TASK_QUEUE));
   app.use('/v1', testClocksRouter(orm, client, routes));
   app.use(notFoundRoute);
   app.use(errorHandler(logger));

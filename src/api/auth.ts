@@ -1,8 +1,9 @@
-import type { RequestHandler, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { Invoice, Subscription } from '../db/entities';
 import type { Orm } from '../db/orm.config';
 import { findActiveApiKey } from '../db/api-keys';
 import { AppError } from './errors';
+import type { InProcessCallers } from './in-process';
 
 /** Who is calling: a secret key acts on everything, a portal session on one customer's own resources. */
 export type CallerScope = { kind: 'secret' } | { kind: 'portal'; customerId: string };
@@ -11,8 +12,11 @@ export function callerScope(res: Response): CallerScope {
   return (res.locals.scope as CallerScope | undefined) ?? { kind: 'secret' };
 }
 
-/** `Authorization: Bearer <secret key | portal token>`; keys are looked up by their hash. */
-export function requireApiKey(orm: Orm): RequestHandler {
+/**
+ * `Authorization: Bearer <secret key | portal token>`; keys are looked up by their hash. The portal and the console
+ * call the API in-process with a token that exists only for the duration of that one call (`in-process.ts`).
+ */
+export function requireApiKey(orm: Orm, inProcess?: InProcessCallers): RequestHandler {
   return async (req, res, next) => {
     const header = req.header('authorization');
     const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
@@ -22,6 +26,12 @@ export function requireApiKey(orm: Orm): RequestHandler {
         'missing_api_key',
         'Provide an API key as "Authorization: Bearer <key>"',
       );
+    }
+    const internal = inProcess?.scopeOf(match[1]);
+    if (internal) {
+      res.locals.scope = internal;
+      next();
+      return;
     }
     const key = await findActiveApiKey(orm.em, match[1]);
     if (!key) {
@@ -36,15 +46,23 @@ export function requireApiKey(orm: Orm): RequestHandler {
   };
 }
 
-/** The routes a portal session may use, and how to find the customer that owns the object they name. */
+type Owner = (orm: Orm, id: string) => Promise<string | null>;
+
+/**
+ * The routes a portal session may use, and how to find the customer that owns the object they name: by the id in
+ * the path, or, for lists, by the `customer_id` filter, which a portal session must give as its own customer.
+ * The catalogue (plans and products) is what a pricing page shows anyone, so a portal may read it to offer changes.
+ */
 const portalRoutes: {
   method: string;
   pattern: RegExp;
-  owner: (orm: Orm, id: string) => Promise<string | null>;
+  owner: Owner | 'customer_filter' | 'public';
 }[] = [
   { method: 'GET', pattern: /^\/customers\/([^/]+)$/, owner: async (_orm, id) => id },
+  { method: 'POST', pattern: /^\/customers\/([^/]+)$/, owner: async (_orm, id) => id },
   { method: 'GET', pattern: /^\/customers\/([^/]+)\/payment_methods$/, owner: async (_orm, id) => id },
   { method: 'POST', pattern: /^\/customers\/([^/]+)\/payment_methods$/, owner: async (_orm, id) => id },
+  { method: 'GET', pattern: /^\/subscriptions$/, owner: 'customer_filter' },
   { method: 'GET', pattern: /^\/subscriptions\/([^/]+)$/, owner: subscriptionOwner },
   {
     method: 'POST',
@@ -52,9 +70,24 @@ const portalRoutes: {
       /^\/subscriptions\/([^/]+)\/(cancel|reactivate|pause|resume|change|change\/cancel|change\/preview|payment_method|coupon)$/,
     owner: subscriptionOwner,
   },
+  { method: 'GET', pattern: /^\/invoices$/, owner: 'customer_filter' },
   { method: 'GET', pattern: /^\/invoices\/([^/]+)(\/pdf)?$/, owner: invoiceOwner },
   { method: 'POST', pattern: /^\/invoices\/([^/]+)\/pay$/, owner: invoiceOwner },
+  { method: 'GET', pattern: /^\/(plans|products)(\/[^/]+)?$/, owner: 'public' },
 ];
+
+async function allowedForPortal(orm: Orm, req: Request, customerId: string): Promise<boolean> {
+  for (const route of portalRoutes) {
+    const match = req.method === route.method ? route.pattern.exec(req.path) : null;
+    if (!match) continue;
+    if (route.owner === 'public') return true;
+    if (route.owner === 'customer_filter') {
+      return (req.query as Record<string, unknown>).customer_id === customerId;
+    }
+    if (match[1] && (await route.owner(orm, match[1])) === customerId) return true;
+  }
+  return false;
+}
 
 async function subscriptionOwner(orm: Orm, id: string): Promise<string | null> {
   return (await orm.em.findOne(Subscription, id))?.customer.id ?? null;
@@ -65,8 +98,9 @@ async function invoiceOwner(orm: Orm, id: string): Promise<string | null> {
 }
 
 /**
- * A portal session reaches only its customer's own customer record, payment methods, subscriptions and invoices;
- * anything else, including another customer's objects, is a 403 that reveals nothing about them.
+ * A portal session reaches only its customer's own customer record, payment methods, subscriptions and invoices
+ * (and the catalogue); anything else, including another customer's objects, is a 403 that reveals nothing about
+ * them.
  */
 export function enforcePortalScope(orm: Orm): RequestHandler {
   return async (req, res, next) => {
@@ -75,12 +109,9 @@ export function enforcePortalScope(orm: Orm): RequestHandler {
       next();
       return;
     }
-    for (const route of portalRoutes) {
-      const match = req.method === route.method ? route.pattern.exec(req.path) : null;
-      if (match?.[1] && (await route.owner(orm, match[1])) === scope.customerId) {
-        next();
-        return;
-      }
+    if (await allowedForPortal(orm, req, scope.customerId)) {
+      next();
+      return;
     }
     throw new AppError(
       'permission_error',

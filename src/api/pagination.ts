@@ -10,18 +10,20 @@ export interface Page<T> {
 }
 
 /**
- * Cursor pagination over `(created_at, id)`, oldest first. The cursor is the id of the last object seen; the
- * comparison happens in SQL against that row's stored timestamp, so no precision is lost on the way through
- * JavaScript and rows created in the same millisecond are neither skipped nor repeated.
+ * Cursor pagination over `(created_at, id)`, oldest first (newest first for lists that offer `order=desc`). The
+ * cursor is the id of the last object seen; the comparison happens in SQL against that row's stored timestamp, so
+ * no precision is lost on the way through JavaScript and rows created in the same millisecond are neither skipped
+ * nor repeated.
  */
 export async function paginate<T extends { id: string }>(
   em: EntityManager,
   entity: EntityName<T>,
   where: FilterQuery<T>,
-  query: ListQuery,
+  query: ListQuery & { order?: 'asc' | 'desc' },
   /** The creation timestamp that orders the list (the audit log's is `recorded_at`). */
   time: { property: string; column: string } = { property: 'createdAt', column: 'created_at' },
 ): Promise<Page<T>> {
+  const direction = query.order ?? 'asc';
   const qb = em.createQueryBuilder(entity, 'e').where(where);
   if (query.starting_after !== undefined) {
     const cursorExists = await em
@@ -39,12 +41,12 @@ export async function paginate<T extends { id: string }>(
     }
     const table = em.getMetadata().get<T>(Utils.className(entity)).tableName;
     qb.andWhere(
-      `(e.${time.column}, e.id) > (select c.${time.column}, c.id from "${table}" c where c.id = ?)`,
+      `(e.${time.column}, e.id) ${direction === 'asc' ? '>' : '<'} (select c.${time.column}, c.id from "${table}" c where c.id = ?)`,
       [query.starting_after],
     );
   }
   const rows = await qb
-    .orderBy({ [time.property]: 'asc', id: 'asc' } as QueryOrderMap<T>)
+    .orderBy({ [time.property]: direction, id: direction } as QueryOrderMap<T>)
     .limit(query.limit + 1)
     .getResultList();
   const hasMore = rows.length > query.limit;

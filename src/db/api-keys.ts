@@ -38,3 +38,39 @@ export async function findActiveApiKey(em: EntityManager, secret: string): Promi
   if (key?.expiresAt && key.expiresAt.getTime() <= Date.now()) return null;
   return key;
 }
+
+/** Secret keys (not portal sessions), newest first, a page at a time after the key `startingAfter`. */
+export async function listSecretApiKeys(
+  em: EntityManager,
+  page: { limit: number; startingAfter?: string },
+): Promise<{ keys: ApiKey[]; nextCursor: string | null }> {
+  const cursor = page.startingAfter
+    ? await em.findOne(ApiKey, { id: page.startingAfter, customerId: null })
+    : null;
+  const keys = await em.find(
+    ApiKey,
+    {
+      customerId: null,
+      ...(cursor
+        ? {
+            $or: [
+              { createdAt: { $lt: cursor.createdAt } },
+              { createdAt: cursor.createdAt, id: { $lt: cursor.id } },
+            ],
+          }
+        : {}),
+    },
+    { orderBy: { createdAt: 'desc', id: 'desc' }, limit: page.limit + 1 },
+  );
+  const shown = keys.slice(0, page.limit);
+  return { keys: shown, nextCursor: keys.length > page.limit ? (shown[shown.length - 1]?.id ?? null) : null };
+}
+
+/** Revokes a secret key at once; its next request is refused. Revoking twice keeps the first time. */
+export async function revokeApiKey(em: EntityManager, id: string): Promise<ApiKey | null> {
+  const key = await em.findOne(ApiKey, { id, customerId: null });
+  if (!key) return null;
+  key.revokedAt ??= new Date();
+  await em.flush();
+  return key;
+}

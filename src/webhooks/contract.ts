@@ -6,6 +6,11 @@
 export interface WebhookDeliveryInput {
   eventId: string;
   endpointId: string;
+  /**
+   * A redelivery (`POST /v1/webhook_deliveries/:id/redeliver`) numbers its attempts after those already logged:
+   * its first attempt is `attemptOffset + 1`. Absent for the first delivery.
+   */
+  attemptOffset?: number;
 }
 
 export type WebhookDeliveryOutcome =
@@ -33,6 +38,10 @@ export const ABANDONING_FAILURES: readonly string[] = [
 
 export const webhookWorkflowIdFor = (eventId: string, endpointId: string): string =>
   `webhook-${eventId}-${endpointId}`;
+
+/** One id per redelivery: it starts after `attemptOffset` logged attempts, so a second click while it runs is refused. */
+export const webhookRedeliveryWorkflowIdFor = (eventId: string, endpointId: string, attemptOffset: number) =>
+  `webhook-${eventId}-${endpointId}-redelivery-${attemptOffset}`;
 
 /** `['*']` subscribes to everything; otherwise exact event types. */
 export function endpointWants(enabledEvents: readonly string[], eventType: string): boolean {

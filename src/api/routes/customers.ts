@@ -28,6 +28,9 @@ import { serializeCustomer, serializePaymentMethod, toPostalAddress } from '../s
 
 const customerParams = idParamsSchema('cus', 'a customer');
 
+/** The search text as a LIKE pattern that matches it literally (`%`, `_` and `\\` escaped). */
+const likePattern = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\${c}`);
+
 const noSuchCustomer = (id: string) =>
   new AppError('not_found', 'resource_missing', `No such customer: ${id}`, 'id');
 
@@ -105,7 +108,19 @@ export function customersRouter(
       errors: [400],
     },
     async ({ query }) => {
-      const where: FilterQuery<Customer> = query.email === undefined ? {} : { email: query.email };
+      const where: FilterQuery<Customer> = {
+        ...(query.email === undefined ? {} : { email: query.email }),
+        ...(query.test_clock_id === undefined ? {} : { testClockId: query.test_clock_id }),
+        ...(query.search === undefined
+          ? {}
+          : {
+              $or: [
+                { id: query.search },
+                { name: { $ilike: `%${likePattern(query.search)}%` } },
+                { email: { $ilike: `%${likePattern(query.search)}%` } },
+              ],
+            }),
+      };
       return listBody(await paginate(orm.em, Customer, where, query), serializeCustomer);
     },
   );

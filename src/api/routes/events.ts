@@ -5,12 +5,19 @@ import { DomainEvent } from '../../db/entities';
 import type { Orm } from '../../db/orm.config';
 import { listBody, paginate } from '../pagination';
 import { defineRoute, type RouteRegistry } from '../route';
-import { listQuerySchema, listResponseSchema, prefixedId, timestampSchema } from '../schemas/common';
+import {
+  listQuerySchema,
+  listResponseSchema,
+  orderQuerySchema,
+  prefixedId,
+  timestampSchema,
+} from '../schemas/common';
 
 const listEventsQuerySchema = listQuerySchema.extend({
   subscription_id: prefixedId('sub', 'a subscription').optional(),
   customer_id: prefixedId('cus', 'a customer').optional(),
   type: z.string().min(1).max(100).optional().describe('Exact event type, e.g. invoice.paid'),
+  order: orderQuerySchema,
 });
 
 const eventResponseSchema = z.strictObject({
@@ -33,7 +40,7 @@ export function eventsRouter(orm: Orm, registry: RouteRegistry): Router {
       method: 'get',
       path: '/events',
       operationId: 'listEvents',
-      summary: 'List domain events (the audit log), oldest first',
+      summary: 'List domain events (the audit log), oldest first (or newest first with `order=desc`)',
       tag: 'Events',
       query: listEventsQuerySchema,
       response: listResponseSchema(eventResponseSchema),

@@ -111,7 +111,7 @@ export function invoicesRouter(orm: Orm, registry: RouteRegistry, client: Client
       method: 'get',
       path: '/invoices',
       operationId: 'listInvoices',
-      summary: 'List invoices, oldest first',
+      summary: 'List invoices, oldest first (or newest first with `order=desc`)',
       tag: 'Invoices',
       query: listInvoicesQuerySchema,
       response: invoiceListSchema,
@@ -122,6 +122,14 @@ export function invoicesRouter(orm: Orm, registry: RouteRegistry, client: Client
         ...(query.subscription_id ? { subscription: query.subscription_id } : {}),
         ...(query.customer_id ? { customer: query.customer_id } : {}),
         ...(query.status ? { status: query.status } : {}),
+        ...(query.created_gte || query.created_lt
+          ? {
+              createdAt: {
+                ...(query.created_gte ? { $gte: new Date(query.created_gte) } : {}),
+                ...(query.created_lt ? { $lt: new Date(query.created_lt) } : {}),
+              },
+            }
+          : {}),
       };
       const page = await paginate(orm.em, Invoice, where, query);
       const lines = await orm.em.find(

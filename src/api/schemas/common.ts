@@ -109,6 +109,12 @@ export const listQuerySchema = z.strictObject({
 
 export type ListQuery = z.infer<typeof listQuerySchema>;
 
+/** For lists that may be read newest first (the audit log, invoices); the cursor then walks backwards in time. */
+export const orderQuerySchema = z
+  .enum(['asc', 'desc'])
+  .default('asc')
+  .describe('`asc`: oldest first (default); `desc`: newest first');
+
 export function listResponseSchema<T extends z.ZodType>(item: T) {
   return z.strictObject({
     object: z.literal('list'),

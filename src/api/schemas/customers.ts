@@ -39,6 +39,13 @@ export type UpdateCustomerInput = z.infer<typeof updateCustomerSchema>;
 
 export const listCustomersQuerySchema = listQuerySchema.extend({
   email: z.string().min(1).max(320).optional().describe('Only customers with exactly this email'),
+  search: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe('Customers whose id is exactly this, or whose name or email contains it (case-insensitive)'),
+  test_clock_id: prefixedId('clock', 'a test clock').optional().describe('Only customers on this test clock'),
 });
 
 export const customerResponseSchema = z.strictObject({

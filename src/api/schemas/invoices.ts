@@ -1,11 +1,14 @@
 import { z } from 'zod';
-import { listQuerySchema, listResponseSchema, prefixedId, timestampSchema } from './common';
+import { listQuerySchema, listResponseSchema, orderQuerySchema, prefixedId, timestampSchema } from './common';
 import { paymentResponseSchema } from './payments';
 
 export const listInvoicesQuerySchema = listQuerySchema.extend({
   subscription_id: prefixedId('sub', 'a subscription').optional(),
   customer_id: prefixedId('cus', 'a customer').optional(),
   status: z.enum(['draft', 'open', 'paid', 'void', 'uncollectible']).optional(),
+  created_gte: timestampSchema.optional().describe('Only invoices created at or after this instant'),
+  created_lt: timestampSchema.optional().describe('Only invoices created before this instant'),
+  order: orderQuerySchema,
 });
 
 const instant = timestampSchema.nullable();

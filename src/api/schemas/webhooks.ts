@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { listQuerySchema, listResponseSchema, timestampSchema } from './common';
+import { listQuerySchema, listResponseSchema, orderQuerySchema, timestampSchema } from './common';
 
 const eventTypeSchema = z
   .string()
@@ -65,3 +65,37 @@ export const deletedWebhookEndpointSchema = z.strictObject({
   object: z.literal('webhook_endpoint'),
   deleted: z.literal(true),
 });
+
+export const listWebhookDeliveriesQuerySchema = listQuerySchema.extend({
+  order: orderQuerySchema,
+});
+
+const deliveryAttemptSchema = z.strictObject({
+  attempt: z.number().int(),
+  status: z.enum(['succeeded', 'failed']),
+  response_status: z.number().int().nullable(),
+  duration_ms: z.number().int(),
+  error: z.string().nullable(),
+  attempted_at: timestampSchema,
+});
+
+export const webhookDeliveryResponseSchema = z.strictObject({
+  id: z.string(),
+  object: z.literal('webhook_delivery'),
+  endpoint_id: z.string(),
+  event_id: z.string(),
+  event_type: z.string(),
+  status: z
+    .enum(['pending', 'succeeded', 'failed'])
+    .describe('`pending` while attempts continue; `failed` once the retry window ran out'),
+  attempts: z.number().int(),
+  last_response_status: z.number().int().nullable(),
+  last_error: z.string().nullable(),
+  delivered_at: timestampSchema.nullable(),
+  created_at: timestampSchema,
+  attempt_log: z.array(deliveryAttemptSchema).describe('Every HTTP attempt, oldest first'),
+});
+
+export type WebhookDeliveryResponse = z.infer<typeof webhookDeliveryResponseSchema>;
+
+export const webhookDeliveryListSchema = listResponseSchema(webhookDeliveryResponseSchema);

@@ -1,0 +1,349 @@
+import type { InvoiceResponse } from '../../api/schemas/invoices';
+import type { PaymentResponse } from '../../api/schemas/payments';
+import type { ApiError } from '../../surfaces/api-client';
+import type { ChangePreview, SubscriptionView } from '../../surfaces/subscription-actions';
+import { Csrf, errorFor, FormError, Input, Scroll, Select, StatusTag } from '../../surfaces/views/components';
+import type { AdminContext } from '../context';
+import { invoiceHead, invoiceRows, paymentHead, paymentRows } from './customers';
+import { AdminShell, DataTable, Facts, linkTo, type Notice } from './shell';
+
+export interface ConsoleChangeDraft {
+  planId: string;
+  quantity: number;
+  timing: '' | 'immediately' | 'period_end';
+}
+
+export function ConsolePreview(props: {
+  ctx: AdminContext;
+  subscriptionId: string;
+  draft: ConsoleChangeDraft;
+  preview: ChangePreview;
+}): JSX.Element {
+  const { ctx, preview } = props;
+  const { t, f } = ctx;
+  return (
+    <article id="change-preview" aria-live="polite">
+      <h3 safe>{t.previewTitle}</h3>
+      <p safe>
+        {t.previewEffective(
+          preview.timing === 'immediately' ? t.immediately : t.atPeriodEnd,
+          f.dateTime(preview.effectiveAt),
+        )}
+      </p>
+      {preview.lines.length === 0 ? (
+        <p safe>{t.noLines}</p>
+      ) : (
+        <Scroll label={t.previewTitle}>
+          {preview.invoiceNow ? <p safe>{t.invoiceNow}</p> : ''}
+          <table>
+            <thead>
+              <tr>
+                <th scope="col" safe>
+                  {t.description}
+                </th>
+                <th scope="col" safe>
+                  {t.period}
+                </th>
+                <th scope="col" class="amount" safe>
+                  {t.amount}
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {preview.lines.map((line) => (
+                <tr class="preview-line">
+                  <td safe>{line.description}</td>
+                  <td safe>{t.periodRange(f.date(line.periodStart), f.date(line.periodEnd))}</td>
+                  <td class="amount" safe>
+                    {f.money(line.amount, preview.currency)}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+            <tfoot>
+              <tr>
+                <th scope="row" colspan="2" safe>
+                  {t.total}
+                </th>
+                <td class="amount" safe>
+                  {f.money(preview.total, preview.currency)}
+                </td>
+              </tr>
+            </tfoot>
+          </table>
+        </Scroll>
+      )}
+      <form method="post" action={`/admin/subscriptions/${props.subscriptionId}/change`}>
+        <Csrf token={ctx.csrf} />
+        <input type="hidden" name="plan_id" value={props.draft.planId} />
+        <input type="hidden" name="quantity" value={String(props.draft.quantity)} />
+        <input type="hidden" name="timing" value={preview.timing} />
+        <button type="submit" safe>
+          {t.confirmChange}
+        </button>
+      </form>
+    </article>
+  );
+}
+
+export type ConsoleForm = 'change' | 'pause' | 'resume' | 'cancel' | 'undo' | 'drop';
+
+export function SubscriptionPage(props: {
+  ctx: AdminContext;
+  subscription: SubscriptionView;
+  plans: { id: string; name: string; amountPerUnit: number }[];
+  invoices: InvoiceResponse[];
+  payments: PaymentResponse[];
+  temporalUrl: string | null;
+  draft?: ConsoleChangeDraft;
+  preview?: ChangePreview | null;
+  error?: { form: ConsoleForm; error: ApiError } | null;
+  notice?: Notice;
+}): JSX.Element {
+  const { ctx, subscription: s } = props;
+  const { t, f } = ctx;
+  const base = `/admin/subscriptions/${s.id}`;
+  const errorOf = (form: ConsoleForm) => (props.error?.form === form ? props.error.error : null);
+  const draft = props.draft ?? { planId: s.planId, quantity: s.quantity, timing: '' };
+  const admin = ctx.user.role === 'admin';
+  return (
+    <AdminShell ctx={ctx} title={`${t.subscription} ${s.id}`} section="customers" notice={props.notice}>
+      <hgroup>
+        <h1 safe>{`${t.subscription} ${s.id}`}</h1>
+        <p>
+          <StatusTag status={s.status} label={t.statuses[s.status] ?? s.status} />{' '}
+          <small safe>{s.live ? t.liveFromWorkflow : t.fromReadModel}</small>
+        </p>
+      </hgroup>
+      <Facts
+        facts={[
+          [t.customer, linkTo(`/admin/customers/${s.customerId}`, s.customerId)],
+          [t.plan, `${s.planName} × ${s.quantity}`],
+          [t.currentPeriod, t.periodRange(f.dateTime(s.currentPeriodStart), f.dateTime(s.currentPeriodEnd))],
+          [
+            t.nextMoment,
+            s.nextAction ? t.nextMomentValue(s.nextAction.type, f.dateTime(s.nextAction.at)) : '—',
+          ],
+          [
+            t.scheduledChange,
+            s.scheduledChange
+              ? t.scheduledChangeValue(s.scheduledChange.planName, s.scheduledChange.quantity)
+              : '—',
+          ],
+          [t.cancelAtPeriodEnd, s.cancelAtPeriodEnd ? f.dateTime(s.currentPeriodEnd) : '—'],
+          [t.cancellationReason, s.cancellationReason ?? '—'],
+          [
+            t.paused,
+            s.pause
+              ? t.pausedValue(
+                  f.dateTime(s.pause.since),
+                  s.pause.resumesAt ? f.dateTime(s.pause.resumesAt) : null,
+                )
+              : '—',
+          ],
+          [
+            t.dunningState,
+            s.pastDue
+              ? t.dunningValue(
+                  s.pastDue.failedAttempts,
+                  s.pastDue.nextRetryAt ? f.dateTime(s.pastDue.nextRetryAt) : null,
+                )
+              : '—',
+          ],
+          [
+            t.workflow,
+            props.temporalUrl ? (
+              <a href={props.temporalUrl} id="temporal-link" target="_blank" rel="noopener" safe>
+                {`${t.openInTemporal}: ${s.workflowId}`}
+              </a>
+            ) : (
+              <code safe>{s.workflowId}</code>
+            ),
+          ],
+        ]}
+      />
+      {admin ? (
+        <section>
+          <h2 safe>{t.actions}</h2>
+          {['trialing', 'active', 'past_due'].includes(s.status) ? (
+            <details open={props.preview || errorOf('change') ? true : undefined}>
+              <summary safe>{t.change}</summary>
+              <form
+                method="post"
+                action={`${base}/change/preview`}
+                hx-post={`${base}/change/preview`}
+                hx-target="#change-preview-slot"
+              >
+                <Csrf token={ctx.csrf} />
+                <FormError error={errorOf('change')} fields={['plan_id', 'quantity', 'timing']} />
+                <Select
+                  name="plan_id"
+                  label={t.plan}
+                  value={draft.planId}
+                  error={errorFor(errorOf('change'), 'plan_id')}
+                  options={props.plans.map((plan) => ({
+                    value: plan.id,
+                    label: `${plan.name} (${f.money(plan.amountPerUnit, s.currency)})`,
+                  }))}
+                />
+                <Input
+                  name="quantity"
+                  type="number"
+                  label={t.quantity}
+                  value={draft.quantity}
+                  min={1}
+                  error={errorFor(errorOf('change'), 'quantity')}
+                />
+                <Select
+                  name="timing"
+                  label={t.timing}
+                  value={draft.timing}
+                  error={errorFor(errorOf('change'), 'timing')}
+                  options={[
+                    { value: '', label: t.timingDefault },
+                    { value: 'immediately', label: t.immediately },
+                    { value: 'period_end', label: t.atPeriodEnd },
+                  ]}
+                />
+                <button type="submit" class="secondary" safe>
+                  {t.preview}
+                </button>
+              </form>
+              <div id="change-preview-slot">
+                {props.preview ? (
+                  <ConsolePreview ctx={ctx} subscriptionId={s.id} draft={draft} preview={props.preview} />
+                ) : (
+                  ''
+                )}
+              </div>
+            </details>
+          ) : (
+            ''
+          )}
+          {s.scheduledChange ? (
+            <form method="post" action={`${base}/change/cancel`}>
+              <Csrf token={ctx.csrf} />
+              <FormError error={errorOf('drop')} fields={[]} />
+              <button type="submit" class="secondary" safe>
+                {t.dropScheduledChange}
+              </button>
+            </form>
+          ) : (
+            ''
+          )}
+          {['trialing', 'active'].includes(s.status) ? (
+            <details open={errorOf('pause') ? true : undefined}>
+              <summary safe>{t.pause}</summary>
+              <form method="post" action={`${base}/pause`}>
+                <Csrf token={ctx.csrf} />
+                <FormError error={errorOf('pause')} fields={['at', 'resumes_at']} />
+                <Select
+                  name="at"
+                  label={t.pauseAt}
+                  value="immediately"
+                  options={[
+                    { value: 'immediately', label: t.immediately },
+                    { value: 'period_end', label: t.atPeriodEnd },
+                  ]}
+                />
+                <Input
+                  name="resumes_at"
+                  type="date"
+                  label={t.resumesAt}
+                  error={errorFor(errorOf('pause'), 'resumes_at')}
+                />
+                <button type="submit" class="secondary" safe>
+                  {t.pause}
+                </button>
+              </form>
+            </details>
+          ) : (
+            ''
+          )}
+          {s.status === 'paused' ? (
+            <form method="post" action={`${base}/resume`}>
+              <Csrf token={ctx.csrf} />
+              <FormError error={errorOf('resume')} fields={[]} />
+              <button type="submit" safe>
+                {t.resume}
+              </button>
+            </form>
+          ) : (
+            ''
+          )}
+          {s.cancelAtPeriodEnd ? (
+            <form method="post" action={`${base}/reactivate`}>
+              <Csrf token={ctx.csrf} />
+              <FormError error={errorOf('undo')} fields={[]} />
+              <button type="submit" safe>
+                {t.undoCancel}
+              </button>
+            </form>
+          ) : (
+            ''
+          )}
+          {!['canceled', 'ended'].includes(s.status) ? (
+            <details open={errorOf('cancel') ? true : undefined}>
+              <summary safe>{t.cancel}</summary>
+              <form method="post" action={`${base}/cancel`}>
+                <Csrf token={ctx.csrf} />
+                <FormError error={errorOf('cancel')} fields={['at', 'unused', 'reason']} />
+                <Select
+                  name="at"
+                  label={t.cancelAt}
+                  value="period_end"
+                  error={errorFor(errorOf('cancel'), 'at')}
+                  options={[
+                    { value: 'period_end', label: t.atPeriodEnd },
+                    { value: 'immediately', label: t.immediately },
+                  ]}
+                />
+                <Select
+                  name="unused"
+                  label={t.unused}
+                  value="none"
+                  error={errorFor(errorOf('cancel'), 'unused')}
+                  options={['none', 'credit', 'refund'].map((value) => ({
+                    value,
+                    label: t.unusedOptions[value] ?? value,
+                  }))}
+                />
+                <Input
+                  name="reason"
+                  label={t.reason}
+                  maxlength={500}
+                  error={errorFor(errorOf('cancel'), 'reason')}
+                />
+                <button type="submit" class="secondary" safe>
+                  {t.cancel}
+                </button>
+              </form>
+            </details>
+          ) : (
+            ''
+          )}
+        </section>
+      ) : (
+        ''
+      )}
+      <section>
+        <h2 safe>{t.invoices}</h2>
+        <DataTable
+          label={t.invoices}
+          head={invoiceHead(ctx)}
+          rows={invoiceRows(ctx, props.invoices)}
+          empty={t.none}
+        />
+      </section>
+      <section>
+        <h2 safe>{t.payments}</h2>
+        <DataTable
+          label={t.payments}
+          head={paymentHead(ctx)}
+          rows={paymentRows(ctx, props.payments)}
+          empty={t.none}
+        />
+      </section>
+    </AdminShell>
+  );
+}

@@ -1,0 +1,49 @@
+import type { EntityManager } from '@mikro-orm/core';
+import argon2 from 'argon2';
+import { ConsoleUser, type ConsoleRole } from '../entities';
+import { StoreError } from './errors';
+
+export const MIN_PASSWORD_LENGTH = 12;
+
+export interface NewConsoleUser {
+  email: string;
+  name: string;
+  role: ConsoleRole;
+  password: string;
+  locale?: 'de' | 'en';
+}
+
+/** Stores a console user with an argon2id hash of the password (the library's defaults follow OWASP's advice). */
+export async function createConsoleUser(em: EntityManager, input: NewConsoleUser): Promise<ConsoleUser> {
+  if (input.password.length < MIN_PASSWORD_LENGTH) {
+    throw new StoreError('invalid_input', `A password needs at least ${MIN_PASSWORD_LENGTH} characters`);
+  }
+  const email = input.email.trim().toLowerCase();
+  if (await em.findOne(ConsoleUser, { email })) {
+    throw new StoreError('invalid_state', `A console user ${email} exists already`);
+  }
+  const user = em.create(ConsoleUser, {
+    email,
+    name: input.name,
+    role: input.role,
+    passwordHash: await argon2.hash(input.password, { type: argon2.argon2id }),
+    locale: input.locale ?? 'en',
+  });
+  await em.persistAndFlush(user);
+  return user;
+}
+
+// Verified when the email is unknown, so that a wrong email costs as long as a wrong password.
+let decoy: Promise<string> | undefined;
+
+/** The user whose email and password these are, if enabled; null for any mismatch, without saying which. */
+export async function verifyConsoleLogin(
+  em: EntityManager,
+  email: string,
+  password: string,
+): Promise<ConsoleUser | null> {
+  const user = await em.findOne(ConsoleUser, { email: email.trim().toLowerCase(), disabledAt: null });
+  decoy ??= argon2.hash('decoy password that matches nothing', { type: argon2.argon2id });
+  const matches = await argon2.verify(user?.passwordHash ?? (await decoy), password).catch(() => false);
+  return user && matches ? user : null;
+}
