@@ -10,7 +10,7 @@ import { startSmtpCatcher, type SmtpCatcher } from '../src/dev/smtp-catcher';
 import { createMailer } from '../src/mail/mailer';
 import { createWorker } from '../src/worker';
 import { searchAttributeKeys } from '../src/workflows/search-attributes';
-import { ensureDevApiKey, ensureDevSecret } from './dev-api-key';
+import { ensureDevApiKey, ensureDevConsoleUser, ensureDevSecret } from './dev-api-key';
 import { ensureDir, stateDir } from './provision/cache';
 import { preferredPort } from './provision/ports';
 import { ensurePostgres } from './provision/postgres';
@@ -94,6 +94,9 @@ async function main(): Promise<void> {
       SMTP_URL: process.env.SMTP_URL ?? catcher?.smtpUrl,
       SANDBOX_WEBHOOK_SECRET:
         process.env.SANDBOX_WEBHOOK_SECRET ?? (await ensureDevSecret(state, 'sandbox-webhook-secret')),
+      PORTAL_LINK_SECRET:
+        process.env.PORTAL_LINK_SECRET ?? (await ensureDevSecret(state, 'portal-link-secret')),
+      TEMPORAL_UI_URL: process.env.TEMPORAL_UI_URL ?? uiUrl ?? undefined,
     });
 
     const orm = await initOrm(config.DATABASE_URL);
@@ -101,6 +104,7 @@ async function main(): Promise<void> {
     const applied = await orm.getMigrator().up();
     if (applied.length) log(`migrations applied: ${applied.map((m) => m.name).join(', ')}`);
     const apiKey = await ensureDevApiKey(orm, state);
+    const consoleLogin = await ensureDevConsoleUser(orm, state);
 
     const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
     cleanups.push(() => connection.close());
@@ -140,6 +144,8 @@ async function main(): Promise<void> {
         `  SMTP                ${config.SMTP_URL}`,
         `  Captured emails     ${catcher ? `${catcher.httpUrl}/messages` : '(external SMTP server)'}`,
         `  Development API key ${apiKey}`,
+        `  Operator console    http://localhost:${port}/admin  (${consoleLogin.email} / ${consoleLogin.password})`,
+        `  Customer portal     http://localhost:${port}/portal  (open it with POST /v1/portal_sessions → url)`,
         '',
         'Press Ctrl-C to stop.',
         '',

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { ConsoleRole } from '../db/entities';
 import { findBrowserSession } from '../db/services/browser-sessions';
 import { appendDomainEvent } from '../db/services/events';
+import { serverAddressOf } from '../api/in-process';
 import { ApiClient } from '../surfaces/api-client';
 import { isSecure, type SurfacesDeps } from '../surfaces/deps';
 import { hasCsrfToken, readCookie } from '../surfaces/http';
@@ -75,7 +76,7 @@ export function requireAdminSession(deps: SurfacesDeps) {
       sessionId: session.id,
       user: { id: user.id, email: user.email, name: user.name, role: user.role },
       csrf: session.csrfToken,
-      api: new ApiClient(deps.api, { kind: 'secret' }, String(req.id ?? '')),
+      api: new ApiClient(deps.api, { kind: 'secret' }, serverAddressOf(req.socket), String(req.id ?? '')),
       locale: user.locale,
       t: adminStrings[user.locale],
       f: formatFor(user.locale, 'UTC'),

@@ -471,6 +471,7 @@ export function adminRouter(deps: SurfacesDeps): Router {
   router.get('/admin/invoices/:id', (req, res) => invoicePage(req, res, 200));
 
   router.get('/admin/invoices/:id/pdf', async (req, res) => {
+    await adminContext(res).api.get<InvoiceResponse>(`/v1/invoices/${enc(param(req))}`);
     const answer = await adminContext(res).api.raw(`/v1/invoices/${enc(param(req))}/pdf`);
     res
       .status(200)

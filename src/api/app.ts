@@ -114,7 +114,7 @@ export function createApp({ orm, client, logger, config, gateway }: AppDeps): Ex
     surfacesRouter({
       orm,
       logger,
-      api: inProcessApi(() => app, inProcess),
+      api: inProcessApi(inProcess),
       config: {
         publicUrl,
         portalLinkSecret: config.PORTAL_LINK_SECRET,

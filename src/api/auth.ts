@@ -51,12 +51,11 @@ type Owner = (orm: Orm, id: string) => Promise<string | null>;
 /**
  * The routes a portal session may use, and how to find the customer that owns the object they name: by the id in
  * the path, or, for lists, by the `customer_id` filter, which a portal session must give as its own customer.
- * The catalogue (plans and products) is what a pricing page shows anyone, so a portal may read it to offer changes.
  */
 const portalRoutes: {
   method: string;
   pattern: RegExp;
-  owner: Owner | 'customer_filter' | 'public';
+  owner: Owner | 'customer_filter';
 }[] = [
   { method: 'GET', pattern: /^\/customers\/([^/]+)$/, owner: async (_orm, id) => id },
   { method: 'POST', pattern: /^\/customers\/([^/]+)$/, owner: async (_orm, id) => id },
@@ -73,14 +72,12 @@ const portalRoutes: {
   { method: 'GET', pattern: /^\/invoices$/, owner: 'customer_filter' },
   { method: 'GET', pattern: /^\/invoices\/([^/]+)(\/pdf)?$/, owner: invoiceOwner },
   { method: 'POST', pattern: /^\/invoices\/([^/]+)\/pay$/, owner: invoiceOwner },
-  { method: 'GET', pattern: /^\/(plans|products)(\/[^/]+)?$/, owner: 'public' },
 ];
 
 async function allowedForPortal(orm: Orm, req: Request, customerId: string): Promise<boolean> {
   for (const route of portalRoutes) {
     const match = req.method === route.method ? route.pattern.exec(req.path) : null;
     if (!match) continue;
-    if (route.owner === 'public') return true;
     if (route.owner === 'customer_filter') {
       return (req.query as Record<string, unknown>).customer_id === customerId;
     }
@@ -98,9 +95,8 @@ async function invoiceOwner(orm: Orm, id: string): Promise<string | null> {
 }
 
 /**
- * A portal session reaches only its customer's own customer record, payment methods, subscriptions and invoices
- * (and the catalogue); anything else, including another customer's objects, is a 403 that reveals nothing about
- * them.
+ * A portal session reaches only its customer's own customer record, payment methods, subscriptions and invoices;
+ * anything else, including another customer's objects, is a 403 that reveals nothing about them.
  */
 export function enforcePortalScope(orm: Orm): RequestHandler {
   return async (req, res, next) => {

@@ -1,7 +1,8 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { CustomerResponse } from '../api/schemas/customers';
-import { SellerSettings } from '../db/entities';
+import { Customer, SellerSettings } from '../db/entities';
 import { findBrowserSession } from '../db/services/browser-sessions';
+import { serverAddressOf } from '../api/in-process';
 import { ApiClient } from '../surfaces/api-client';
 import { isSecure, type SurfacesDeps } from '../surfaces/deps';
 import { hasCsrfToken, readCookie } from '../surfaces/http';
@@ -37,11 +38,16 @@ export async function sellerOf(deps: SurfacesDeps): Promise<Seller> {
   return { name: settings?.name ?? 'Perennial', timeZone: settings?.timeZone ?? 'UTC' };
 }
 
-/** Language and formats for a page shown before the customer is known. */
-export function anonymous(req: Request): { locale: Locale; t: PortalStrings } {
+/** Language for a page shown before the customer is signed in: theirs when known, else the browser's. */
+export function anonymous(req: Request, known?: Locale): { locale: Locale; t: PortalStrings } {
   const asked = req.query.lang;
-  const locale = isLocale(asked) ? asked : negotiateLocale(req.header('accept-language'));
+  const locale = known ?? (isLocale(asked) ? asked : negotiateLocale(req.header('accept-language')));
   return { locale, t: portalStrings[locale] };
+}
+
+/** The language a customer chose, for pages about their link before they are signed in. */
+export async function customerLocale(deps: SurfacesDeps, customerId: string): Promise<Locale | undefined> {
+  return (await deps.orm.em.fork().findOne(Customer, customerId))?.locale;
 }
 
 /** Thrown when a portal page is opened without a live session; the router answers with a 401 page. */
@@ -73,6 +79,7 @@ export function requirePortalSession(deps: SurfacesDeps) {
     const api = new ApiClient(
       deps.api,
       { kind: 'portal', customerId: session.customerId },
+      serverAddressOf(req.socket),
       String(req.id ?? ''),
     );
     const [customer, seller] = await Promise.all([

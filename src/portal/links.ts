@@ -83,7 +83,9 @@ export function signedPortalUrl(input: PortalLinkInput): string {
 
 export type VerifiedPortalLink =
   | { ok: true; customerId: string; path: string; linkId: string; expiresAt: Date }
-  | { ok: false; reason: 'invalid' | 'expired' };
+  | { ok: false; reason: 'invalid' }
+  /** Genuine but too old: whose it was is known, so the refusal can speak the customer's language. */
+  | { ok: false; reason: 'expired'; customerId: string };
 
 const TARGET_PATH =
   /^\/portal(\/(payment-method|invoices|subscriptions\/[a-z]+_[A-Za-z0-9]+|invoices\/[a-z]+_[A-Za-z0-9]+))?$/;
@@ -116,6 +118,6 @@ export function verifyPortalLink(token: string, secret: string, now: Date = new 
     return { ok: false, reason: 'invalid' };
   }
   const expiresAt = new Date(payload.e * 1000);
-  if (expiresAt.getTime() <= now.getTime()) return { ok: false, reason: 'expired' };
+  if (expiresAt.getTime() <= now.getTime()) return { ok: false, reason: 'expired', customerId: payload.c };
   return { ok: true, customerId: payload.c, path: payload.t, linkId: payload.i, expiresAt };
 }

@@ -11,6 +11,7 @@ import * as subscriptions from '../surfaces/subscription-actions';
 import {
   anonymous,
   cookieOptions,
+  customerLocale,
   PORTAL_COOKIE,
   PORTAL_SESSION_TTL_MS,
   portalContext,
@@ -18,7 +19,7 @@ import {
   requirePortalSession,
   sellerOf,
 } from './context';
-import { verifyPortalLink } from './links';
+import { verifyPortalLink, type VerifiedPortalLink } from './links';
 import { BillingPage, BILLING_FIELDS, PaymentMethodPage } from './pages/account';
 import { ContinuePage, MessagePage } from './pages/entry';
 import { InvoiceListPage, InvoicePage } from './pages/invoices';
@@ -36,6 +37,10 @@ function noticeOf(req: Request, ctx: PortalContext): { kind: 'success'; text: st
 }
 
 const idParam = (req: Request): string => String(req.params.id);
+
+/** Whose a refused link was, when its signature shows it (an expired link), for the refusal's language. */
+const linkCustomer = (link: VerifiedPortalLink | null): string | undefined =>
+  link && !link.ok && link.reason === 'expired' ? link.customerId : undefined;
 
 /**
  * The customer portal. Every page reads and every form acts through the JSON API in-process, as the signed-in
@@ -56,8 +61,13 @@ export function portalRouter(deps: SurfacesDeps): Router {
     redirect(res, target);
   }
 
-  async function refused(req: Request, res: Response, reason: 'used' | 'expired' | 'unknown' | 'invalid') {
-    const { locale, t } = anonymous(req);
+  async function refused(
+    req: Request,
+    res: Response,
+    reason: 'used' | 'expired' | 'unknown' | 'invalid',
+    customerId?: string,
+  ) {
+    const { locale, t } = anonymous(req, customerId ? await customerLocale(deps, customerId) : undefined);
     const seller = await sellerOf(deps);
     const text = reason === 'used' ? t.linkUsed : reason === 'expired' ? t.linkExpired : t.linkInvalid;
     await render(res, 410, MessagePage({ locale, brand: seller.name, title: t.linkRefusedTitle, text }));
@@ -66,7 +76,7 @@ export function portalRouter(deps: SurfacesDeps): Router {
   // A portal session's single-use url (POST /v1/portal_sessions): the seller redirects the browser here at once.
   router.get('/portal/session/:token', async (req, res) => {
     const redeemed = await redeemSessionUrl(deps.orm.em.fork(), String(req.params.token));
-    if (!redeemed.ok) return refused(req, res, redeemed.reason);
+    if (!redeemed.ok) return refused(req, res, redeemed.reason, redeemed.customerId);
     await signIn(res, redeemed.customerId, redeemed.returnUrl, '/portal');
   });
 
@@ -74,9 +84,9 @@ export function portalRouter(deps: SurfacesDeps): Router {
   router.get('/portal/link/:token', async (req, res) => {
     const secret = deps.config.portalLinkSecret;
     const link = secret ? verifyPortalLink(String(req.params.token), secret) : null;
-    if (!link?.ok) return refused(req, res, link?.reason ?? 'invalid');
-    if (await emailLinkUsed(deps.orm.em.fork(), link)) return refused(req, res, 'used');
-    const { locale, t } = anonymous(req);
+    if (!link?.ok) return refused(req, res, link?.reason ?? 'invalid', linkCustomer(link));
+    if (await emailLinkUsed(deps.orm.em.fork(), link)) return refused(req, res, 'used', link.customerId);
+    const { locale, t } = anonymous(req, await customerLocale(deps, link.customerId));
     const seller = await sellerOf(deps);
     await render(
       res,
@@ -88,9 +98,9 @@ export function portalRouter(deps: SurfacesDeps): Router {
   router.post('/portal/link/:token', async (req, res) => {
     const secret = deps.config.portalLinkSecret;
     const link = secret ? verifyPortalLink(String(req.params.token), secret) : null;
-    if (!link?.ok) return refused(req, res, link?.reason ?? 'invalid');
+    if (!link?.ok) return refused(req, res, link?.reason ?? 'invalid', linkCustomer(link));
     const redeemed = await redeemEmailLink(deps.orm.em.fork(), link);
-    if (!redeemed.ok) return refused(req, res, redeemed.reason);
+    if (!redeemed.ok) return refused(req, res, redeemed.reason, link.customerId);
     await signIn(res, link.customerId, null, link.path);
   });
 
@@ -169,9 +179,11 @@ export function portalRouter(deps: SurfacesDeps): Router {
 
   router.get('/portal/subscriptions/:id', (req, res) => subscriptionPage(req, res, 200));
   // The path payment-failed emails linked to before signed links: the payment method page serves it.
-  router.get('/portal/subscriptions/:id/payment_method', (_req, res) =>
-    redirect(res, '/portal/payment-method'),
-  );
+  router.get('/portal/subscriptions/:id/payment_method', async (req, res) => {
+    // Only for the customer's own subscription: anyone else's answers as missing, like every portal route.
+    await subscriptions.loadSubscription(portalContext(res).api, idParam(req));
+    redirect(res, '/portal/payment-method');
+  });
 
   function draftOf(req: Request): ChangeDraft {
     const form = formOf(req);
@@ -320,6 +332,8 @@ export function portalRouter(deps: SurfacesDeps): Router {
 
   router.get('/portal/invoices/:id/pdf', async (req, res) => {
     const ctx = portalContext(res);
+    // Through the documented JSON route first: another customer's invoice is refused there, like every read.
+    await ctx.api.get<InvoiceResponse>(`/v1/invoices/${encodeURIComponent(idParam(req))}`);
     const answer = await ctx.api.raw(`/v1/invoices/${encodeURIComponent(idParam(req))}/pdf`);
     res
       .status(200)

@@ -1,5 +1,5 @@
 import type { CallerScope } from '../api/auth';
-import type { ApiAnswer, ApiMethod, InProcessApi } from '../api/in-process';
+import type { ApiAnswer, ApiMethod, InProcessApi, ServerAddress } from '../api/in-process';
 
 /** The API's error object, shown next to the field it names. */
 export interface ApiError {
@@ -48,11 +48,27 @@ export class ApiClient {
   constructor(
     private readonly api: InProcessApi,
     private readonly scope: CallerScope,
+    private readonly via: ServerAddress,
     private readonly requestId?: string,
   ) {}
 
+  /**
+   * The catalogue (plans), read with the server's own reach: the portal names plans and offers the ones a customer
+   * may change to, which a customer's portal scope does not read itself.
+   */
+  catalogue(): ApiClient {
+    return this.scope.kind === 'secret'
+      ? this
+      : new ApiClient(this.api, { kind: 'secret' }, this.via, this.requestId);
+  }
+
   async get<T>(path: string): Promise<T> {
-    const answer = await this.api(this.scope, { method: 'GET', path, requestId: this.requestId });
+    const answer = await this.api(this.scope, {
+      method: 'GET',
+      path,
+      via: this.via,
+      requestId: this.requestId,
+    });
     if (answer.status >= 300) throw new ApiCallFailed(answer.status, errorOf(answer));
     return answer.body as T;
   }
@@ -63,6 +79,7 @@ export class ApiClient {
       method,
       path,
       body: body ?? (method === 'GET' ? undefined : {}),
+      via: this.via,
       requestId: this.requestId,
       idempotencyKey,
     });
@@ -78,7 +95,12 @@ export class ApiClient {
 
   /** A binary answer (an invoice PDF) passed through with its headers. */
   async raw(path: string): Promise<ApiAnswer> {
-    const answer = await this.api(this.scope, { method: 'GET', path, requestId: this.requestId });
+    const answer = await this.api(this.scope, {
+      method: 'GET',
+      path,
+      via: this.via,
+      requestId: this.requestId,
+    });
     if (answer.status >= 300) throw new ApiCallFailed(answer.status, errorOf(answer));
     return answer;
   }

@@ -31,8 +31,11 @@ export interface Format {
 
 export function formatFor(locale: Locale, timeZone = 'UTC'): Format {
   const dateTime = new Intl.DateTimeFormat(intlLocale(locale), {
-    dateStyle: 'medium',
-    timeStyle: 'short',
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
     timeZone,
     timeZoneName: 'short',
   });

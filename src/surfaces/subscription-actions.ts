@@ -100,7 +100,10 @@ export function periodAmountOf(plan: PlanResponse, currency: string, quantity: n
 
 class Plans {
   private readonly cache = new Map<string, Promise<PlanResponse | null>>();
-  constructor(private readonly api: ApiClient) {}
+  private readonly api: ApiClient;
+  constructor(api: ApiClient) {
+    this.api = api.catalogue();
+  }
 
   get(id: string): Promise<PlanResponse | null> {
     let plan = this.cache.get(id);
@@ -215,7 +218,9 @@ export async function changeablePlans(
   subscription: SubscriptionView,
 ): Promise<{ id: string; name: string; amountPerUnit: number }[]> {
   const current = await new Plans(api).get(subscription.planId);
-  const page = await api.get<ListOf<PlanResponse>>(withQuery('/v1/plans', { active: 'true', limit: 100 }));
+  const page = await api
+    .catalogue()
+    .get<ListOf<PlanResponse>>(withQuery('/v1/plans', { active: 'true', limit: 100 }));
   return page.data
     .filter(
       (plan) =>

@@ -1,6 +1,8 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Express } from 'express';
 import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AppDeps } from '../../src/api/app';
 import { startSmtpCatcher, type SmtpCatcher } from '../../src/dev/smtp-catcher';
 import { createMailer } from '../../src/mail/mailer';
 import { createTestApi } from './api';
@@ -15,10 +17,22 @@ export interface ApiStack {
   catcher: SmtpCatcher;
   app: Express;
   auth: Record<string, string>;
+  /** The task queue of the stack's worker. */
+  taskQueue: string;
+  /** Where the app listens, when started with `listen` (a browser needs a real address). */
+  url: string | null;
   close(): Promise<void>;
 }
 
-export async function startApiStack(name: string): Promise<ApiStack> {
+export const TEST_PORTAL_LINK_SECRET = 'test-portal-link-secret-0123456789abcdef';
+
+export interface ApiStackOptions {
+  /** Serve the app on a free loopback port; its `PUBLIC_URL` becomes that address. */
+  listen?: boolean;
+  config?: Partial<AppDeps['config']>;
+}
+
+export async function startApiStack(name: string, options: ApiStackOptions = {}): Promise<ApiStack> {
   const [env, db, catcher, bundle] = await Promise.all([
     startDevServerEnv(),
     createTestDatabase(),
@@ -35,14 +49,34 @@ export async function startApiStack(name: string): Promise<ApiStack> {
     mailer,
   });
   const running = worker.run();
-  const { app, auth, assertConformant } = await createTestApi(db.orm, env.client, taskQueue);
+  let server: Server | null = null;
+  let url: string | null = null;
+  if (options.listen) {
+    server = createServer();
+    const listening = server;
+    await new Promise<void>((resolve) => listening.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(listening.address() as { port: number }).port}`;
+  }
+  const { app, auth, assertConformant } = await createTestApi(db.orm, env.client, taskQueue, {
+    ...(url ? { PUBLIC_URL: url } : {}),
+    PORTAL_LINK_SECRET: TEST_PORTAL_LINK_SECRET,
+    ...options.config,
+  });
+  server?.on('request', app);
   return {
     env,
     db,
     catcher,
     app,
     auth,
+    taskQueue,
+    url,
     async close() {
+      if (server) {
+        const closing = server;
+        closing.closeAllConnections();
+        await new Promise<void>((resolve) => closing.close(() => resolve()));
+      }
       worker.shutdown();
       await running;
       mailer.close();

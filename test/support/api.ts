@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import request from 'supertest';
 import { createApiKey } from '../../src/db/api-keys';
 import type { Orm } from '../../src/db/orm.config';
-import { createApp } from '../../src/api/app';
+import { type AppDeps, createApp } from '../../src/api/app';
 import type { OpenApiDocument } from '../../src/api/openapi';
 import { TEST_SANDBOX_WEBHOOK_SECRET } from './workers';
 import { SandboxGateway } from '../../src/gateways';
@@ -14,12 +14,18 @@ import { validatingApp } from './response-validation';
  * response it gives is checked against the OpenAPI document the same app serves (see response-validation.ts);
  * callers run `assertConformant()` when they close.
  */
-export async function createTestApi(orm: Orm, client: Client, taskQueue: string) {
+export async function createTestApi(
+  orm: Orm,
+  client: Client,
+  taskQueue: string,
+  /** The portal's and console's settings (public URL, link secret, Temporal UI), where a test needs them. */
+  surfaces: Partial<AppDeps['config']> = {},
+) {
   const inner = createApp({
     orm,
     client,
     logger: createLogger('silent', 'test-api'),
-    config: { TEMPORAL_TASK_QUEUE: taskQueue, RATE_LIMIT_PER_MINUTE: 1200 },
+    config: { TEMPORAL_TASK_QUEUE: taskQueue, RATE_LIMIT_PER_MINUTE: 1200, ...surfaces },
     gateway: new SandboxGateway({ orm, webhookSecret: TEST_SANDBOX_WEBHOOK_SECRET }),
   });
   const document = (await request(inner).get('/v1/openapi.json').expect(200)).body as OpenApiDocument;

@@ -1,4 +1,5 @@
 import { mkdtemp } from 'node:fs/promises';
+import { chromiumLaunchOptions } from './browser';
 import os from 'node:os';
 import path from 'node:path';
 import { ensurePostgres, type PostgresHandle } from '../../scripts/provision/postgres';
@@ -31,6 +32,8 @@ async function provisionStripeMock(): Promise<void> {
  */
 export default async function globalSetup(): Promise<void> {
   const stripeMock = provisionStripeMock();
+  // The browser tests' Chromium is inflated here once, so that parallel test files never race to write it.
+  const browser = Promise.resolve().then(chromiumLaunchOptions);
   const [cli, testServer] = await Promise.all([ensureTemporalCli(log), ensureTestServer(log)]);
   process.env.PERENNIAL_TEST_TEMPORAL_CLI = JSON.stringify(cli.executable);
   process.env.PERENNIAL_TEST_TIME_SKIPPING_SERVER = JSON.stringify(testServer.executable);
@@ -41,5 +44,5 @@ export default async function globalSetup(): Promise<void> {
   });
   globalThis.__PERENNIAL_POSTGRES__ = postgres;
   process.env.PERENNIAL_TEST_ADMIN_DATABASE_URL = postgres.url;
-  await stripeMock;
+  await Promise.all([stripeMock, browser]);
 }

@@ -8,7 +8,8 @@ const hash = (value: string): string => createHash('sha256').update(value).diges
 export type EntryRefusal = 'used' | 'expired' | 'unknown';
 
 export type Redeemed =
-  { ok: true; customerId: string; returnUrl: string | null } | { ok: false; reason: EntryRefusal };
+  | { ok: true; customerId: string; returnUrl: string | null }
+  | { ok: false; reason: EntryRefusal; customerId?: string };
 
 /** The single-use `url` of a portal session; only the hash of its token is stored. */
 export async function createSessionUrlEntry(
@@ -43,7 +44,7 @@ export async function redeemSessionUrl(
   if (row) return { ok: true, customerId: row.customer_id, returnUrl: row.return_url };
   const entry = await em.findOne(PortalEntry, { hash: key });
   if (!entry) return { ok: false, reason: 'unknown' };
-  return { ok: false, reason: entry.usedAt ? 'used' : 'expired' };
+  return { ok: false, reason: entry.usedAt ? 'used' : 'expired', customerId: entry.customerId };
 }
 
 /**

@@ -65,7 +65,7 @@ export function InvoiceListPage(props: {
                       <a
                         href={`/portal/invoices/${invoice.id}/pdf`}
                         download=""
-                        aria-label={t.downloadPdf(invoice.number)}
+                        aria-label={`${t.download} ${t.invoice} ${invoice.number}`}
                         safe
                       >
                         {t.download}

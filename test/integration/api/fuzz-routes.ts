@@ -135,7 +135,10 @@ export function routeExamples(f: FuzzFixtures): Record<string, RouteExample> {
         ],
       },
     },
-    createPortalSession: { params: {}, body: { customer_id: f.customerId } },
+    createPortalSession: {
+      params: {},
+      body: { customer_id: f.customerId, return_url: 'https://shop.example.test/account' },
+    },
     createCoupon: {
       params: {},
       body: {
@@ -166,6 +169,7 @@ export function routeExamples(f: FuzzFixtures): Record<string, RouteExample> {
     voidInvoice: { params: { id: absent('in') }, body: {} },
     createTestClock: { params: {}, body: { frozen_time: '2026-01-01T00:00:00Z', name: 'Clock' } },
     advanceTestClock: { params: { id: f.testClockId }, body: { frozen_time: '2026-02-01T00:00:00Z' } },
+    redeliverWebhook: { params: { id: '00000000-0000-4000-8000-000000000000' }, body: {} },
   };
 }
 

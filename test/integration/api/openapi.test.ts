@@ -244,6 +244,8 @@ describe('OpenAPI document and human docs', () => {
         'GET /v1/webhook_endpoints/{id}',
         'POST /v1/webhook_endpoints/{id}',
         'DELETE /v1/webhook_endpoints/{id}',
+        'GET /v1/webhook_endpoints/{id}/deliveries',
+        'POST /v1/webhook_deliveries/{id}/redeliver',
         'POST /v1/test_clocks',
         'GET /v1/test_clocks',
         'GET /v1/test_clocks/{id}',

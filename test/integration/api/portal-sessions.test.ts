@@ -77,6 +77,58 @@ describe('portal sessions: a token scoped to one customer', () => {
     });
   });
 
+  test('a session also gives a single-use portal url valid for minutes with the return url, and its token lists and updates only its own customer', async () => {
+    const secret = callWith(stack.auth);
+    const mine = await subscribeThroughApi(secret, { customerEmail: 'lists-mine@example.test' });
+    const theirs = await subscribeThroughApi(secret, { customerEmail: 'lists-theirs@example.test' });
+    const session = await secret('POST', '/v1/portal_sessions', {
+      customer_id: mine.customerId,
+      return_url: 'https://shop.example.test/account',
+    });
+    expect(session.status).toBe(201);
+    const body = session.body as {
+      url: string;
+      url_expires_at: string;
+      expires_at: string;
+      return_url: string;
+    };
+    expect(body.return_url).toBe('https://shop.example.test/account');
+    expect(body.url).toMatch(/^http:\/\/localhost:3000\/portal\/session\/[A-Za-z0-9_-]{43}$/);
+    // Minutes, not the token's hour: the url is for the redirect that follows at once.
+    const urlLifetime = Date.parse(body.url_expires_at) - Date.now();
+    expect(urlLifetime).toBeGreaterThan(60_000);
+    expect(urlLifetime).toBeLessThanOrEqual(5 * 60_000);
+    expect(Date.parse(body.expires_at)).toBeGreaterThan(Date.parse(body.url_expires_at));
+    const notAUrl = await secret('POST', '/v1/portal_sessions', {
+      customer_id: mine.customerId,
+      return_url: 'javascript:alert(1)',
+    });
+    expect(notAUrl).toMatchObject({ status: 400, body: { error: { param: 'return_url' } } });
+
+    const portal = callWith({ Authorization: `Bearer ${String(session.body.token)}` });
+    const ownInvoices = await portal('GET', `/v1/invoices?customer_id=${mine.customerId}`);
+    expect(ownInvoices.status).toBe(200);
+    expect(
+      (ownInvoices.body.data as { customer_id: string }[]).map((invoice) => invoice.customer_id),
+    ).toEqual([mine.customerId]);
+    const ownSubscriptions = await portal('GET', `/v1/subscriptions?customer_id=${mine.customerId}`);
+    expect((ownSubscriptions.body.data as { id: string }[]).map((row) => row.id)).toEqual([
+      String(mine.subscription.id),
+    ]);
+    const renamed = await portal('POST', `/v1/customers/${mine.customerId}`, { name: 'Erika Neu' });
+    expect(renamed).toMatchObject({ status: 200, body: { name: 'Erika Neu' } });
+    for (const [method, path, payload] of [
+      ['GET', `/v1/invoices?customer_id=${theirs.customerId}`],
+      ['GET', `/v1/subscriptions?customer_id=${theirs.customerId}`],
+      ['POST', `/v1/customers/${theirs.customerId}`, { name: 'Mallory' }],
+    ] as [string, string, unknown?][]) {
+      expect([path, (await portal(method as 'GET' | 'POST', path, payload)).status]).toEqual([path, 403]);
+    }
+    expect((await secret('GET', `/v1/customers/${theirs.customerId}`)).body).toMatchObject({
+      name: 'Erika Mustermann',
+    });
+  });
+
   test('an expired session is refused as unauthenticated, and a session needs an existing customer', async () => {
     const secret = callWith(stack.auth);
     const { customerId } = await subscribeThroughApi(secret, { customerEmail: 'expired@example.test' });
