@@ -5,7 +5,7 @@ import type { SubscriptionView } from '../../surfaces/subscription-actions';
 import { StatusTag } from '../../surfaces/views/components';
 import type { AdminContext } from '../context';
 import { type EventRow, eventHead, eventRows } from './dashboard';
-import { AdminShell, DataTable, Facts, linkTo, text } from './shell';
+import { AdminShell, DataTable, Facts, linkTo, markup, text } from './shell';
 
 export function CustomersPage(props: {
   ctx: AdminContext;
@@ -151,7 +151,7 @@ export function CustomerPage(props: {
           [
             t.testClock,
             customer.test_clock_id
-              ? linkTo(`/admin/test-clocks/${customer.test_clock_id}`, customer.test_clock_id)
+              ? markup(linkTo(`/admin/test-clocks/${customer.test_clock_id}`, customer.test_clock_id))
               : '—',
           ],
         ]}

@@ -6,7 +6,7 @@ import type { ApiError } from '../../surfaces/api-client';
 import { Csrf, errorFor, FormError, Input, Select, StatusTag } from '../../surfaces/views/components';
 import type { AdminContext } from '../context';
 import { invoiceHead, invoiceRows, paymentHead, paymentRows } from './customers';
-import { AdminShell, DataTable, Facts, linkTo, text, type Notice } from './shell';
+import { AdminShell, DataTable, Facts, linkTo, markup, text, type Notice } from './shell';
 
 export interface InvoiceFilter {
   status: string;
@@ -111,11 +111,11 @@ export function InvoicePage(props: {
       </hgroup>
       <Facts
         facts={[
-          [t.customer, linkTo(`/admin/customers/${invoice.customer_id}`, invoice.customer_id)],
+          [t.customer, markup(linkTo(`/admin/customers/${invoice.customer_id}`, invoice.customer_id))],
           [
             t.subscription,
             invoice.subscription_id
-              ? linkTo(`/admin/subscriptions/${invoice.subscription_id}`, invoice.subscription_id)
+              ? markup(linkTo(`/admin/subscriptions/${invoice.subscription_id}`, invoice.subscription_id))
               : '—',
           ],
           [t.date, invoice.finalized_at ? f.dateTime(invoice.finalized_at) : '—'],

@@ -131,14 +131,20 @@ export const linkTo = (href: string, label: string): JSX.Element => (
   </a>
 );
 
+/** Markup for a fact's value; a plain string is text and is escaped. */
+export interface Markup {
+  html: JSX.Element;
+}
+export const markup = (html: JSX.Element): Markup => ({ html });
+
 /** A definition list of facts about one object. */
-export function Facts(props: { facts: [string, JSX.Element | string][] }): JSX.Element {
+export function Facts(props: { facts: [string, Markup | string][] }): JSX.Element {
   return (
     <dl>
       {props.facts.map(([term, value]) => (
         <>
           <dt safe>{term}</dt>
-          <dd>{typeof value === 'string' ? text(value) : value}</dd>
+          <dd>{typeof value === 'string' ? text(value) : value.html}</dd>
         </>
       ))}
     </dl>

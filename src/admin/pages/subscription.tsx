@@ -5,7 +5,7 @@ import type { ChangePreview, SubscriptionView } from '../../surfaces/subscriptio
 import { Csrf, errorFor, FormError, Input, Scroll, Select, StatusTag } from '../../surfaces/views/components';
 import type { AdminContext } from '../context';
 import { invoiceHead, invoiceRows, paymentHead, paymentRows } from './customers';
-import { AdminShell, DataTable, Facts, linkTo, type Notice } from './shell';
+import { AdminShell, DataTable, Facts, linkTo, markup, type Notice } from './shell';
 
 export interface ConsoleChangeDraft {
   planId: string;
@@ -117,7 +117,7 @@ export function SubscriptionPage(props: {
       </hgroup>
       <Facts
         facts={[
-          [t.customer, linkTo(`/admin/customers/${s.customerId}`, s.customerId)],
+          [t.customer, markup(linkTo(`/admin/customers/${s.customerId}`, s.customerId))],
           [t.plan, `${s.planName} × ${s.quantity}`],
           [t.currentPeriod, t.periodRange(f.dateTime(s.currentPeriodStart), f.dateTime(s.currentPeriodEnd))],
           [
@@ -152,12 +152,14 @@ export function SubscriptionPage(props: {
           ],
           [
             t.workflow,
-            props.temporalUrl ? (
-              <a href={props.temporalUrl} id="temporal-link" target="_blank" rel="noopener" safe>
-                {`${t.openInTemporal}: ${s.workflowId}`}
-              </a>
-            ) : (
-              <code safe>{s.workflowId}</code>
+            markup(
+              props.temporalUrl ? (
+                <a href={props.temporalUrl} id="temporal-link" target="_blank" rel="noopener" safe>
+                  {`${t.openInTemporal}: ${s.workflowId}`}
+                </a>
+              ) : (
+                <code safe>{s.workflowId}</code>
+              ),
             ),
           ],
         ]}

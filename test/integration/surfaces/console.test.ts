@@ -171,6 +171,11 @@ describe('operator console in a browser', () => {
       }
     }
     expect(await mainText(page)).toContain('API-Schlüssel');
+    // Back to English for the tests that follow: the language is the console user's, kept with them.
+    await page.locator('header select[name=locale]').selectOption('en');
+    await page.locator('header form[action="/admin/language"] button').click();
+    await page.waitForLoadState();
+    expect(await page.getAttribute('html', 'lang')).toBe('en');
     expect(problems).toEqual([]);
     expect(violations).toEqual([]);
   });
