@@ -22,6 +22,8 @@ function step(title: string, command: string, args: string[]): void {
 step('typecheck', bin('tsc'), ['--noEmit', '-p', 'tsconfig.json']);
 step('lint', bin('eslint'), ['.']);
 step('format', bin('prettier'), ['--check', '.', '--log-level', 'warn']);
+// The portal's and console's TSX templates: every dynamic text is escaped (`safe`), or this fails.
+step('xss-scan', bin('xss-scan'), ['--simplified']);
 
 const reportDir = mkdtempSync(path.join(os.tmpdir(), 'perennial-jest-'));
 const report = path.join(reportDir, 'report.json');

@@ -141,12 +141,16 @@ export const markup = (html: JSX.Element): Markup => ({ html });
 export function Facts(props: { facts: [string, Markup | string][] }): JSX.Element {
   return (
     <dl>
-      {props.facts.map(([term, value]) => (
-        <>
-          <dt safe>{term}</dt>
-          <dd>{typeof value === 'string' ? text(value) : value.html}</dd>
-        </>
-      ))}
+      {props.facts.map(([term, value]) => {
+        // Markup was rendered (and escaped) by its own component; a plain string is escaped here.
+        const safeValue: JSX.Element = typeof value === 'string' ? text(value) : value.html;
+        return (
+          <>
+            <dt safe>{term}</dt>
+            <dd>{safeValue}</dd>
+          </>
+        );
+      })}
     </dl>
   );
 }
