@@ -1,7 +1,7 @@
 import type { FilterQuery } from '@mikro-orm/core';
 import { Router } from 'express';
 import { z } from 'zod';
-import { DomainEvent } from '../../db/entities';
+import { DomainEvent, Subscription } from '../../db/entities';
 import type { Orm } from '../../db/orm.config';
 import { listBody, paginate } from '../pagination';
 import { defineRoute, type RouteRegistry } from '../route';
@@ -15,7 +15,9 @@ import {
 
 const listEventsQuerySchema = listQuerySchema.extend({
   subscription_id: prefixedId('sub', 'a subscription').optional(),
-  customer_id: prefixedId('cus', 'a customer').optional(),
+  customer_id: prefixedId('cus', 'a customer')
+    .optional()
+    .describe("The customer's history: events naming the customer and the events of their subscriptions"),
   type: z.string().min(1).max(100).optional().describe('Exact event type, e.g. invoice.paid'),
   order: orderQuerySchema,
 });
@@ -49,7 +51,21 @@ export function eventsRouter(orm: Orm, registry: RouteRegistry): Router {
     async ({ query }) => {
       const where: FilterQuery<DomainEvent> = {
         ...(query.subscription_id ? { subscriptionId: query.subscription_id } : {}),
-        ...(query.customer_id ? { customerId: query.customer_id } : {}),
+        // A customer's history: events naming them, and the events of their subscriptions (which name those).
+        ...(query.customer_id
+          ? {
+              $or: [
+                { customerId: query.customer_id },
+                {
+                  subscriptionId: {
+                    $in: (
+                      await orm.em.find(Subscription, { customer: query.customer_id }, { fields: ['id'] })
+                    ).map((subscription) => subscription.id),
+                  },
+                },
+              ],
+            }
+          : {}),
         ...(query.type ? { type: query.type } : {}),
       };
       const page = await paginate(orm.em, DomainEvent, where, query, {
