@@ -274,7 +274,7 @@ export function portalRouter(deps: SurfacesDeps): Router {
       const date = field(form, 'resumes_at');
       return subscriptions.pause(ctx.api, id, {
         at: field(form, 'at') === 'period_end' ? 'period_end' : 'immediately',
-        // A date from the form is the start of that day in the seller's billing time zone's UTC reading.
+        // A date from the form means the start of that day, UTC.
         resumesAt: date ? (/^\d{4}-\d{2}-\d{2}$/.test(date) ? `${date}T00:00:00.000Z` : date) : null,
       });
     }),

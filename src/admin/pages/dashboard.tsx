@@ -75,7 +75,7 @@ export function DashboardPage(props: {
       <article>
         <header safe>{t.mrr}</header>
         {figures.mrr.length === 0 ? (
-          <p safe>{f.money(0, 'EUR')}</p>
+          <p>—</p>
         ) : (
           figures.mrr.map((row) => (
             <p>
