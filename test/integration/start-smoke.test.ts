@@ -73,8 +73,27 @@ async function stopEngine(started: Started): Promise<number[]> {
   return tree;
 }
 
+/** Signs in to the console as a browser does (the sign-in form's token, then the form) and returns the cookie. */
+async function consoleSignIn(api: string, email: string, password: string): Promise<string> {
+  const form = await fetch(`${api}/admin/login`);
+  const token = /perennial_console_login=([^;]+)/.exec(form.headers.get('set-cookie') ?? '')?.[1] ?? '';
+  const signedIn = await fetch(`${api}/admin/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      cookie: `perennial_console_login=${token}`,
+    },
+    body: new URLSearchParams({ _csrf: token, email, password, next: '/admin' }).toString(),
+  });
+  expect(signedIn.status).toBe(303);
+  const session = /perennial_console=([^;]+)/.exec(signedIn.headers.get('set-cookie') ?? '')?.[1];
+  if (!session) throw new Error('no console session cookie');
+  return `perennial_console=${session}`;
+}
+
 describe('npm start', () => {
-  test('serves API, Web UI and dev server with search attributes, resumes after a restart, and leaves no process behind', async () => {
+  test('serves API, Web UI and dev server with search attributes and a console login that signs in, resumes after a restart, and leaves no process behind', async () => {
     const ports = {
       TEMPORAL_PORT: await freePort(),
       TEMPORAL_UI_PORT: await freePort(),
@@ -127,12 +146,25 @@ describe('npm start', () => {
       await connection.close();
     }
 
+    // The console's development login, as printed, signs in; the subscription's page links its workflow in the UI.
+    const login = /Operator console\s+(\S+)\s+\((\S+) \/ (\S+)\)/.exec(first.output());
+    expect(login?.[1]).toBe(`http://localhost:${ports.API_PORT}/admin`);
+    const consoleCookie = await consoleSignIn(api, String(login?.[2]), String(login?.[3]));
+    const page = await fetch(`${api}/admin/subscriptions/${id}`, { headers: { cookie: consoleCookie } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain(
+      `http://127.0.0.1:${ports.TEMPORAL_UI_PORT}/namespaces/default/workflows/subscription-${id}`,
+    );
+
     const firstTree = await stopEngine(first);
     expect(firstTree.length).toBeGreaterThan(0);
     expect(firstTree.filter(alive)).toEqual([]);
 
     const second = await startEngine(env);
     expect(second.apiKey).toBe(first.apiKey);
+    expect(/Operator console .*\)/.exec(second.output())?.[0]).toBe(
+      /Operator console .*\)/.exec(first.output())?.[0],
+    );
     const resumed = await fetch(`${api}/v1/subscriptions/${id}`, {
       headers: { Authorization: `Bearer ${second.apiKey}` },
     });
