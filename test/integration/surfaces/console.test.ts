@@ -225,6 +225,38 @@ describe('operator console in a browser', () => {
     expect(login.status()).toBe(403);
   });
 
+  test('an operator pauses a subscription until a date and resumes it through the same API commands, each named in the audit log', async () => {
+    const { page, problems } = await signedIn(OPERATOR);
+    await page.goto(url(`/admin/subscriptions/${pastDue.subscriptionId}`));
+    await page.getByText('Pause', { exact: true }).first().click();
+    await page.getByLabel('Resume on (optional)').fill('2027-04-01');
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await page.waitForURL(/done=paused/);
+    expect(await ok(secret, 'GET', `/v1/subscriptions/${pastDue.subscriptionId}`)).toMatchObject({
+      status: 'paused',
+      pause: { resumes_at: '2027-04-01T00:00:00.000Z' },
+    });
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await page.waitForURL(/done=resumed/);
+    // Resuming starts a new period, charged at once to the card on file, which still declines: past due again.
+    expect(await ok(secret, 'GET', `/v1/subscriptions/${pastDue.subscriptionId}`)).toMatchObject({
+      status: 'past_due',
+      pause: null,
+    });
+    const audit = (
+      await ok(secret, 'GET', `/v1/events?subscription_id=${pastDue.subscriptionId}&order=desc&limit=100`)
+    ).data as { type: string; data: { actor?: { email: string } } }[];
+    expect(
+      audit
+        .filter((event) => event.type.startsWith('console.subscription.'))
+        .map((event) => [event.type, event.data.actor?.email]),
+    ).toEqual([
+      ['console.subscription.resumed', OPERATOR.email],
+      ['console.subscription.paused', OPERATOR.email],
+    ]);
+    expect(problems).toEqual([]);
+  });
+
   test('an API key created in the console is shown once and works; revoked, it is refused', async () => {
     const { page } = await signedIn(OPERATOR);
     await page.goto(url('/admin/api-keys'));
