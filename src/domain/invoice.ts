@@ -4,7 +4,9 @@ import { DomainError } from './errors';
 import { money, sum, type Money } from './money';
 import { taxForRate, type TaxLine, type TaxTreatment } from './tax';
 
-export type InvoiceLineKind = 'subscription' | 'proration' | 'usage' | 'setup_fee' | 'discount';
+/** `one_off` and `dispute_fee` lines come from pending invoice items (a one-off charge or credit, a dispute fee). */
+export type InvoiceLineKind =
+  'subscription' | 'proration' | 'usage' | 'setup_fee' | 'one_off' | 'dispute_fee' | 'discount';
 
 /** Amounts are minor units of the invoice's currency; a discount line is negative. */
 export type InvoiceLine = {

@@ -9,6 +9,7 @@ import { EmailMessageSchema } from './email-message';
 import { GatewayEventSchema } from './gateway-event';
 import { IdempotencyRecordSchema } from './idempotency-record';
 import { InvoiceSchema } from './invoice';
+import { InvoiceItemSchema } from './invoice-item';
 import { InvoiceLineSchema } from './invoice-line';
 import { InvoiceNumberSequenceSchema } from './invoice-number-sequence';
 import { MeterSchema } from './meter';
@@ -38,6 +39,7 @@ export { EmailMessage } from './email-message';
 export { GatewayEvent } from './gateway-event';
 export { IdempotencyRecord } from './idempotency-record';
 export { Invoice, type BillingReason, type InvoiceStatus } from './invoice';
+export { InvoiceItem, type InvoiceItemKind } from './invoice-item';
 export { InvoiceLine } from './invoice-line';
 export { InvoiceNumberSequence } from './invoice-number-sequence';
 export { Meter, type MeterAggregation } from './meter';
@@ -67,6 +69,7 @@ export const entities = [
   GatewayEventSchema,
   IdempotencyRecordSchema,
   InvoiceSchema,
+  InvoiceItemSchema,
   InvoiceLineSchema,
   InvoiceNumberSequenceSchema,
   MeterSchema,

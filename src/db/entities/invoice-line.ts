@@ -8,6 +8,8 @@ export const INVOICE_LINE_KINDS = [
   'proration',
   'usage',
   'setup_fee',
+  'one_off',
+  'dispute_fee',
   'discount',
 ] as const satisfies readonly InvoiceLineKind[];
 

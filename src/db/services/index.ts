@@ -23,6 +23,14 @@ export {
   type PaymentOutcome,
   type RefundInput,
 } from './payments';
+export {
+  attachInvoiceItems,
+  createInvoiceItem,
+  draftItemOf,
+  pendingInvoiceItems,
+  type NewInvoiceItem,
+  type PendingItemsQuery,
+} from './invoice-items';
 export { ingestUsageEvents, type UsageBatchInput, type UsageRecordInput } from './usage';
 export { closeInvoice } from './invoice-status';
 export { redeemCoupon, toDomainCoupon } from './coupons';
