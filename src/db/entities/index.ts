@@ -4,6 +4,7 @@ import { CreditNoteSchema } from './credit-note';
 import { CustomerSchema } from './customer';
 import { CustomerBalanceTransactionSchema } from './customer-balance-transaction';
 import { DiscountSchema } from './discount';
+import { DisputeSchema } from './dispute';
 import { DomainEventSchema } from './domain-event';
 import { EmailMessageSchema } from './email-message';
 import { GatewayEventSchema } from './gateway-event';
@@ -34,6 +35,13 @@ export { CreditNote, type CreditNoteOutcome } from './credit-note';
 export { Customer, type CustomerLocale } from './customer';
 export { CustomerBalanceTransaction } from './customer-balance-transaction';
 export { Discount } from './discount';
+export {
+  Dispute,
+  DISPUTE_STATUSES,
+  isDisputeClosed,
+  type DisputeOutcome,
+  type DisputeStatus,
+} from './dispute';
 export { DomainEvent, type DomainEventData } from './domain-event';
 export { EmailMessage } from './email-message';
 export { GatewayEvent } from './gateway-event';
@@ -64,6 +72,7 @@ export const entities = [
   CustomerSchema,
   CustomerBalanceTransactionSchema,
   DiscountSchema,
+  DisputeSchema,
   DomainEventSchema,
   EmailMessageSchema,
   GatewayEventSchema,

@@ -2,9 +2,12 @@ import { EntitySchema, OptionalProps } from '@mikro-orm/core';
 import type { DunningPolicy } from '../../domain/dunning';
 import { countryCheck, createdAtColumn, currencyCheck, updatedAtColumn, type PostalAddress } from './columns';
 
+export const NOTIFICATION_LOCALES = ['de', 'en'] as const;
+export type NotificationLocale = (typeof NOTIFICATION_LOCALES)[number];
+
 /** The one seller this installation bills for; the check on `id` keeps it a single row. */
 export class SellerSettings {
-  [OptionalProps]?: 'id' | 'invoicePrefix' | 'timeZone' | 'createdAt' | 'updatedAt';
+  [OptionalProps]?: 'id' | 'invoicePrefix' | 'timeZone' | 'notificationLocale' | 'createdAt' | 'updatedAt';
   id: number = 1;
   name!: string;
   address!: PostalAddress;
@@ -15,6 +18,9 @@ export class SellerSettings {
   timeZone: string = 'UTC';
   defaultCurrency!: string;
   dunningPolicy!: DunningPolicy;
+  /** Where the seller's own notices (disputes) go; none are sent while it is unset. */
+  notificationEmail?: string | null;
+  notificationLocale: NotificationLocale = 'en';
   createdAt: Date = new Date();
   updatedAt: Date = new Date();
 }
@@ -38,6 +44,8 @@ export const SellerSettingsSchema = new EntitySchema<SellerSettings>({
     timeZone: { type: 'text', default: 'UTC' },
     defaultCurrency: { type: 'text' },
     dunningPolicy: { type: 'json' },
+    notificationEmail: { type: 'text', nullable: true },
+    notificationLocale: { type: 'text', enum: true, items: [...NOTIFICATION_LOCALES], default: 'en' },
     createdAt: createdAtColumn,
     updatedAt: updatedAtColumn,
   },
