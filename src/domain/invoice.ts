@@ -18,6 +18,8 @@ export type InvoiceLine = {
   periodStart?: string;
   periodEnd?: string;
   couponId?: string;
+  /** The subscription item the line bills, when it bills one. */
+  itemId?: string;
 };
 
 export type InvoiceItemInput = {
@@ -28,6 +30,7 @@ export type InvoiceItemInput = {
   unitAmount?: number;
   periodStart?: string;
   periodEnd?: string;
+  itemId?: string;
 };
 
 export type DraftInvoiceInput = {
@@ -73,6 +76,7 @@ function itemLine(item: InvoiceItemInput, currency: string): InvoiceLine {
   if (item.unitAmount !== undefined) line.unitAmount = item.unitAmount;
   if (item.periodStart !== undefined) line.periodStart = item.periodStart;
   if (item.periodEnd !== undefined) line.periodEnd = item.periodEnd;
+  if (item.itemId !== undefined) line.itemId = item.itemId;
   return line;
 }
 

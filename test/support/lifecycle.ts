@@ -1,5 +1,6 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker, WorkflowBundle } from '@temporalio/worker';
+import type { WorkflowBundle } from '@temporalio/worker';
+import type { PerennialWorker as Worker } from '../../src/worker';
 import { randomBytes } from 'node:crypto';
 import { Customer, PaymentMethod, Plan, PlanPrice, Product, SellerSettings } from '../../src/db/entities';
 import type { Orm } from '../../src/db/orm.config';

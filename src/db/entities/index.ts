@@ -22,6 +22,7 @@ import { ProductSchema } from './product';
 import { RefundSchema } from './refund';
 import { SellerSettingsSchema } from './seller-settings';
 import { SubscriptionSchema } from './subscription';
+import { SubscriptionItemSchema } from './subscription-item';
 import { TestClockSchema } from './test-clock';
 import { UsageEventSchema } from './usage-event';
 import { WebhookDeliverySchema } from './webhook-delivery';
@@ -59,6 +60,7 @@ export { Product } from './product';
 export { Refund, type RefundKind } from './refund';
 export { SellerSettings } from './seller-settings';
 export { Subscription, type SubscriptionStatus } from './subscription';
+export { SubscriptionItemRow } from './subscription-item';
 export { TestClock, type TestClockStatus } from './test-clock';
 export { UsageEvent } from './usage-event';
 export { WebhookDelivery, type WebhookDeliveryStatus } from './webhook-delivery';
@@ -90,6 +92,7 @@ export const entities = [
   RefundSchema,
   SellerSettingsSchema,
   SubscriptionSchema,
+  SubscriptionItemSchema,
   TestClockSchema,
   UsageEventSchema,
   WebhookDeliverySchema,

@@ -27,6 +27,8 @@ export class InvoiceLine {
   periodStart?: Date | null;
   periodEnd?: Date | null;
   couponId?: string | null;
+  /** The subscription item the line bills (`si_…`); null for discounts, one-off items and older invoices. */
+  subscriptionItemId?: string | null;
 }
 
 export const InvoiceLineSchema = new EntitySchema<InvoiceLine>({
@@ -50,5 +52,6 @@ export const InvoiceLineSchema = new EntitySchema<InvoiceLine>({
     periodStart: { ...timestamptz, nullable: true },
     periodEnd: { ...timestamptz, nullable: true },
     couponId: { type: 'text', nullable: true },
+    subscriptionItemId: { type: 'text', nullable: true },
   },
 });

@@ -3,11 +3,13 @@ import { newId } from '../ids';
 import { createdAtColumn } from './columns';
 
 export class Product {
-  [OptionalProps]?: 'id' | 'active' | 'createdAt';
+  [OptionalProps]?: 'id' | 'active' | 'addOn' | 'createdAt';
   id: string = newId('prod');
   name!: string;
   description?: string | null;
   active: boolean = true;
+  /** An add-on is offered beside a base plan (extra seats, a second bag of beans), not on its own. */
+  addOn: boolean = false;
   createdAt: Date = new Date();
 }
 
@@ -19,6 +21,7 @@ export const ProductSchema = new EntitySchema<Product>({
     name: { type: 'text' },
     description: { type: 'text', nullable: true },
     active: { type: 'boolean', default: true },
+    addOn: { type: 'boolean', default: false },
     createdAt: createdAtColumn,
   },
 });

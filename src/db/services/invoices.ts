@@ -5,6 +5,7 @@ import type { DraftInvoice } from '../../domain/invoice';
 import { newId } from '../ids';
 import { type BillingReason, Invoice, InvoiceLine, SellerSettings, Subscription } from '../entities';
 import { adjustCustomerBalance } from './credit';
+import { attachInvoiceItems } from './invoice-items';
 import { StoreError } from './errors';
 import { toDate, toOptionalDate } from './instants';
 
@@ -20,6 +21,8 @@ export type RenewalInvoiceInput = {
   /** Built by `buildDraftInvoice` with the customer's balance at the time; used only by the first call. */
   draft: DraftInvoice;
   dueAt?: string;
+  /** Pending invoice items the draft carries: marked billed on this invoice in the same transaction. */
+  pendingItemIds?: readonly string[];
 };
 
 export type RenewalInvoiceResult = { invoice: Invoice; lines: InvoiceLine[]; created: boolean };
@@ -113,8 +116,14 @@ export async function createOrGetRenewalInvoice(
         periodStart: toOptionalDate(line.periodStart),
         periodEnd: toOptionalDate(line.periodEnd),
         couponId: line.couponId ?? null,
+        subscriptionItemId: line.itemId ?? null,
       })),
     );
+    const pending = input.pendingItemIds ?? [];
+    if (pending.length > 0 && (await attachInvoiceItems(tx, [...pending], id)) !== pending.length) {
+      // Another invoice took some of them meanwhile: the draft is stale, and the caller's retry rebuilds it.
+      throw new Error(`Pending invoice items of ${id} were billed elsewhere meanwhile; rebuild the draft`);
+    }
     const customerId = subscription.customer.id;
     if (draft.creditApplied > 0) {
       await adjustCustomerBalance(tx, {

@@ -34,10 +34,11 @@ export async function recordPaymentAttempt(
     if (existing) return { attempt: existing, created: false };
     const invoice = await tx.findOne(Invoice, input.invoiceId, { refresh: true });
     if (!invoice) throw new StoreError('not_found', `Invoice ${input.invoiceId} does not exist`);
-    if (invoice.status !== 'open') {
+    // An uncollectible invoice can still be paid: that is how an `unpaid` subscription recovers.
+    if (invoice.status !== 'open' && invoice.status !== 'uncollectible') {
       throw new StoreError(
         'invalid_state',
-        `Invoice ${invoice.id} is ${invoice.status}; only an open invoice is charged`,
+        `Invoice ${invoice.id} is ${invoice.status}; only an open or uncollectible invoice is charged`,
       );
     }
     const amount = invoice.amountDue - invoice.amountPaid;

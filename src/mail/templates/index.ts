@@ -22,6 +22,7 @@ export const EMAIL_KINDS: readonly EmailKind[] = [
   'resumed',
   'plan_changed',
   'canceled',
+  'needs_attention',
 ];
 
 /**

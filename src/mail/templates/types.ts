@@ -15,7 +15,8 @@ export type EmailKind =
   | 'paused'
   | 'resumed'
   | 'plan_changed'
-  | 'canceled';
+  | 'canceled'
+  | 'needs_attention';
 
 /**
  * What every email needs. Instants are ISO 8601 strings so that the data can travel in activity inputs and
@@ -82,6 +83,8 @@ export type PaymentFailedEmailData = EmailCommon & {
    * subscription ends at this instant unless a new payment method pays the invoice first.
    */
   incompleteExpiresAt?: string | null;
+  /** The card was declined for good (expired, lost, stolen …): no retry of it follows, a new method is needed. */
+  hardDecline?: boolean;
 };
 
 export type DunningEmailData = PaymentFailedEmailData;
@@ -120,6 +123,14 @@ export type CanceledEmailData = EmailCommon & {
   portalUrl?: string;
 };
 
+/** To the seller: a subscription stopped on data no retry can fix and waits for an operator. */
+export type NeedsAttentionEmailData = EmailCommon & {
+  subscriptionId: string;
+  code: string;
+  message: string;
+  since: string;
+};
+
 export type EmailDataByKind = {
   welcome: WelcomeEmailData;
   trial_ending: TrialEndingEmailData;
@@ -133,6 +144,7 @@ export type EmailDataByKind = {
   resumed: ResumedEmailData;
   plan_changed: PlanChangedEmailData;
   canceled: CanceledEmailData;
+  needs_attention: NeedsAttentionEmailData;
 };
 
 /** One email to render, discriminated by kind: the shape to store in an outbox row or pass to an activity. */

@@ -97,6 +97,13 @@ const fixtures: { [K in keyof EmailDataByKind]: EmailDataByKind[K] } = {
     interval: { unit: 'month', count: 3 },
   },
   canceled: { ...common, planName: 'Pro', endsAt: '2027-02-28T00:00:00.000Z', atPeriodEnd: true },
+  needs_attention: {
+    ...common,
+    subscriptionId: 'sub_0123456789abcdef01234567',
+    code: 'BillingDataError',
+    message: 'invalid_amount: Amount must be a safe integer',
+    since: '2027-02-01T00:00:00.000Z',
+  },
 };
 
 /** Intl separates amount and currency sign with a no-break space; the assertions read better with a plain one. */
