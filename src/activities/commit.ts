@@ -211,7 +211,7 @@ export function createCommitActivity({ orm, client }: { orm: Orm; client?: Clien
           });
           ids.push(row.id);
         }
-        for (const email of request.emails) {
+        for (const [index, email] of request.emails.entries()) {
           const recipient = await recipientOf(tx, state, email);
           if (!recipient) continue;
           await tx
@@ -225,6 +225,8 @@ export function createCommitActivity({ orm, client }: { orm: Orm; client?: Clien
               status: 'pending',
               subscriptionId: state.subscriptionId,
               payload: { ...email, state, at },
+              // The relay sends in this order: a transition's emails as the workflow listed them.
+              createdAt: new Date(Date.now() + index),
             })
             .onConflict(['causeKey'])
             .ignore()

@@ -52,6 +52,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   let inFlight: Promise<number> | null = null;
   let again = false;
   let listener: PgClient | null = null;
+  let listening: Promise<void> | null = null;
 
   async function claim(): Promise<string[]> {
     const rows = await orm.em
@@ -173,7 +174,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       if (running) return;
       running = true;
       stopping = false;
-      void listen();
+      listening = listen();
       timer = setInterval(tick, pollMs);
       tick();
     },
@@ -183,6 +184,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       if (timer) clearInterval(timer);
       timer = null;
       await inFlight;
+      await listening;
       await listener?.end().catch(() => {});
       listener = null;
     },

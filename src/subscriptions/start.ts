@@ -93,14 +93,9 @@ export async function startSubscription(
     if (error instanceof ItemError) throw new StartSubscriptionError(error.code, error.message, error.param);
     throw error;
   }
-  const base = items.find((item) => !item.metered && !item.addOn) ?? items.find((item) => !item.metered);
-  if (!base) {
-    throw new StartSubscriptionError(
-      'invalid_items',
-      'A subscription needs at least one licensed item',
-      'items',
-    );
-  }
+  // The base item names the subscription's plan: its first licensed non-add-on item, else its first item (a
+  // subscription may bill usage alone).
+  const base = (items.find((item) => !item.metered && !item.addOn) ?? items[0]) as (typeof items)[number];
   if (!items.every((item) => sameInterval(item.interval, base.interval))) {
     throw new StartSubscriptionError(
       'invalid_items',

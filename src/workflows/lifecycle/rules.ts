@@ -158,8 +158,7 @@ export function resolveChange(s: SubscriptionState, command: ChangeCommand): Res
   if (command.operations.length === 0) return argument('A change needs at least one item operation');
   const items = applyOperations(s, command);
   if (!Array.isArray(items)) return items;
-  if (!items.some((item) => !item.metered))
-    return argument('A subscription keeps at least one licensed item');
+  if (items.length === 0) return argument('A subscription keeps at least one item');
   if (items.length > MAX_ITEMS) return argument(`A subscription has at most ${MAX_ITEMS} items`);
   const interval = items[0]?.interval as BillingInterval;
   if (!items.every((item) => sameInterval(item.interval, interval))) {
