@@ -70,6 +70,7 @@ export function serializeProduct(product: Product): ProductResponse {
     name: product.name,
     description: product.description ?? null,
     active: product.active,
+    add_on: product.addOn,
     created_at: product.createdAt.toISOString(),
   };
 }

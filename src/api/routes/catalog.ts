@@ -90,6 +90,7 @@ export function catalogRouter(orm: Orm, registry: RouteRegistry): Router {
           name: body.name,
           description: body.description ?? null,
           active: body.active ?? true,
+          addOn: body.add_on ?? false,
         }),
       ),
   );

@@ -5,6 +5,10 @@ export const createProductSchema = z.strictObject({
   name: z.string().min(1).max(200),
   description: z.string().min(1).max(2000).nullable().optional(),
   active: z.boolean().optional(),
+  add_on: z
+    .boolean()
+    .optional()
+    .describe('An add-on is offered beside a base plan (extra seats, a second bag of beans); default false'),
 });
 
 export type CreateProductInput = z.infer<typeof createProductSchema>;
@@ -19,6 +23,7 @@ export const productResponseSchema = z.strictObject({
   name: z.string(),
   description: z.string().nullable(),
   active: z.boolean(),
+  add_on: z.boolean(),
   created_at: timestampSchema,
 });
 

@@ -3,7 +3,7 @@ import type { IntervalUnit } from '../../domain/calendar';
 import { assertPrice, type PricingScheme, type Tier } from '../../domain/pricing';
 import { Meter, Plan, PlanPrice, Product, type TaxBehavior } from '../entities';
 
-export type ProductInput = { name: string; description: string | null; active: boolean };
+export type ProductInput = { name: string; description: string | null; active: boolean; addOn?: boolean };
 
 export function createProduct(em: EntityManager, input: ProductInput): Promise<Product> {
   return em.transactional(async (tx) => {
@@ -11,6 +11,7 @@ export function createProduct(em: EntityManager, input: ProductInput): Promise<P
       name: input.name,
       description: input.description,
       active: input.active,
+      addOn: input.addOn ?? false,
     });
     await tx.flush();
     return product;
