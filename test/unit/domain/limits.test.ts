@@ -137,25 +137,25 @@ describe('assertPriceWithinBounds: prices whose invoices could leave the safe-in
         { model: 'per_unit', unitAmount: 100_000_000 },
         { model: 'per_unit', unitAmount: 100_000_001 },
       ],
-      // 100 000 units in packages of 30 = 3334 started packages; 10^13 / 3334 rounds down to 2 999 400 119.
+      // 100 000 units in packages of 25 = 4000 packages: 10^13 / 4000 = 2.5 × 10^9 per package.
       [
-        { model: 'package', packageAmount: 2_999_400_119, unitsPerPackage: 30 },
-        { model: 'package', packageAmount: 2_999_400_120, unitsPerPackage: 30 },
+        { model: 'package', packageAmount: 2_500_000_000, unitsPerPackage: 25 },
+        { model: 'package', packageAmount: 2_500_000_001, unitsPerPackage: 25 },
       ],
-      // 10 × 5·10^11 + 99 990 × 10^7 + flat 4.0001·10^12 = 10^13.
+      // 10 × 999 999 990 001 + 99 990 × 1 = 10^13; a flat fee of 1 on the second tier goes beyond.
       [
         {
           model: 'graduated',
           tiers: [
-            { upTo: 10, unitAmount: 500_000_000_000 },
-            { upTo: null, unitAmount: 10_000_000, flatAmount: 4_000_100_000_000 },
+            { upTo: 10, unitAmount: 999_999_990_001 },
+            { upTo: null, unitAmount: 1 },
           ],
         },
         {
           model: 'graduated',
           tiers: [
-            { upTo: 10, unitAmount: 500_000_000_000 },
-            { upTo: null, unitAmount: 10_000_000, flatAmount: 4_000_100_000_001 },
+            { upTo: 10, unitAmount: 999_999_990_001 },
+            { upTo: null, unitAmount: 1, flatAmount: 1 },
           ],
         },
       ],
@@ -178,11 +178,9 @@ describe('assertPriceWithinBounds: prices whose invoices could leave the safe-in
       ],
     ];
     for (const [inside, beyond] of atBound) {
-      // Exactly the bound, except where packages do not divide it (3334 × 2 999 400 119 = 9 999 999 996 746).
-      const most = maxPeriodAmount(inside, MAX_QUANTITY);
-      expect({ scheme: inside, most }).toEqual({
+      expect({ scheme: inside, most: maxPeriodAmount(inside, MAX_QUANTITY) }).toEqual({
         scheme: inside,
-        most: inside.model === 'package' ? 9_999_999_996_746 : MAX_PERIOD_AMOUNT,
+        most: MAX_PERIOD_AMOUNT,
       });
       expect(code(() => assertPriceWithinBounds(inside))).toBeUndefined();
       expect({ scheme: beyond, code: code(() => assertPriceWithinBounds(beyond)) }).toEqual({
