@@ -16,6 +16,7 @@ import { idempotency } from './idempotency';
 import { createMetrics } from './metrics';
 import { openApiRouter } from './openapi';
 import { RouteRegistry } from './route';
+import { refuseUnstorableText, requireUtf8Body, undecodablePathError } from './text-guard';
 import { catalogRouter } from './routes/catalog';
 import { customersRouter } from './routes/customers';
 import { gatewayWebhooksRouter } from './routes/gateway-webhooks';
@@ -72,7 +73,7 @@ export function createApp({ orm, client, logger, config, gateway }: AppDeps): Ex
   app.use(
     gatewayWebhooksRouter({ orm, client, logger, gateway, taskQueue: config.TEMPORAL_TASK_QUEUE }, routes),
   );
-  app.use(express.json({ limit: '1mb', strict: true }));
+  app.use(express.json({ limit: '1mb', strict: true, verify: requireUtf8Body }));
   // One identity map per request.
   app.use((_req, _res, next) => RequestContext.create(orm.em, next));
   app.use(
@@ -101,6 +102,8 @@ export function createApp({ orm, client, logger, config, gateway }: AppDeps): Ex
   app.use(openApiRouter(routes));
   app.use('/v1', requireApiKey(orm));
   app.use('/v1', enforcePortalScope(orm));
+  // Before the Idempotency-Key claim, so text that cannot be stored is refused before anything is written.
+  app.use('/v1', refuseUnstorableText(routes));
   app.use('/v1', idempotency(orm, logger));
   app.use('/v1', subscriptionsRouter(orm, client, routes, config));
   app.use('/v1', settingsRouter(orm, routes));
@@ -117,6 +120,7 @@ export function createApp({ orm, client, logger, config, gateway }: AppDeps): Ex
   app.use('/v1', webhookEndpointsRouter(orm, routes));
   app.use('/v1', testClocksRouter(orm, client, routes));
   app.use(notFoundRoute);
+  app.use(undecodablePathError(routes));
   app.use(errorHandler(logger));
   return app;
 }

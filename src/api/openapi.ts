@@ -98,7 +98,9 @@ const RESPONSE_NAMES = new Map<z.ZodType, string>([
 const STATUS_TEXT: Record<number, string> = {
   200: 'OK',
   201: 'Created',
-  400: 'Invalid request: the error names the offending field in `param`',
+  400:
+    'Invalid request: the error names the offending field in `param`. Any request can get `invalid_text`: text ' +
+    'with U+0000 or an unpaired UTF-16 surrogate, or a path, query or body that is not valid UTF-8.',
   401: 'Missing or invalid API key',
   403: "A portal session outside its own customer's resources",
   404: 'No such object',
@@ -201,8 +203,9 @@ export function buildOpenApiDocument(routes: readonly AnyRouteSpec[]): OpenApiDo
       operation.requestBody = { required: true, content: { 'application/json': { schema: ref(bodyName) } } };
     }
     // Any key-authenticated route can meet a portal session that may not use it (403), and looks the key up in
-    // PostgreSQL, so an unreachable database is a 503 on every one of them.
-    const implied = signed ? [500] : [401, 403, 429, 500, 503];
+    // PostgreSQL, so an unreachable database is a 503 on every one of them. Every route has a path, a query or a
+    // body that can carry text PostgreSQL cannot store (400 `invalid_text`).
+    const implied = signed ? [400, 500] : [400, 401, 403, 429, 500, 503];
     for (const errorCode of [...new Set([...route.errors, ...implied])].sort((a, b) => a - b)) {
       operation.responses[errorCode] = {
         description: STATUS_TEXT[errorCode] ?? 'Error',
@@ -223,7 +226,9 @@ export function buildOpenApiDocument(routes: readonly AnyRouteSpec[]): OpenApiDo
         'Subscription billing over durable workflows. JSON, snake_case, ISO 8601 UTC instants, amounts as ' +
         'integers in the minor unit of their ISO 4217 currency. Errors: ' +
         Object.keys(errorStatus).join(', ') +
-        '. Lists take `limit` (1–100) and `starting_after` and answer `{object, data, has_more, next_cursor}`.',
+        '. Lists take `limit` (1–100) and `starting_after` and answer `{object, data, has_more, next_cursor}`. ' +
+        'Text anywhere in a request (path, query, body, object keys) must be storable: U+0000 or an unpaired ' +
+        'UTF-16 surrogate is a 400 `invalid_text` naming the field in `param`.',
     },
     servers: [{ url: '/' }],
     security: [{ bearerAuth: [] }],

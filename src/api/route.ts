@@ -44,6 +44,14 @@ export interface RouteInput<P, Q, B> {
   res: Response;
 }
 
+/** A declared route a request path falls on, with its path parameters still percent-encoded as sent. */
+export interface RouteMatch {
+  spec: AnyRouteSpec;
+  rawParams: Record<string, string>;
+}
+
+const segmentsOf = (path: string) => (path.length > 1 ? path.replace(/\/$/, '') : path).split('/');
+
 /** The routes of the API as declared; `openapi.ts` turns them into the document. */
 export class RouteRegistry {
   private readonly specs: AnyRouteSpec[] = [];
@@ -54,6 +62,32 @@ export class RouteRegistry {
 
   all(): readonly AnyRouteSpec[] {
     return this.specs;
+  }
+
+  /**
+   * The route a request for `path` (relative to `/v1`) reaches, matched as Express matches it: literal segments
+   * case-insensitively, a parameter taking one non-empty segment, one trailing slash allowed; a literal segment
+   * wins over a parameter. Lets checks that run before the routes know which parameter a segment is.
+   */
+  match(method: string, path: string): RouteMatch | undefined {
+    const verb = method.toLowerCase() === 'head' ? 'get' : method.toLowerCase();
+    const segments = segmentsOf(path);
+    let best: (RouteMatch & { count: number }) | undefined;
+    for (const spec of this.specs) {
+      if (spec.method !== verb) continue;
+      const template = segmentsOf(spec.path);
+      if (template.length !== segments.length) continue;
+      const rawParams: Record<string, string> = {};
+      const fits = template.every((part, index) => {
+        const segment = segments[index] ?? '';
+        if (!part.startsWith(':')) return part.toLowerCase() === segment.toLowerCase();
+        rawParams[part.slice(1)] = segment;
+        return segment.length > 0;
+      });
+      const count = Object.keys(rawParams).length;
+      if (fits && (!best || count < best.count)) best = { spec, rawParams, count };
+    }
+    return best && { spec: best.spec, rawParams: best.rawParams };
   }
 }
 

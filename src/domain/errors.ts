@@ -5,6 +5,7 @@
 export const DOMAIN_ERROR_CODES = [
   'currency_mismatch',
   'invalid_amount',
+  'amount_out_of_range',
   'unknown_currency',
   'invalid_ratio',
   'invalid_weights',

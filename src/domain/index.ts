@@ -9,3 +9,5 @@ export * from './eu-vat-rates';
 export * from './tax';
 export * from './invoice';
 export * from './dunning';
+export * from './limits';
+export * from './storable-text';

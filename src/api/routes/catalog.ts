@@ -3,11 +3,20 @@ import { Router } from 'express';
 import { Plan, Product } from '../../db/entities';
 import type { Orm } from '../../db/orm.config';
 import {
+  MAX_PERIOD_AMOUNT,
+  MAX_QUANTITY,
+  MAX_SETUP_FEE,
+  MAX_USAGE_QUANTITY,
+  priceBoundViolation,
+} from '../../domain/limits';
+import {
   createPlan,
   createProduct,
   findMeter,
   findPlan,
   findProduct,
+  planPriceSchemes,
+  quantityBoundOf,
   updatePlan,
   withPrices,
   type PlanPricing,
@@ -64,6 +73,27 @@ function pricingOf(body: CreatePlanInput): PlanPricing {
           ]),
         ),
       };
+  }
+}
+
+/**
+ * A price that could take an invoice out of the safe-integer range is refused before anything is looked up or
+ * written, naming its field (`amounts.EUR`, `tiers.EUR`, `setup_fees.EUR`).
+ */
+function assertPricesWithinBounds(body: CreatePlanInput, pricing: PlanPricing): void {
+  const priceField = 'amounts' in pricing ? 'amounts' : 'tiers';
+  const setupFees = body.setup_fees ?? {};
+  const maxQuantity = quantityBoundOf(body.meter_id !== undefined);
+  for (const [currency, scheme] of planPriceSchemes(pricing)) {
+    const violation = priceBoundViolation(scheme, setupFees[currency] ?? 0, maxQuantity);
+    if (!violation) continue;
+    const param = `${violation.part === 'price' ? priceField : 'setup_fees'}.${currency}`;
+    throw new AppError(
+      'invalid_request_error',
+      'amount_out_of_range',
+      `${param}: ${violation.message}`,
+      param,
+    );
   }
 }
 
@@ -144,7 +174,10 @@ export function catalogRouter(orm: Orm, registry: RouteRegistry): Router {
       summary: 'Create a plan with its prices',
       description:
         'A plan fixes the billing interval and pricing model and carries one price per currency. ' +
-        'Prices are immutable; to change them, create a new plan and deactivate the old one.',
+        'Prices are immutable; to change them, create a new plan and deactivate the old one. A price that could ' +
+        `bill more than ${MAX_PERIOD_AMOUNT} minor units for one period at quantities up to ${MAX_QUANTITY} ` +
+        `(${MAX_USAGE_QUANTITY} of usage for a metered plan), or a setup fee above ${MAX_SETUP_FEE}, is a 400 ` +
+        '`amount_out_of_range` naming it, so every invoice stays within the safe-integer range.',
       tag: 'Plans',
       body: createPlanSchema,
       response: planResponseSchema,
@@ -152,6 +185,8 @@ export function catalogRouter(orm: Orm, registry: RouteRegistry): Router {
       errors: [400, 409],
     },
     async ({ body }) => {
+      const pricing = pricingOf(body);
+      assertPricesWithinBounds(body, pricing);
       const product = await findProduct(orm.em, body.product_id);
       if (!product) throw missingReference('product_id', body.product_id);
       const meter = body.meter_id === undefined ? null : await findMeter(orm.em, body.meter_id);
@@ -162,7 +197,7 @@ export function catalogRouter(orm: Orm, registry: RouteRegistry): Router {
         name: body.name,
         intervalUnit: body.interval,
         intervalCount: body.interval_count,
-        pricing: pricingOf(body),
+        pricing,
         setupFees: body.setup_fees ?? {},
         trialDays: body.trial_days,
         taxBehavior: body.tax_behavior,

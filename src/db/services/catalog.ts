@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { IntervalUnit } from '../../domain/calendar';
+import { assertPriceWithinBounds, MAX_QUANTITY, MAX_USAGE_QUANTITY } from '../../domain/limits';
 import { assertPrice, type PricingScheme, type Tier } from '../../domain/pricing';
 import { Meter, Plan, PlanPrice, Product, type TaxBehavior } from '../entities';
 
@@ -47,7 +48,8 @@ export type PlanInput = {
 
 export type PlanWithPrices = { plan: Plan; prices: PlanPrice[] };
 
-function schemesOf(pricing: PlanPricing): [string, PricingScheme][] {
+/** One pricing scheme per currency of a plan, as its prices store them. */
+export function planPriceSchemes(pricing: PlanPricing): [string, PricingScheme][] {
   switch (pricing.model) {
     case 'flat':
       return Object.entries(pricing.amounts).map(([currency, amount]) => [
@@ -72,11 +74,19 @@ function schemesOf(pricing: PlanPricing): [string, PricingScheme][] {
   }
 }
 
-/** The plan and one price per currency, in one transaction; every price passes the domain's checks first. */
+/** The quantity bound a plan's prices are checked at: usage for a metered plan, seats otherwise. */
+export const quantityBoundOf = (metered: boolean) => (metered ? MAX_USAGE_QUANTITY : MAX_QUANTITY);
+
+/**
+ * The plan and one price per currency, in one transaction; every price passes the domain's checks first,
+ * including the bounds that keep its invoices within the safe-integer range.
+ */
 export async function createPlan(em: EntityManager, input: PlanInput): Promise<PlanWithPrices> {
-  const schemes = schemesOf(input.pricing);
+  const schemes = planPriceSchemes(input.pricing);
   for (const [currency, scheme] of schemes) {
-    assertPrice({ currency, scheme, setupFee: input.setupFees[currency] ?? 0 });
+    const setupFee = input.setupFees[currency] ?? 0;
+    assertPrice({ currency, scheme, setupFee });
+    assertPriceWithinBounds(scheme, setupFee, quantityBoundOf(input.meter !== null));
   }
   return em.transactional(async (tx) => {
     const plan = tx.create(Plan, {
