@@ -75,14 +75,21 @@ export function vatIdPrefixOf(state: EuMemberState): VatIdPrefix {
   return state === 'GR' ? 'EL' : state;
 }
 
-/** The member state whose format a VAT id matches, by its prefix; undefined unless the whole id is well formed. */
-export function wellFormedVatIdState(vatId: string | undefined): EuMemberState | undefined {
+/** The prefix of a VAT id that is well formed for it (EU member states and XI); undefined otherwise. */
+export function wellFormedVatIdPrefix(vatId: string | undefined): VatIdPrefix | undefined {
   if (vatId === undefined) return undefined;
   const normalized = normalizeVatId(vatId);
   const prefix = normalized.slice(0, 2);
-  if (!isVatIdPrefix(prefix) || !VAT_ID_FORMATS[prefix].pattern.test(normalized.slice(2))) return undefined;
+  return isVatIdPrefix(prefix) && VAT_ID_FORMATS[prefix].pattern.test(normalized.slice(2))
+    ? prefix
+    : undefined;
+}
+
+/** The member state whose format a VAT id matches, by its prefix; undefined unless the whole id is well formed. */
+export function wellFormedVatIdState(vatId: string | undefined): EuMemberState | undefined {
+  const prefix = wellFormedVatIdPrefix(vatId);
   const state = prefix === 'EL' ? 'GR' : prefix;
-  return isEuMemberState(state) ? state : undefined;
+  return state !== undefined && isEuMemberState(state) ? state : undefined;
 }
 
 /**

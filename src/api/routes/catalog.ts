@@ -9,6 +9,7 @@ import {
   findPlan,
   findProduct,
   updatePlan,
+  updateProduct,
   withPrices,
   type PlanPricing,
 } from '../../db/services/catalog';
@@ -29,6 +30,7 @@ import {
   listProductsQuerySchema,
   productListSchema,
   productResponseSchema,
+  updateProductSchema,
 } from '../schemas/products';
 import { serializePlan, serializeProduct } from '../serializers';
 
@@ -90,6 +92,7 @@ export function catalogRouter(orm: Orm, registry: RouteRegistry): Router {
           name: body.name,
           description: body.description ?? null,
           active: body.active ?? true,
+          taxCategory: body.tax_category ?? 'standard',
         }),
       ),
   );
@@ -128,6 +131,35 @@ export function catalogRouter(orm: Orm, registry: RouteRegistry): Router {
     },
     async ({ params }) => {
       const product = await findProduct(orm.em, params.id);
+      if (!product) throw noSuch('product', params.id);
+      return serializeProduct(product);
+    },
+  );
+
+  defineRoute(
+    router,
+    registry,
+    {
+      method: 'post',
+      path: '/products/:id',
+      operationId: 'updateProduct',
+      summary: "Update a product's name, description, active flag or tax category",
+      description:
+        'Only the fields given change. A new tax category applies to the invoices built from then on; ' +
+        'finalized invoices are never changed.',
+      tag: 'Products',
+      params: productParams,
+      body: updateProductSchema,
+      response: productResponseSchema,
+      errors: [400, 404, 409],
+    },
+    async ({ params, body }) => {
+      const product = await updateProduct(orm.em, params.id, {
+        ...(body.name === undefined ? {} : { name: body.name }),
+        ...(body.description === undefined ? {} : { description: body.description }),
+        ...(body.active === undefined ? {} : { active: body.active }),
+        ...(body.tax_category === undefined ? {} : { taxCategory: body.tax_category }),
+      });
       if (!product) throw noSuch('product', params.id);
       return serializeProduct(product);
     },

@@ -1,13 +1,16 @@
 import { EntitySchema, OptionalProps } from '@mikro-orm/core';
+import { TAX_CATEGORIES, type TaxCategory } from '../../domain/tax';
 import { newId } from '../ids';
 import { createdAtColumn } from './columns';
 
 export class Product {
-  [OptionalProps]?: 'id' | 'active' | 'createdAt';
+  [OptionalProps]?: 'id' | 'active' | 'taxCategory' | 'createdAt';
   id: string = newId('prod');
   name!: string;
   description?: string | null;
   active: boolean = true;
+  /** Which of the customer's rates its lines are taxed at; a change applies to invoices built afterwards. */
+  taxCategory: TaxCategory = 'standard';
   createdAt: Date = new Date();
 }
 
@@ -19,6 +22,7 @@ export const ProductSchema = new EntitySchema<Product>({
     name: { type: 'text' },
     description: { type: 'text', nullable: true },
     active: { type: 'boolean', default: true },
+    taxCategory: { type: 'text', enum: true, items: [...TAX_CATEGORIES], default: 'standard' },
     createdAt: createdAtColumn,
   },
 });

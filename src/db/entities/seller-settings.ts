@@ -1,10 +1,11 @@
 import { EntitySchema, OptionalProps } from '@mikro-orm/core';
 import type { DunningPolicy } from '../../domain/dunning';
+import type { SellerTaxRate } from '../../domain/tax';
 import { countryCheck, createdAtColumn, currencyCheck, updatedAtColumn, type PostalAddress } from './columns';
 
 /** The one seller this installation bills for; the check on `id` keeps it a single row. */
 export class SellerSettings {
-  [OptionalProps]?: 'id' | 'invoicePrefix' | 'timeZone' | 'createdAt' | 'updatedAt';
+  [OptionalProps]?: 'id' | 'invoicePrefix' | 'timeZone' | 'taxRates' | 'createdAt' | 'updatedAt';
   id: number = 1;
   name!: string;
   address!: PostalAddress;
@@ -15,6 +16,8 @@ export class SellerSettings {
   timeZone: string = 'UTC';
   defaultCurrency!: string;
   dunningPolicy!: DunningPolicy;
+  /** Rates of the countries outside the EU where the seller is registered, keyed by country code. */
+  taxRates: Record<string, Exclude<SellerTaxRate, number>> = {};
   createdAt: Date = new Date();
   updatedAt: Date = new Date();
 }
@@ -38,6 +41,7 @@ export const SellerSettingsSchema = new EntitySchema<SellerSettings>({
     timeZone: { type: 'text', default: 'UTC' },
     defaultCurrency: { type: 'text' },
     dunningPolicy: { type: 'json' },
+    taxRates: { type: 'json', defaultRaw: "'{}'" },
     createdAt: createdAtColumn,
     updatedAt: updatedAtColumn,
   },

@@ -113,6 +113,7 @@ export async function createOrGetRenewalInvoice(
         periodStart: toOptionalDate(line.periodStart),
         periodEnd: toOptionalDate(line.periodEnd),
         couponId: line.couponId ?? null,
+        taxRateBp: line.taxRateBp ?? null,
       })),
     );
     const customerId = subscription.customer.id;
