@@ -366,6 +366,28 @@ describe('invoices with several tax rates', () => {
     expect(invoice).toMatchObject({ total: 15940, notes: [] });
   });
 
+  it('tax-inclusive proration: 11.90 → 23.80 gross with half of April left charges 5.95, of which 0.95 is VAT', () => {
+    const lines = prorationLines({
+      current: { description: 'Basic', amount: money(1190, 'EUR') },
+      next: { description: 'Pro', amount: money(2380, 'EUR') },
+      periodStart: '2026-04-01T00:00:00Z',
+      periodEnd: '2026-05-01T00:00:00Z',
+      changeAt: '2026-04-16T00:00:00Z',
+    });
+    const invoice = buildDraftInvoice({
+      currency: 'EUR',
+      items: lines.map((line) => ({ kind: 'proration', description: line.description, amount: line.amount })),
+      tax: DE,
+      pricesIncludeTax: true,
+      creditBalance: money(0, 'EUR'),
+    });
+    expect(invoice.lines.map((line) => line.amount)).toEqual([-595, 1190]);
+    expect(invoice.taxes).toEqual([
+      { rateBp: 1900, taxable: 500, amount: 95, reverseCharge: false, inclusive: true },
+    ]);
+    expect(invoice.total).toBe(595);
+  });
+
   it('only zero-rated products: no tax line, as for any untaxed sale', () => {
     const invoice = buildDraftInvoice({
       currency: 'EUR',
