@@ -8,8 +8,9 @@ import { parseInstant } from './instants';
  * a new period in this table, never a code change.
  *
  * Source: European Commission, DG TAXUD, "VAT rates applied in the Member States of the European Union" and the
- * Taxes in Europe Database (TEDB), checked on 2026-12-02 (the Commission's lists of 1 January 2024 and 2025, its
- * Access2Markets notices of the 2024 and 2025 changes, and the changes announced for 2026). Only the mainland rates
+ * Taxes in Europe Database (TEDB), checked on 2026-12-02: the Commission's Access2Markets notices of the changes of
+ * 1 January 2024 and 1 January 2025, and the TEDB rates of September 2026 (as republished by the eu-vat-rates-data
+ * package, 2026.9.29) for the changes since, including those announced for 2026–2027. Only the mainland rates
  * are kept: the territories with rates of their own (Corsica and the French overseas departments, Madeira and the
  * Azores, some Greek islands, Jungholz and Mittelberg) are not modelled.
  *

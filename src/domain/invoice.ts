@@ -146,11 +146,17 @@ export function buildDraftInvoice(input: DraftInvoiceInput): DraftInvoice {
 
   const groups = rateGroups(itemLines);
   const discountShares = allocateDiscount(groups, discountTotal, currency);
+  const discounted = groups.map((group, index) => ({
+    rateBp: group.rateBp,
+    amount: group.subtotal - (discountShares[index] ?? 0),
+  }));
   const listed =
-    input.tax.reverseCharge || groups.length > 1 ? groups : groups.filter((group) => group.rateBp > 0);
+    input.tax.reverseCharge || discounted.length > 1
+      ? discounted
+      : discounted.filter((group) => group.rateBp > 0);
   const taxes: TaxLine[] = listed.map((group) =>
     taxForRate(
-      money(group.subtotal - (discountShares[groups.indexOf(group)] ?? 0), currency),
+      money(group.amount, currency),
       { rateBp: group.rateBp, reverseCharge: input.tax.reverseCharge },
       input.pricesIncludeTax,
     ),

@@ -54,7 +54,11 @@ export function settingsRouter(orm: Orm, registry: RouteRegistry, vatIdVerifier:
       errors: [400, 503],
     },
     async ({ body }) => {
-      await assertVatIdRegistered(vatIdVerifier, body.vat_id);
+      // Asked only about a new id: an unchanged one was checked when it was stored, and an outage of the register
+      // must not block the seller's other settings.
+      const current = await findSellerSettings(orm.em);
+      if (body.vat_id && body.vat_id !== current?.vatId)
+        await assertVatIdRegistered(vatIdVerifier, body.vat_id);
       const settings = await putSellerSettings(orm.em, {
         name: body.name,
         address: toPostalAddress(body.address),

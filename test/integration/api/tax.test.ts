@@ -320,6 +320,24 @@ describe('VAT ids verified against VIES (a local stand-in)', () => {
     expect(documentedError(seller)).toMatchObject({ code: 'vat_id_not_registered', param: 'vat_id' });
   });
 
+  test("the seller's registered id is asked about once: later settings changes work while VIES is down", async () => {
+    const settings = { name: 'S', address, country: 'DE', default_currency: 'EUR', vat_id: 'DE811569869' };
+    await request(h.app).put('/v1/settings').set(h.auth).send(settings).expect(200);
+    const asked = vies.asked.length;
+    vies.down = true;
+    try {
+      const renamed = await request(h.app)
+        .put('/v1/settings')
+        .set(h.auth)
+        .send({ ...settings, name: 'S GmbH' })
+        .expect(200);
+      expect(renamed.body).toMatchObject({ name: 'S GmbH', vat_id: 'DE811569869' });
+    } finally {
+      vies.down = false;
+    }
+    expect(vies.asked.length).toBe(asked);
+  });
+
   test('a malformed id never reaches VIES, nor does a tax id from outside the EU', async () => {
     const asked = vies.asked.length;
     await request(h.app)
