@@ -10,6 +10,7 @@ import type { Config } from '../config';
 import type { Orm } from '../db/orm.config';
 import type { Logger } from '../logging';
 import type { PaymentGateway } from '../gateways/types';
+import { NoopVatIdVerifier, type VatIdVerifier } from '../tax';
 import { enforcePortalScope, requireApiKey } from './auth';
 import { AppError, errorBody, errorHandler, notFoundRoute } from './errors';
 import { idempotency } from './idempotency';
@@ -41,11 +42,20 @@ export interface AppDeps {
   config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'RATE_LIMIT_PER_MINUTE'>;
   /** Attaches payment methods; without one, `POST /v1/customers/:id/payment_methods` answers 503. */
   gateway?: PaymentGateway;
+  /** Checks newly given VAT ids against a register (VIES); without one, well-formed ids are accepted as they are. */
+  vatIdVerifier?: VatIdVerifier;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 
-export function createApp({ orm, client, logger, config, gateway }: AppDeps): Express {
+export function createApp({
+  orm,
+  client,
+  logger,
+  config,
+  gateway,
+  vatIdVerifier = new NoopVatIdVerifier(),
+}: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -106,9 +116,9 @@ export function createApp({ orm, client, logger, config, gateway }: AppDeps): Ex
   app.use('/v1', refuseUnstorableText(routes));
   app.use('/v1', idempotency(orm, logger));
   app.use('/v1', subscriptionsRouter(orm, client, routes, config));
-  app.use('/v1', settingsRouter(orm, routes));
+  app.use('/v1', settingsRouter(orm, routes, vatIdVerifier));
   app.use('/v1', catalogRouter(orm, routes));
-  app.use('/v1', customersRouter(orm, routes, gateway));
+  app.use('/v1', customersRouter(orm, routes, gateway, vatIdVerifier));
   app.use('/v1', invoicesRouter(orm, routes, client));
   app.use('/v1', paymentsRouter(orm, routes));
   app.use('/v1', creditNotesRouter(orm, routes, gateway));

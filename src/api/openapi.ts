@@ -13,7 +13,12 @@ import {
   updateCustomerSchema,
 } from './schemas/customers';
 import { createPlanSchema, planListSchema, planResponseSchema, updatePlanSchema } from './schemas/plans';
-import { createProductSchema, productListSchema, productResponseSchema } from './schemas/products';
+import {
+  createProductSchema,
+  productListSchema,
+  productResponseSchema,
+  updateProductSchema,
+} from './schemas/products';
 import { putSettingsSchema, settingsResponseSchema } from './schemas/settings';
 import { renderDocsPage } from './docs';
 import {
@@ -70,6 +75,7 @@ export interface OpenApiDocument {
 const REQUEST_NAMES = new Map<z.ZodType, string>([
   [putSettingsSchema, 'PutSettingsRequest'],
   [createProductSchema, 'CreateProductRequest'],
+  [updateProductSchema, 'UpdateProductRequest'],
   [createPlanSchema, 'CreatePlanRequest'],
   [updatePlanSchema, 'UpdatePlanRequest'],
   [createCustomerSchema, 'CreateCustomerRequest'],

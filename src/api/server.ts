@@ -3,6 +3,7 @@ import { type Config, databaseOverrides, gatewayConfigFrom, loadConfig } from '.
 import { createGateway } from '../gateways';
 import { initOrm } from '../db/orm.config';
 import { createLogger } from '../logging';
+import { createVatIdVerifier } from '../tax';
 import { connectClient } from '../temporal/connection';
 import { createApp } from './app';
 
@@ -23,6 +24,7 @@ export async function startApi(config: Config): Promise<RunningApi> {
     logger,
     config,
     gateway: createGateway(gatewayConfigFrom(config), { orm }),
+    vatIdVerifier: createVatIdVerifier(config),
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = app.listen(config.API_PORT, config.API_HOST, (error?: Error) =>

@@ -6,6 +6,7 @@ export * from './pricing';
 export * from './coupons';
 export * from './credit';
 export * from './eu-vat-rates';
+export * from './vat-ids';
 export * from './tax';
 export * from './invoice';
 export * from './dunning';

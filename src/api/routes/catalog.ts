@@ -18,6 +18,7 @@ import {
   planPriceSchemes,
   quantityBoundOf,
   updatePlan,
+  updateProduct,
   withPrices,
   type PlanPricing,
 } from '../../db/services/catalog';
@@ -38,6 +39,7 @@ import {
   listProductsQuerySchema,
   productListSchema,
   productResponseSchema,
+  updateProductSchema,
 } from '../schemas/products';
 import { serializePlan, serializeProduct } from '../serializers';
 
@@ -121,6 +123,7 @@ export function catalogRouter(orm: Orm, registry: RouteRegistry): Router {
           description: body.description ?? null,
           active: body.active ?? true,
           addOn: body.add_on ?? false,
+          taxCategory: body.tax_category ?? 'standard',
         }),
       ),
   );
@@ -159,6 +162,35 @@ export function catalogRouter(orm: Orm, registry: RouteRegistry): Router {
     },
     async ({ params }) => {
       const product = await findProduct(orm.em, params.id);
+      if (!product) throw noSuch('product', params.id);
+      return serializeProduct(product);
+    },
+  );
+
+  defineRoute(
+    router,
+    registry,
+    {
+      method: 'post',
+      path: '/products/:id',
+      operationId: 'updateProduct',
+      summary: "Update a product's name, description, active flag or tax category",
+      description:
+        'Only the fields given change. A new tax category applies to the invoices built from then on; ' +
+        'finalized invoices are never changed.',
+      tag: 'Products',
+      params: productParams,
+      body: updateProductSchema,
+      response: productResponseSchema,
+      errors: [400, 404, 409],
+    },
+    async ({ params, body }) => {
+      const product = await updateProduct(orm.em, params.id, {
+        ...(body.name === undefined ? {} : { name: body.name }),
+        ...(body.description === undefined ? {} : { description: body.description }),
+        ...(body.active === undefined ? {} : { active: body.active }),
+        ...(body.tax_category === undefined ? {} : { taxCategory: body.tax_category }),
+      });
       if (!product) throw noSuch('product', params.id);
       return serializeProduct(product);
     },

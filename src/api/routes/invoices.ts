@@ -56,6 +56,7 @@ function serializeInvoice(invoice: Invoice, lines: InvoiceLine[]): InvoiceRespon
       amount: line.amount,
       period_start: iso(line.periodStart),
       period_end: iso(line.periodEnd),
+      tax_rate_bp: line.taxRateBp ?? null,
     })),
     taxes: invoice.taxes.map((tax) => ({
       rate_bp: tax.rateBp,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { refineVatIdForCountry } from '../vat-ids';
 import {
   addressResponseSchema,
   addressSchema,
@@ -11,17 +12,19 @@ import {
   vatIdSchema,
 } from './common';
 
-export const createCustomerSchema = z.strictObject({
-  email: z.email().max(320),
-  name: z.string().min(1).max(200),
-  locale: localeSchema.default('en'),
-  country: countrySchema,
-  vat_id: vatIdSchema.nullable().optional(),
-  address: addressSchema.nullable().optional(),
-  test_clock_id: prefixedId('clock', 'a test clock')
-    .optional()
-    .describe('Attach the customer to this test clock: its subscriptions then run on simulated time'),
-});
+export const createCustomerSchema = z
+  .strictObject({
+    email: z.email().max(320),
+    name: z.string().min(1).max(200),
+    locale: localeSchema.default('en'),
+    country: countrySchema,
+    vat_id: vatIdSchema.nullable().optional(),
+    address: addressSchema.nullable().optional(),
+    test_clock_id: prefixedId('clock', 'a test clock')
+      .optional()
+      .describe('Attach the customer to this test clock: its subscriptions then run on simulated time'),
+  })
+  .superRefine(refineVatIdForCountry);
 
 export type CreateCustomerInput = z.infer<typeof createCustomerSchema>;
 

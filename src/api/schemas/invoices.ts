@@ -39,6 +39,11 @@ export const invoiceResponseSchema = z.strictObject({
       amount: z.number().int(),
       period_start: instant,
       period_end: instant,
+      tax_rate_bp: z
+        .number()
+        .int()
+        .nullable()
+        .describe('The VAT rate the line was taxed at, in basis points (700 = 7 %); null on discount lines'),
     }),
   ),
   taxes: z.array(

@@ -1,5 +1,6 @@
 import { EntitySchema, OptionalProps } from '@mikro-orm/core';
 import type { DunningPolicy } from '../../domain/dunning';
+import type { SellerTaxRate } from '../../domain/tax';
 import { countryCheck, createdAtColumn, currencyCheck, updatedAtColumn, type PostalAddress } from './columns';
 
 export const NOTIFICATION_LOCALES = ['de', 'en'] as const;
@@ -7,7 +8,8 @@ export type NotificationLocale = (typeof NOTIFICATION_LOCALES)[number];
 
 /** The one seller this installation bills for; the check on `id` keeps it a single row. */
 export class SellerSettings {
-  [OptionalProps]?: 'id' | 'invoicePrefix' | 'timeZone' | 'notificationLocale' | 'createdAt' | 'updatedAt';
+  [OptionalProps]?:
+    'id' | 'invoicePrefix' | 'timeZone' | 'notificationLocale' | 'taxRates' | 'createdAt' | 'updatedAt';
   id: number = 1;
   name!: string;
   address!: PostalAddress;
@@ -21,6 +23,8 @@ export class SellerSettings {
   /** Where the seller's own notices (disputes) go; none are sent while it is unset. */
   notificationEmail?: string | null;
   notificationLocale: NotificationLocale = 'en';
+  /** Rates of the countries outside the EU where the seller is registered, keyed by country code. */
+  taxRates: Record<string, Exclude<SellerTaxRate, number>> = {};
   createdAt: Date = new Date();
   updatedAt: Date = new Date();
 }
@@ -46,6 +50,7 @@ export const SellerSettingsSchema = new EntitySchema<SellerSettings>({
     dunningPolicy: { type: 'json' },
     notificationEmail: { type: 'text', nullable: true },
     notificationLocale: { type: 'text', enum: true, items: [...NOTIFICATION_LOCALES], default: 'en' },
+    taxRates: { type: 'json', defaultRaw: "'{}'" },
     createdAt: createdAtColumn,
     updatedAt: updatedAtColumn,
   },

@@ -2,9 +2,16 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { IntervalUnit } from '../../domain/calendar';
 import { assertPriceWithinBounds, MAX_QUANTITY, MAX_USAGE_QUANTITY } from '../../domain/limits';
 import { assertPrice, type PricingScheme, type Tier } from '../../domain/pricing';
+import type { TaxCategory } from '../../domain/tax';
 import { Meter, Plan, PlanPrice, Product, type TaxBehavior } from '../entities';
 
-export type ProductInput = { name: string; description: string | null; active: boolean; addOn?: boolean };
+export type ProductInput = {
+  name: string;
+  description: string | null;
+  active: boolean;
+  taxCategory: TaxCategory;
+  addOn?: boolean;
+};
 
 export function createProduct(em: EntityManager, input: ProductInput): Promise<Product> {
   return em.transactional(async (tx) => {
@@ -13,7 +20,26 @@ export function createProduct(em: EntityManager, input: ProductInput): Promise<P
       description: input.description,
       active: input.active,
       addOn: input.addOn ?? false,
+      taxCategory: input.taxCategory,
     });
+    await tx.flush();
+    return product;
+  });
+}
+
+/** `undefined` leaves a field as it is; null clears the description. Null when there is no such product. */
+export function updateProduct(
+  em: EntityManager,
+  id: string,
+  update: Partial<ProductInput>,
+): Promise<Product | null> {
+  return em.transactional(async (tx) => {
+    const product = await tx.findOne(Product, id);
+    if (!product) return null;
+    if (update.name !== undefined) product.name = update.name;
+    if (update.description !== undefined) product.description = update.description;
+    if (update.active !== undefined) product.active = update.active;
+    if (update.taxCategory !== undefined) product.taxCategory = update.taxCategory;
     await tx.flush();
     return product;
   });

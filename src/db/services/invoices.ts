@@ -117,6 +117,7 @@ export async function createOrGetRenewalInvoice(
         periodEnd: toOptionalDate(line.periodEnd),
         couponId: line.couponId ?? null,
         subscriptionItemId: line.itemId ?? null,
+        taxRateBp: line.taxRateBp ?? null,
       })),
     );
     const pending = input.pendingItemIds ?? [];

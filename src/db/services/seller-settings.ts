@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { assertDunningPolicy, type DunningPolicy } from '../../domain/dunning';
+import type { SellerTaxRate } from '../../domain/tax';
 import { SellerSettings, type PostalAddress } from '../entities';
 
 export type SellerSettingsInput = {
@@ -11,6 +12,7 @@ export type SellerSettingsInput = {
   timeZone: string;
   defaultCurrency: string;
   dunningPolicy: DunningPolicy;
+  taxRates: Record<string, Exclude<SellerTaxRate, number>>;
 };
 
 export function findSellerSettings(em: EntityManager): Promise<SellerSettings | null> {
@@ -33,6 +35,7 @@ export async function putSellerSettings(
     timeZone: input.timeZone,
     defaultCurrency: input.defaultCurrency,
     dunningPolicy: input.dunningPolicy,
+    taxRates: input.taxRates,
     updatedAt: new Date(),
   });
   return em.refreshOrFail(settings);

@@ -55,7 +55,7 @@ export type UpcomingRenewalEmailData = EmailCommon & {
 export type ReceiptInvoice = {
   number: string;
   currency: string;
-  lines: readonly Pick<InvoiceLine, 'kind' | 'description' | 'amount' | 'quantity'>[];
+  lines: readonly Pick<InvoiceLine, 'kind' | 'description' | 'amount' | 'quantity' | 'taxRateBp'>[];
   subtotal: number;
   taxes: readonly TaxLine[];
   total: number;

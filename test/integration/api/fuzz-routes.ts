@@ -119,9 +119,17 @@ export function routeExamples(f: FuzzFixtures): Record<string, RouteExample> {
           notices: ['payment_failed', 'reminder', 'final_notice'],
           final_action: 'cancel',
         },
+        tax_rates: { CH: { standard: 810, reduced: 260 } },
       },
     },
-    createProduct: { params: {}, body: { name: 'Beans', description: 'Whole', active: true } },
+    createProduct: {
+      params: {},
+      body: { name: 'Beans', description: 'Whole', active: true, tax_category: 'reduced' },
+    },
+    updateProduct: {
+      params: { id: f.productId },
+      body: { name: 'Ground beans', description: 'Ground', active: false, tax_category: 'zero' },
+    },
     createPlan: {
       params: {},
       body: {

@@ -198,6 +198,7 @@ describe('OpenAPI document and human docs', () => {
         'POST /v1/products',
         'GET /v1/products',
         'GET /v1/products/{id}',
+        'POST /v1/products/{id}',
         'POST /v1/plans',
         'GET /v1/plans',
         'GET /v1/plans/{id}',
