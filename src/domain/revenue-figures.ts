@@ -396,10 +396,10 @@ export function computeCohorts(
   }
   const cohorts: Cohort[] = [];
   for (const [currency, group] of groupByCurrency({ movements, trials: [], dunning: [] })) {
-    const states = statesBefore(
+    const customersAtMonthEnd = statesBefore(
       group.movements,
       months.map((month) => month.endMs),
-    );
+    ).map(customersOf);
     const startedAt = new Map<string, number>();
     for (const movement of group.movements) {
       const known = startedAt.get(movement.customerId);
@@ -408,7 +408,9 @@ export function computeCohorts(
     const membersByMonth = new Map<number, string[]>();
     for (const [customerId, atMs] of startedAt) {
       const monthStart = monthBucketOf(atMs, options.timeZone).startMs;
-      membersByMonth.set(monthStart, [...(membersByMonth.get(monthStart) ?? []), customerId]);
+      const members = membersByMonth.get(monthStart) ?? [];
+      members.push(customerId);
+      membersByMonth.set(monthStart, members);
     }
     months.forEach((month, monthIndex) => {
       const members = membersByMonth.get(month.startMs) ?? [];
@@ -416,7 +418,7 @@ export function computeCohorts(
       const cells: CohortCell[] = [];
       let firstMrr = 0;
       for (let offset = 0; monthIndex + offset < months.length; offset += 1) {
-        const customers = customersOf(states[monthIndex + offset]!);
+        const customers = customersAtMonthEnd[monthIndex + offset]!;
         let active = 0;
         let mrr = 0;
         for (const customerId of members) {
