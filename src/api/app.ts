@@ -16,6 +16,7 @@ import { idempotency } from './idempotency';
 import { createMetrics } from './metrics';
 import { openApiRouter } from './openapi';
 import { RouteRegistry } from './route';
+import { analyticsRouter } from './routes/analytics';
 import { catalogRouter } from './routes/catalog';
 import { customersRouter } from './routes/customers';
 import { gatewayWebhooksRouter } from './routes/gateway-webhooks';
@@ -116,6 +117,7 @@ export function createApp({ orm, client, logger, config, gateway }: AppDeps): Ex
   app.use('/v1', couponsRouter(orm, routes));
   app.use('/v1', webhookEndpointsRouter(orm, routes));
   app.use('/v1', testClocksRouter(orm, client, routes));
+  app.use('/v1', analyticsRouter(orm, routes));
   app.use(notFoundRoute);
   app.use(errorHandler(logger));
   return app;

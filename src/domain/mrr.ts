@@ -116,3 +116,53 @@ export function classifyMovement(
   if (after === 0) return 'churn';
   return after > before ? 'expansion' : 'contraction';
 }
+
+/** The last movement recorded for a subscription: where its next movement starts. */
+export interface LedgerTip {
+  sequence: number;
+  mrrAfter: number;
+}
+
+export interface LedgerStep {
+  sequence: number;
+  kind: MrrMovementKind;
+  mrrBefore: number;
+  mrrAfter: number;
+  delta: number;
+}
+
+/**
+ * The movement that takes a subscription's ledger from its tip to `after`, or `null` when the MRR is unchanged.
+ * It starts from what the ledger holds, not from what a caller believes the MRR was, so the ledger's movements
+ * always chain (each before is the previous after) and add up to the subscription's MRR. The recorder and the
+ * rebuild both step through here.
+ */
+export function nextLedgerStep(tip: LedgerTip | null, after: number): LedgerStep | null {
+  const before = tip?.mrrAfter ?? 0;
+  const kind = classifyMovement(before, after, tip !== null);
+  if (kind === null) return null;
+  return {
+    sequence: (tip?.sequence ?? 0) + 1,
+    kind,
+    mrrBefore: before,
+    mrrAfter: after,
+    delta: after - before,
+  };
+}
+
+/**
+ * Trial marks of a status change: a trial starts when a subscription enters `trialing`, and converts when it
+ * leaves `trialing` for a status that counts MRR (its first invoice is due: active, or past_due while it is being
+ * collected), the same instant its `new` movement is recorded. Leaving a trial for paused, canceled or anything
+ * else is not a conversion.
+ */
+export function trialTransition(
+  previousStatus: string | null,
+  status: string,
+): { trialStarted: boolean; trialConverted: boolean } {
+  const wasTrialing = previousStatus === 'trialing';
+  return {
+    trialStarted: status === 'trialing' && !wasTrialing,
+    trialConverted: wasTrialing && MRR_COUNTED_STATUSES.includes(status),
+  };
+}
