@@ -4,6 +4,7 @@ import { parsePositiveDecimal } from '../../domain/ratios';
 import type { DunningOutcome, FigureInputs, LedgerMovement, TrialMark } from '../../domain/revenue-figures';
 import { AnalyticsSettings } from '../entities';
 import { StoreError } from './errors';
+import { epochMs } from './instants';
 
 export interface AnalyticsSettingsValue {
   grossMarginBasisPoints: number;
@@ -80,27 +81,29 @@ export async function loadFigureInputs(em: EntityManager, scope: LedgerScope): P
       kind: MrrMovementKind;
       mrr_before: string;
       mrr_after: string;
-      occurred_at: Date;
+      occurred_ms: string;
       sequence: number;
     }[]
   >(
-    `select m.subscription_id, m.customer_id, m.currency, m.kind, m.mrr_before, m.mrr_after, m.occurred_at,
-            m.sequence
+    `select m.subscription_id, m.customer_id, m.currency, m.kind, m.mrr_before, m.mrr_after,
+            ${epochMs('m.occurred_at')} as occurred_ms, m.sequence
        from mrr_movements m where ${movementScope.sql}`,
     movementScope.params,
   );
   const trialScope = scopeSql(scope, 't', 't.test_mode');
   const trials = await em.execute<
-    { subscription_id: string; currency: string; kind: TrialMark['kind']; occurred_at: Date }[]
+    { subscription_id: string; currency: string; kind: TrialMark['kind']; occurred_ms: string }[]
   >(
-    `select t.subscription_id, t.currency, t.kind, t.occurred_at from trial_marks t where ${trialScope.sql}`,
+    `select t.subscription_id, t.currency, t.kind, ${epochMs('t.occurred_at')} as occurred_ms
+       from trial_marks t where ${trialScope.sql}`,
     trialScope.params,
   );
   const dunning = await em.execute<
-    { currency: string; status: 'paid' | 'uncollectible'; amount_paid: string; resolved_at: Date }[]
+    { currency: string; status: 'paid' | 'uncollectible'; amount_paid: string; resolved_ms: string }[]
   >(
     `select i.currency, i.status, i.amount_paid,
-            case when i.status = 'paid' then i.paid_at else i.marked_uncollectible_at end as resolved_at
+            ${epochMs("case when i.status = 'paid' then i.paid_at else i.marked_uncollectible_at end")}
+              as resolved_ms
        from invoices i join customers c on c.id = i.customer_id
       where i.status in ('paid', 'uncollectible')
         and case when i.status = 'paid' then i.paid_at else i.marked_uncollectible_at end < ?
@@ -118,19 +121,19 @@ export async function loadFigureInputs(em: EntityManager, scope: LedgerScope): P
       mrrBefore: Number(row.mrr_before),
       mrrAfter: Number(row.mrr_after),
       counts: Number(row.mrr_after) > 0,
-      atMs: row.occurred_at.getTime(),
+      atMs: Number(row.occurred_ms),
       sequence: row.sequence,
     })),
     trials: trials.map<TrialMark>((row) => ({
       subscriptionId: row.subscription_id,
       currency: row.currency,
       kind: row.kind,
-      atMs: row.occurred_at.getTime(),
+      atMs: Number(row.occurred_ms),
     })),
     dunning: dunning.map<DunningOutcome>((row) => ({
       currency: row.currency,
       outcome: row.status === 'paid' ? 'recovered' : 'lost',
-      resolvedAtMs: row.resolved_at.getTime(),
+      resolvedAtMs: Number(row.resolved_ms),
       recoveredAmount: row.status === 'paid' ? Number(row.amount_paid) : 0,
     })),
   };

@@ -10,6 +10,7 @@ import {
 } from '../../domain/mrr';
 import { newId } from '../ids';
 import { StoreError } from './errors';
+import { epochMs } from './instants';
 
 /**
  * The subscription snapshot a domain event carries in `data.subscription` (snake_case, as the events are
@@ -101,8 +102,8 @@ interface EventRow {
   subscription_id: string;
   customer_id: string | null;
   data: Record<string, unknown>;
-  occurred_at: Date;
-  recorded_at: Date;
+  occurred_ms: string;
+  recorded_ms: string;
   /** From the subscriptions read model, for events that do not name their customer. */
   read_model_customer_id: string | null;
 }
@@ -114,13 +115,15 @@ function keySequence(key: string): number | null {
 }
 
 function instantOf(event: EventRow): string {
-  return typeof event.data.at === 'string' ? toUtcIso(event.data.at) : event.occurred_at.toISOString();
+  return typeof event.data.at === 'string'
+    ? toUtcIso(event.data.at)
+    : new Date(Number(event.occurred_ms)).toISOString();
 }
 
 /** A subscription's events in the order they happened: instant, then recording, then the producer's sequence. */
 function inEventOrder(a: EventRow & { at: string }, b: EventRow & { at: string }): number {
   if (a.at !== b.at) return a.at < b.at ? -1 : 1;
-  const recorded = a.recorded_at.getTime() - b.recorded_at.getTime();
+  const recorded = Number(a.recorded_ms) - Number(b.recorded_ms);
   if (recorded !== 0) return recorded;
   const [sa, sb] = [keySequence(a.key), keySequence(b.key)];
   if (sa !== null && sb !== null && sa !== sb) return sa - sb;
@@ -133,8 +136,8 @@ function inEventOrder(a: EventRow & { at: string }, b: EventRow & { at: string }
  */
 export async function computeLedgerFromEvents(em: EntityManager): Promise<RebuiltLedger> {
   const events = await em.execute<EventRow[]>(
-    `select e.id, e.key, e.subscription_id, e.customer_id, e.data, e.occurred_at, e.recorded_at,
-            s.customer_id as read_model_customer_id
+    `select e.id, e.key, e.subscription_id, e.customer_id, e.data, ${epochMs('e.occurred_at')} as occurred_ms,
+            ${epochMs('e.recorded_at')} as recorded_ms, s.customer_id as read_model_customer_id
        from events e left join subscriptions s on s.id = e.subscription_id
       where e.subscription_id is not null and e.data -> 'subscription' is not null`,
   );
@@ -210,13 +213,13 @@ export async function recordedLedger(
       mrr_before: string;
       mrr_after: string;
       delta: string;
-      occurred_at: Date;
+      occurred_ms: string;
       event_key: string;
       test_mode: boolean;
     }[]
   >(
-    `select subscription_id, customer_id, sequence, kind, currency, mrr_before, mrr_after, delta, occurred_at,
-            event_key, test_mode
+    `select subscription_id, customer_id, sequence, kind, currency, mrr_before, mrr_after, delta,
+            ${epochMs('occurred_at')} as occurred_ms, event_key, test_mode
        from mrr_movements order by subscription_id, sequence`,
   );
   const marks = await em.execute<
@@ -225,12 +228,13 @@ export async function recordedLedger(
       customer_id: string;
       kind: TrialMarkRow['kind'];
       currency: string;
-      occurred_at: Date;
+      occurred_ms: string;
       event_key: string;
       test_mode: boolean;
     }[]
   >(
-    `select subscription_id, customer_id, kind, currency, occurred_at, event_key, test_mode
+    `select subscription_id, customer_id, kind, currency, ${epochMs('occurred_at')} as occurred_ms, event_key,
+            test_mode
        from trial_marks order by subscription_id, case kind when 'started' then 0 else 1 end`,
   );
   return {
@@ -243,7 +247,7 @@ export async function recordedLedger(
       mrrBefore: Number(row.mrr_before),
       mrrAfter: Number(row.mrr_after),
       delta: Number(row.delta),
-      occurredAt: row.occurred_at.toISOString(),
+      occurredAt: new Date(Number(row.occurred_ms)).toISOString(),
       eventKey: row.event_key,
       testMode: row.test_mode,
     })),
@@ -252,7 +256,7 @@ export async function recordedLedger(
       customerId: row.customer_id,
       kind: row.kind,
       currency: row.currency,
-      occurredAt: row.occurred_at.toISOString(),
+      occurredAt: new Date(Number(row.occurred_ms)).toISOString(),
       eventKey: row.event_key,
       testMode: row.test_mode,
     })),
