@@ -18,6 +18,7 @@ import { createMetrics } from './metrics';
 import { openApiRouter } from './openapi';
 import { RouteRegistry } from './route';
 import { refuseUnstorableText, requireUtf8Body, undecodablePathError } from './text-guard';
+import { analyticsRouter } from './routes/analytics';
 import { catalogRouter } from './routes/catalog';
 import { customersRouter } from './routes/customers';
 import { gatewayWebhooksRouter } from './routes/gateway-webhooks';
@@ -129,6 +130,7 @@ export function createApp({
   app.use('/v1', couponsRouter(orm, routes));
   app.use('/v1', webhookEndpointsRouter(orm, routes));
   app.use('/v1', testClocksRouter(orm, client, routes));
+  app.use('/v1', analyticsRouter(orm, routes));
   app.use(notFoundRoute);
   app.use(undecodablePathError(routes));
   app.use(errorHandler(logger));

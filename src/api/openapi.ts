@@ -42,7 +42,7 @@ export interface OpenApiParameter {
 
 export interface OpenApiResponse {
   description: string;
-  content?: { 'application/json': { schema: JsonSchema } };
+  content?: { 'application/json': { schema: JsonSchema }; 'text/csv'?: { schema: JsonSchema } };
 }
 
 export interface OpenApiOperation {
@@ -200,7 +200,21 @@ export function buildOpenApiDocument(routes: readonly AnyRouteSpec[]): OpenApiDo
       responses: {
         [status]: {
           description: STATUS_TEXT[status] ?? 'OK',
-          content: { 'application/json': { schema: ref(responseName) } },
+          content: {
+            'application/json': { schema: ref(responseName) },
+            ...(route.csv
+              ? {
+                  'text/csv': {
+                    schema: {
+                      type: 'string',
+                      description:
+                        'With `Accept: text/csv`: RFC 4180, a header row, then one row per record of `data`. ' +
+                        `Columns: ${route.csv.columns.join(', ')}.`,
+                    },
+                  },
+                }
+              : {}),
+          },
         },
       },
     };

@@ -1,3 +1,4 @@
+import { stringify } from 'csv-stringify/sync';
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import { AppError } from './errors';
@@ -32,6 +33,34 @@ export interface RouteSpec<
   auth?: 'api_key' | 'signature';
   /** Error statuses this route can answer with, besides 401, 429 and 500 which every authenticated route has. */
   errors: readonly (400 | 404 | 409 | 422 | 503)[];
+  /** The route also answers `text/csv` to a client that asks for it (`Accept: text/csv`). */
+  csv?: CsvView<z.input<R>>;
+}
+
+/** A CSV view of a route's JSON answer: a header row of `columns`, then one row per record. */
+export interface CsvView<T> {
+  /** Suggested file name (without `.csv`) for `Content-Disposition`. */
+  filename: string;
+  columns: readonly string[];
+  /** The records of an answer; a method, so a view of a specific answer fits the registry's general one. */
+  records(body: T): readonly Record<string, unknown>[];
+}
+
+/**
+ * RFC 4180 text: CRLF line ends, fields quoted only when they must be, `null` as an empty field, booleans and
+ * numbers as their JSON text (csv-stringify would write `true` as 1 and `false` as an empty field).
+ */
+export function toCsv(columns: readonly string[], records: readonly Record<string, unknown>[]): string {
+  return stringify(records as Record<string, unknown>[], {
+    header: true,
+    columns: [...columns],
+    record_delimiter: 'windows',
+    cast: { boolean: (value) => String(value), number: (value) => String(value) },
+  });
+}
+
+function wantsCsv(req: Request): boolean {
+  return req.accepts(['application/json', 'text/csv']) === 'text/csv';
 }
 
 export type AnyRouteSpec = RouteSpec<z.ZodType | undefined, z.ZodType | undefined, z.ZodType | undefined>;
@@ -140,6 +169,14 @@ export function defineRoute<
     }
     const body = (spec.body ? spec.body.parse(req.body ?? {}) : undefined) as Parsed<B>;
     const result = await handler({ params, query, body, req, res });
+    if (spec.csv && wantsCsv(req)) {
+      res
+        .status(spec.status ?? 200)
+        .type('text/csv; charset=utf-8')
+        .attachment(`${spec.csv.filename}.csv`)
+        .send(toCsv(spec.csv.columns, spec.csv.records(result)));
+      return;
+    }
     res.status(spec.status ?? 200).json(result);
   });
 }

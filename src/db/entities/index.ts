@@ -1,3 +1,4 @@
+import { AnalyticsSettingsSchema } from './analytics-settings';
 import { ApiKeySchema } from './api-key';
 import { CouponSchema } from './coupon';
 import { CreditNoteSchema } from './credit-note';
@@ -14,6 +15,7 @@ import { InvoiceItemSchema } from './invoice-item';
 import { InvoiceLineSchema } from './invoice-line';
 import { InvoiceNumberSequenceSchema } from './invoice-number-sequence';
 import { MeterSchema } from './meter';
+import { MrrMovementSchema } from './mrr-movement';
 import { PaymentAttemptSchema } from './payment-attempt';
 import { PaymentMethodSchema } from './payment-method';
 import { PlanSchema } from './plan';
@@ -24,11 +26,13 @@ import { SellerSettingsSchema } from './seller-settings';
 import { SubscriptionSchema } from './subscription';
 import { SubscriptionItemSchema } from './subscription-item';
 import { TestClockSchema } from './test-clock';
+import { TrialMarkSchema } from './trial-mark';
 import { UsageEventSchema } from './usage-event';
 import { WebhookDeliverySchema } from './webhook-delivery';
 import { WebhookDeliveryAttemptSchema } from './webhook-delivery-attempt';
 import { WebhookEndpointSchema } from './webhook-endpoint';
 
+export { AnalyticsSettings } from './analytics-settings';
 export { ApiKey } from './api-key';
 export type { PostalAddress } from './columns';
 export { Coupon, type CouponDurationType } from './coupon';
@@ -52,6 +56,7 @@ export { InvoiceItem, type InvoiceItemKind } from './invoice-item';
 export { InvoiceLine } from './invoice-line';
 export { InvoiceNumberSequence } from './invoice-number-sequence';
 export { Meter, type MeterAggregation } from './meter';
+export { MrrMovement } from './mrr-movement';
 export { PaymentAttempt, type PaymentAttemptStatus } from './payment-attempt';
 export { PaymentMethod } from './payment-method';
 export { Plan, type TaxBehavior } from './plan';
@@ -62,12 +67,14 @@ export { SellerSettings } from './seller-settings';
 export { Subscription, type SubscriptionStatus } from './subscription';
 export { SubscriptionItemRow } from './subscription-item';
 export { TestClock, type TestClockStatus } from './test-clock';
+export { TrialMark, type TrialMarkKind } from './trial-mark';
 export { UsageEvent } from './usage-event';
 export { WebhookDelivery, type WebhookDeliveryStatus } from './webhook-delivery';
 export { WebhookDeliveryAttempt, type WebhookAttemptStatus } from './webhook-delivery-attempt';
 export { WebhookEndpoint } from './webhook-endpoint';
 
 export const entities = [
+  AnalyticsSettingsSchema,
   ApiKeySchema,
   CouponSchema,
   CreditNoteSchema,
@@ -84,6 +91,7 @@ export const entities = [
   InvoiceLineSchema,
   InvoiceNumberSequenceSchema,
   MeterSchema,
+  MrrMovementSchema,
   PaymentAttemptSchema,
   PaymentMethodSchema,
   PlanSchema,
@@ -94,6 +102,7 @@ export const entities = [
   SubscriptionSchema,
   SubscriptionItemSchema,
   TestClockSchema,
+  TrialMarkSchema,
   UsageEventSchema,
   WebhookDeliverySchema,
   WebhookDeliveryAttemptSchema,

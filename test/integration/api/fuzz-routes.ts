@@ -206,6 +206,10 @@ export function routeExamples(f: FuzzFixtures): Record<string, RouteExample> {
     voidInvoice: { params: { id: absent('in') }, body: {} },
     createTestClock: { params: {}, body: { frozen_time: '2026-01-01T00:00:00Z', name: 'Clock' } },
     advanceTestClock: { params: { id: f.testClockId }, body: { frozen_time: '2026-02-01T00:00:00Z' } },
+    putAnalyticsSettings: {
+      params: {},
+      body: { gross_margin_basis_points: 8000, reporting_currency: 'EUR', exchange_rates: { USD: '0.92' } },
+    },
   };
 }
 

@@ -250,8 +250,20 @@ describe('OpenAPI document and human docs', () => {
         'GET /v1/test_clocks/{id}',
         'POST /v1/test_clocks/{id}/advance',
         'DELETE /v1/test_clocks/{id}',
+        'GET /v1/analytics/revenue',
+        'GET /v1/analytics/cohorts',
+        'GET /v1/analytics/mrr_movements',
+        'GET /v1/analytics/settings',
+        'PUT /v1/analytics/settings',
       ].sort(),
     );
+    // Reports document their CSV form beside the JSON one, with its columns.
+    const revenueCsv = document.paths['/v1/analytics/revenue']?.get?.responses['200']?.content?.['text/csv'];
+    expect(revenueCsv?.schema).toMatchObject({
+      type: 'string',
+      description: expect.stringContaining('mrr_start'),
+    });
+    expect(document.paths['/v1/customers']?.get?.responses['200']?.content?.['text/csv']).toBeUndefined();
     const create = document.paths['/v1/customers']?.post;
     expect(Object.keys(create?.responses ?? {}).sort()).toEqual([
       '201',
