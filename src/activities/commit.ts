@@ -21,12 +21,23 @@ import { dispatchWebhooks } from '../webhooks/dispatch';
 import { CommandRejection } from '../workflows/lifecycle/messages';
 import { nextMoneyMoment, type SubscriptionState } from '../workflows/lifecycle/state';
 import { classified } from './failures';
+import { pricesOf, taxAndCredit } from './invoice-drafts';
+import { recordMrrChange } from '../db/services/mrr';
+import { subscriptionMrr, trialTransition } from '../domain/mrr';
+import { money, multiplyByRatio } from '../domain/money';
+import { taxRateFor } from '../domain/tax';
+import { discountAppliesToPeriod } from '../domain/coupons';
+import { toDomainCoupon } from '../db/services/coupons';
 import type { CommitRequest, EmailDraft } from './lifecycle.contract';
 
 const refused = (message: string, type: string) => ApplicationFailure.nonRetryable(message, type);
 
-/** The subscription as events and webhooks carry it (analytics rebuild their ledger from these). */
-export function subscriptionSnapshot(state: SubscriptionState, previous: SubscriptionState | null) {
+/** The subscription as events and webhooks carry it; analytics rebuild their MRR ledger from exactly this. */
+export function subscriptionSnapshot(
+  state: SubscriptionState,
+  previous: SubscriptionState | null,
+  revenue: { netAmounts: Map<string, number>; discounts: SnapshotDiscount[] },
+) {
   return {
     status: state.status,
     previous_status: previous?.status ?? null,
@@ -35,13 +46,73 @@ export function subscriptionSnapshot(state: SubscriptionState, previous: Subscri
     items: state.items.map((item) => ({
       id: item.id,
       plan_id: item.planId,
-      kind: item.metered ? 'metered' : 'licensed',
+      kind: item.metered ? ('metered' as const) : ('licensed' as const),
       quantity: item.quantity,
-      amount: item.amount,
+      // Without tax: a tax-inclusive item's contained tax is taken out.
+      amount: revenue.netAmounts.get(item.id) ?? item.amount,
     })),
+    discounts: revenue.discounts,
     coupon_ids: state.couponIds,
     test_mode: state.testClockId !== null,
   };
+}
+
+type SnapshotDiscount =
+  | { coupon_id: string; type: 'percent'; basis_points: number; recurring: boolean }
+  | { coupon_id: string; type: 'amount'; amount: number; recurring: boolean };
+
+/**
+ * What revenue figures need beyond the state: each tax-inclusive item's amount without its tax (at the customer's
+ * rate for the item's category), and the discounts that reduce the subscription's current period, recurring unless
+ * they apply once.
+ */
+async function revenueFacts(tx: EntityManager, state: SubscriptionState) {
+  const netAmounts = new Map<string, number>();
+  const inclusive = state.items.filter((item) => item.taxInclusive && !item.metered);
+  if (inclusive.length > 0) {
+    const [prices, { tax }] = await Promise.all([
+      pricesOf(tx, inclusive, state.currency),
+      taxAndCredit(tx, state.customerId, state.currency, state.period.start),
+    ]);
+    for (const item of inclusive) {
+      const rate = taxRateFor(tax, prices.get(item.planId)?.plan.product.taxCategory ?? 'standard');
+      const contained = multiplyByRatio(money(item.amount, state.currency), rate, 10_000 + rate).amount;
+      netAmounts.set(item.id, item.amount - contained);
+    }
+  }
+  const rows = await tx.find(
+    Discount,
+    { subscription: state.subscriptionId },
+    { populate: ['coupon'], orderBy: { createdAt: 'asc' } },
+  );
+  const discounts: SnapshotDiscount[] = rows
+    .filter((row) => row.endPeriodIndex == null || state.periodIndex < row.endPeriodIndex)
+    .filter((row) =>
+      discountAppliesToPeriod(toDomainCoupon(row.coupon).duration, row.startPeriodIndex, state.periodIndex),
+    )
+    .map((row) => {
+      const recurring = row.coupon.duration !== 'once';
+      return row.coupon.percentOffBp != null
+        ? { coupon_id: row.coupon.id, type: 'percent', basis_points: row.coupon.percentOffBp, recurring }
+        : { coupon_id: row.coupon.id, type: 'amount', amount: row.coupon.amountOff ?? 0, recurring };
+    });
+  return { netAmounts, discounts };
+}
+
+/** The snapshot in the form the revenue figures compute MRR from. */
+function mrrOf(snapshot: ReturnType<typeof subscriptionSnapshot>): number {
+  return subscriptionMrr({
+    status: snapshot.status,
+    currency: snapshot.currency,
+    interval: snapshot.interval,
+    items: snapshot.items.map((item) => ({ kind: item.kind, amount: item.amount })),
+    discounts: snapshot.discounts.map((discount) =>
+      discount.type === 'percent'
+        ? { type: 'percent', basisPoints: discount.basis_points, recurring: discount.recurring }
+        : { type: 'amount', amount: discount.amount, recurring: discount.recurring },
+    ),
+    testMode: snapshot.test_mode,
+  });
 }
 
 function stableMessageId(causeKey: string): string {
@@ -198,7 +269,7 @@ export function createCommitActivity({ orm, client }: { orm: Orm; client?: Clien
           });
         }
         await project(tx, state);
-        const snapshot = subscriptionSnapshot(state, request.previous);
+        const snapshot = subscriptionSnapshot(state, request.previous, await revenueFacts(tx, state));
         const ids: string[] = [];
         for (const event of request.events) {
           const { event: row } = await appendDomainEvent(tx, {
@@ -210,6 +281,21 @@ export function createCommitActivity({ orm, client }: { orm: Orm; client?: Clien
             occurredAt: at,
           });
           ids.push(row.id);
+        }
+        const [first] = request.events;
+        if (first) {
+          // One movement per transition, keyed by its first event: the analytics rebuild derives the same one.
+          await recordMrrChange(tx, {
+            subscriptionId: state.subscriptionId,
+            customerId: state.customerId,
+            currency: state.currency,
+            before: 0,
+            after: mrrOf(snapshot),
+            at,
+            eventKey: first.key,
+            testMode: snapshot.test_mode,
+            ...trialTransition(request.previous?.status ?? null, state.status),
+          });
         }
         for (const [index, email] of request.emails.entries()) {
           const recipient = await recipientOf(tx, state, email);

@@ -8,7 +8,7 @@ import type { InvoiceItemInput } from '../domain/invoice';
 import { money } from '../domain/money';
 import { aggregateUsage, priceLines, type Price } from '../domain/pricing';
 import { itemProrationLines, type ProratedItem } from '../domain/proration';
-import { determineTax, type TaxTreatment } from '../domain/tax';
+import { determineTax, type TaxCategory, type TaxTreatment } from '../domain/tax';
 import type { BillingPeriod, SubscriptionItem } from '../workflows/lifecycle/state';
 import { ActivityFailureType, type ProrationLineDraft } from './lifecycle.contract';
 import { draftItemOf, pendingInvoiceItems } from '../db/services/invoice-items';
@@ -134,6 +134,7 @@ export function setupFeeLines(item: SubscriptionItem, price: PlanPrice): Invoice
       quantity: 1,
       unitAmount: price.setupFee,
       itemId: item.id,
+      taxCategory: price.plan.product.taxCategory,
     },
   ];
 }
@@ -177,7 +178,18 @@ export function unusedTimeCredits(
     periodStart: line.periodStart,
     periodEnd: line.periodEnd,
     itemId: line.itemId,
+    taxCategory: categoryOf(items, prices, line.itemId),
   }));
+}
+
+/** The tax category of an item's product: each proration line is taxed like the item it prorates. */
+export function categoryOf(
+  items: readonly SubscriptionItem[],
+  prices: Map<string, PlanPrice>,
+  itemId: string,
+): TaxCategory {
+  const item = items.find((candidate) => candidate.id === itemId);
+  return (item && prices.get(item.planId)?.plan.product.taxCategory) ?? 'standard';
 }
 
 /** The coupons whose discounts reduce the invoice of this period (a removed coupon ends at its end index). */
@@ -205,6 +217,8 @@ export async function taxAndCredit(
   em: EntityManager,
   customerId: string,
   currency: string,
+  /** The tax point: the rates in force at this instant apply. */
+  at: string,
 ): Promise<{ customer: Customer; tax: TaxTreatment; balance: number }> {
   const [customer, seller] = await Promise.all([em.findOneOrFail(Customer, customerId), sellerOf(em)]);
   return {
@@ -212,6 +226,8 @@ export async function taxAndCredit(
     tax: determineTax(
       { country: seller.country, vatId: seller.vatId ?? undefined },
       { country: customer.country, vatId: customer.vatId ?? undefined },
+      seller.taxRates,
+      { at },
     ),
     balance: customer.balanceCurrency === currency ? customer.balance : 0,
   };

@@ -23,6 +23,7 @@ import { chargeAttempt, resolvePaymentMethod } from './charging';
 import { createCommitActivity } from './commit';
 import { classified } from './failures';
 import {
+  categoryOf,
   changeLines,
   couponsForPeriod,
   describeItem,
@@ -104,7 +105,7 @@ export function createLifecycleActivities({ orm, gateway, client }: LifecycleDep
     // A final invoice with nothing on it is not worth a number.
     if (!request.licensed && built.lines.every((line) => line.amount.amount === 0)) return null;
     const [{ tax, balance }, coupons] = await Promise.all([
-      taxAndCredit(em, request.customerId, request.currency),
+      taxAndCredit(em, request.customerId, request.currency, period.start),
       couponsForPeriod(em, request.subscriptionId, request.periodIndex),
     ]);
     const draft = buildDraftInvoice({
@@ -191,7 +192,7 @@ export function createLifecycleActivities({ orm, gateway, client }: LifecycleDep
         if (lines.every((line) => line.amount === 0) && fees.length === 0) {
           return { lines, invoice: null, charge: null, setupFeesBilled: [] };
         }
-        const { tax, balance } = await taxAndCredit(em, request.customerId, request.currency);
+        const { tax, balance } = await taxAndCredit(em, request.customerId, request.currency, request.at);
         const draft = buildDraftInvoice({
           currency: request.currency,
           items: [
@@ -203,6 +204,7 @@ export function createLifecycleActivities({ orm, gateway, client }: LifecycleDep
               periodStart: line.periodStart,
               periodEnd: line.periodEnd,
               itemId: line.itemId,
+              taxCategory: categoryOf([...request.before, ...request.after], prices, line.itemId),
             })),
             ...fees,
           ],
@@ -335,6 +337,7 @@ export function createLifecycleActivities({ orm, gateway, client }: LifecycleDep
               ? 0
               : priceAmount({ currency: price.currency, scheme: price.scheme }, item.quantity).amount,
             interval: { unit: price.plan.intervalUnit, count: price.plan.intervalCount },
+            ...(price.plan.taxBehavior === 'inclusive' ? { taxInclusive: true } : {}),
           };
         });
         return { items, testClockId: customer.testClockId ?? null };

@@ -85,6 +85,7 @@ export async function priceItems(
       addOn: price.plan.product.addOn,
       interval: { unit: price.plan.intervalUnit, count: price.plan.intervalCount },
       ...(request.itemId === undefined && price.setupFee > 0 ? { setupFeeDue: true } : {}),
+      ...(price.plan.taxBehavior === 'inclusive' ? { taxInclusive: true } : {}),
     };
   });
 }

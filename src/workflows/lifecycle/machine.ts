@@ -155,7 +155,8 @@ export class SubscriptionMachine {
     });
     await records.commitTransition({
       state: next,
-      previous: this.state,
+      // Before its opening a subscription had no status yet (revenue figures count its trial start or its new MRR).
+      previous: this.opened ? this.state : null,
       at,
       events,
       emails: effects.emails.map((email) => ({ ...email, cause: `${next.subscriptionId}:${email.cause}` })),

@@ -46,6 +46,8 @@ export interface SubscriptionItem {
   interval: BillingInterval;
   /** The plan's setup fee is still to be invoiced: on the item's first paid invoice. */
   setupFeeDue?: boolean;
+  /** The plan's prices include tax: `amount` is gross (revenue figures take the tax out). */
+  taxInclusive?: boolean;
 }
 
 export interface DunningState {
