@@ -57,6 +57,7 @@ function serializeInvoice(invoice: Invoice, lines: InvoiceLine[]): InvoiceRespon
       period_start: iso(line.periodStart),
       period_end: iso(line.periodEnd),
       tax_rate_bp: line.taxRateBp ?? null,
+      item_id: line.subscriptionItemId ?? null,
     })),
     taxes: invoice.taxes.map((tax) => ({
       rate_bp: tax.rateBp,

@@ -44,6 +44,7 @@ export const invoiceResponseSchema = z.strictObject({
         .int()
         .nullable()
         .describe('The VAT rate the line was taxed at, in basis points (700 = 7 %); null on discount lines'),
+      item_id: z.string().nullable().describe('The subscription item the line bills, if it bills one'),
     }),
   ),
   taxes: z.array(
