@@ -9,6 +9,7 @@ import { Migration20261122080000_drop_renewals } from './Migration20261122080000
 import { Migration20261122090000_test_clocks } from './Migration20261122090000_test_clocks';
 import { Migration20261122091000_portal_sessions } from './Migration20261122091000_portal_sessions';
 import { Migration20261202130000_invoice_items } from './Migration20261202130000_invoice_items';
+import { Migration20261202130000_meter_archive } from './Migration20261202130000_meter_archive';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261122063003', class: Migration20261122063003 },
@@ -19,4 +20,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261122090000_test_clocks', class: Migration20261122090000_test_clocks },
   { name: 'Migration20261122091000_portal_sessions', class: Migration20261122091000_portal_sessions },
   { name: 'Migration20261202130000_invoice_items', class: Migration20261202130000_invoice_items },
+  { name: 'Migration20261202130000_meter_archive', class: Migration20261202130000_meter_archive },
 ];
