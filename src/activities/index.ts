@@ -5,6 +5,7 @@ import { DEFAULT_DUNNING_POLICY } from '../domain/dunning';
 import type { PaymentGateway } from '../gateways';
 import type { Mailer } from '../mail/mailer';
 import { createCalendarActivities } from './calendar.activities';
+import { createInvoiceReceiptActivities } from './invoice-receipt';
 import { createLifecycleActivities } from './lifecycle.activities';
 import { createLifecycleNotificationActivities } from './lifecycle-notifications';
 import type { LifecycleActivities } from './lifecycle.contract';
@@ -31,5 +32,5 @@ export function createActivities(deps: ActivityDeps) {
     ...createLifecycleActivities(deps),
     ...createLifecycleNotificationActivities(deps),
   };
-  return { ...lifecycle, ...createWebhookActivities(deps) };
+  return { ...lifecycle, ...createWebhookActivities(deps), ...createInvoiceReceiptActivities(deps) };
 }
