@@ -73,7 +73,7 @@ export function oneOffInvoicesRouter(deps: OneOffInvoiceDeps, registry: RouteReg
   const router = Router();
 
   /** Audit events of the invoice and their outbound webhooks; a delivery that cannot start is logged, not fatal. */
-  async function recordOutcome(invoiceId: string, declined: boolean): Promise<void> {
+  async function recordOutcome(invoiceId: string, declined: boolean, at: string): Promise<void> {
     const em = orm.em.fork();
     const invoice = await em.findOneOrFail(Invoice, invoiceId, { refresh: true });
     if (invoice.status === 'paid') {
@@ -82,7 +82,7 @@ export function oneOffInvoicesRouter(deps: OneOffInvoiceDeps, registry: RouteReg
         type: 'invoice.paid',
         customerId: invoice.customer.id,
         data: { invoiceId: invoice.id, amountPaid: invoice.amountPaid },
-        occurredAt: (invoice.paidAt ?? new Date()).toISOString(),
+        occurredAt: invoice.paidAt?.toISOString() ?? at,
       });
     } else if (declined) {
       await appendDomainEvent(em, {
@@ -90,7 +90,7 @@ export function oneOffInvoicesRouter(deps: OneOffInvoiceDeps, registry: RouteReg
         type: 'invoice.payment_failed',
         customerId: invoice.customer.id,
         data: { invoiceId: invoice.id, attempt: 1 },
-        occurredAt: new Date().toISOString(),
+        occurredAt: at,
       });
     }
     const events = await em.find(DomainEvent, {
@@ -192,7 +192,7 @@ export function oneOffInvoicesRouter(deps: OneOffInvoiceDeps, registry: RouteReg
           throw error;
         }
       }
-      await recordOutcome(invoiceId, declined);
+      await recordOutcome(invoiceId, declined, at);
 
       const read = orm.em.fork();
       const invoice = await read.findOneOrFail(Invoice, invoiceId, { refresh: true });
