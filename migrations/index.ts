@@ -12,6 +12,7 @@ import { Migration20261202090000_subscription_items } from './Migration202612020
 import { Migration20261202110000_tax_categories } from './Migration20261202110000_tax_categories';
 import { Migration20261202120000_disputes } from './Migration20261202120000_disputes';
 import { Migration20261202130000_invoice_items } from './Migration20261202130000_invoice_items';
+import { Migration20261202130000_meter_archive } from './Migration20261202130000_meter_archive';
 import { Migration20261202150000_analytics } from './Migration20261202150000_analytics';
 
 export const migrationsList: MigrationObject[] = [
@@ -26,5 +27,6 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261202110000_tax_categories', class: Migration20261202110000_tax_categories },
   { name: 'Migration20261202120000_disputes', class: Migration20261202120000_disputes },
   { name: 'Migration20261202130000_invoice_items', class: Migration20261202130000_invoice_items },
+  { name: 'Migration20261202130000_meter_archive', class: Migration20261202130000_meter_archive },
   { name: 'Migration20261202150000_analytics', class: Migration20261202150000_analytics },
 ];

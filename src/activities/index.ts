@@ -5,6 +5,7 @@ import { DEFAULT_DUNNING_POLICY } from '../domain/dunning';
 import type { PaymentGateway } from '../gateways';
 import type { Mailer } from '../mail/mailer';
 import { createCalendarActivities } from './calendar.activities';
+import { createInvoiceReceiptActivities } from './invoice-receipt';
 import { createLifecycleActivities } from './lifecycle.activities';
 import { createLegacyLifecycleActivities } from './legacy.activities';
 import type { LegacyLifecycleActivities } from './legacy.contract';
@@ -37,5 +38,10 @@ export function createActivities(deps: ActivityDeps) {
     ...createLegacyLifecycleActivities(deps),
     ...createLegacyNotificationActivities(deps),
   };
-  return { ...legacy, ...lifecycle, ...createWebhookActivities(deps) };
+  return {
+    ...legacy,
+    ...lifecycle,
+    ...createWebhookActivities(deps),
+    ...createInvoiceReceiptActivities(deps),
+  };
 }

@@ -26,7 +26,10 @@ import { healthRouter } from './routes/health';
 import { couponsRouter } from './routes/coupons';
 import { eventsRouter } from './routes/events';
 import { creditNotesRouter } from './routes/credit-notes';
+import { invoiceItemsRouter } from './routes/invoice-items';
 import { invoicesRouter } from './routes/invoices';
+import { metersRouter } from './routes/meters';
+import { oneOffInvoicesRouter } from './routes/one-off-invoices';
 import { paymentsRouter } from './routes/payments';
 import { refundsRouter } from './routes/refunds';
 import { portalSessionsRouter } from './routes/portal-sessions';
@@ -120,10 +123,16 @@ export function createApp({
   app.use('/v1', settingsRouter(orm, routes, vatIdVerifier));
   app.use('/v1', catalogRouter(orm, routes));
   app.use('/v1', customersRouter(orm, routes, gateway, vatIdVerifier));
+  app.use('/v1', invoiceItemsRouter(orm, routes));
   app.use('/v1', invoicesRouter(orm, routes, client));
+  app.use(
+    '/v1',
+    oneOffInvoicesRouter({ orm, client, taskQueue: config.TEMPORAL_TASK_QUEUE, logger, gateway }, routes),
+  );
   app.use('/v1', paymentsRouter(orm, routes));
   app.use('/v1', creditNotesRouter(orm, routes, gateway));
   app.use('/v1', refundsRouter(orm, routes, gateway));
+  app.use('/v1', metersRouter(orm, routes));
   app.use('/v1', usageRouter(orm, routes));
   app.use('/v1', eventsRouter(orm, routes));
   app.use('/v1', portalSessionsRouter(orm, routes));

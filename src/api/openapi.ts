@@ -62,7 +62,7 @@ export interface OpenApiDocument {
   info: { title: string; version: string; description: string };
   servers: { url: string }[];
   security: Record<string, string[]>[];
-  tags: { name: string }[];
+  tags: { name: string; description?: string }[];
   paths: Record<string, Record<string, OpenApiOperation>>;
   components: {
     schemas: Record<string, JsonSchema>;
@@ -100,6 +100,38 @@ const RESPONSE_NAMES = new Map<z.ZodType, string>([
   [createdWebhookEndpointResponseSchema, 'CreatedWebhookEndpoint'],
   [webhookEndpointListSchema, 'WebhookEndpointList'],
 ]);
+
+/** What each group of operations is for, shown above the group in the document and on `/docs`. */
+const TAG_DESCRIPTIONS: Record<string, string> = {
+  Settings: 'The seller: legal name, address, VAT id, invoice number prefix, time zone, dunning policy.',
+  Products: 'What is sold; plans price a product.',
+  Plans:
+    'Billing interval, pricing model (flat, per unit, package, graduated, volume) and one price per currency; ' +
+    'a metered plan names its meter.',
+  Meters:
+    'What a metered plan counts and how a period of usage events becomes one quantity (sum, max, unique count). ' +
+    'An archived meter takes no new plans or usage and still bills the usage recorded.',
+  Usage: 'Usage events of metered subscriptions, stored once per client id and billed in arrears.',
+  Customers: 'Who pays: contact, country and VAT id (tax), locale (emails, documents), payment methods.',
+  Subscriptions:
+    'One durable workflow per subscription; commands are validated updates answered with the resulting state.',
+  'Invoice items':
+    "One-off charges and credits waiting for the customer's next invoice: a renewal of their subscription or a " +
+    'one-off invoice.',
+  Invoices:
+    'Finalized invoices with gapless numbers per seller and year; one-off invoices outside subscriptions, paid ' +
+    'now or left open; void and pay.',
+  Payments: 'Charge attempts of invoices with their outcome, keyed `<invoice>:attempt:<n>` at the gateway.',
+  'Credit notes': 'Corrections of paid invoices: to the balance, refunded, or written off.',
+  Refunds: 'Money returned on a payment through the gateway, once per Idempotency-Key.',
+  Coupons: 'Percent or fixed discounts with duration, expiry and redemption limits.',
+  Events: 'The audit log of domain events that also feeds outbound webhooks.',
+  'Webhook endpoints': 'Where signed outbound webhooks go, and which event types each receives.',
+  'Gateway webhooks': "Payment gateways' own events, authenticated by their signature.",
+  Portal: 'Short-lived tokens that let a self-service portal act for one customer.',
+  'Test clocks':
+    'Simulated time for customers and their subscriptions: advance months of billing in seconds.',
+};
 
 const STATUS_TEXT: Record<number, string> = {
   200: 'OK',
@@ -252,7 +284,9 @@ export function buildOpenApiDocument(routes: readonly AnyRouteSpec[]): OpenApiDo
     },
     servers: [{ url: '/' }],
     security: [{ bearerAuth: [] }],
-    tags: [...tags].map((name) => ({ name })),
+    tags: [...tags].map((name) =>
+      TAG_DESCRIPTIONS[name] ? { name, description: TAG_DESCRIPTIONS[name] } : { name },
+    ),
     paths,
     components: {
       schemas: { ...componentsOf(requests, 'input'), ...componentsOf(responses, 'output') },

@@ -47,7 +47,12 @@ export class ClockApi {
   /** A product with one plan; `plan` carries the plan's fields (interval, amounts or tiers, setup fees …). */
   async plan(name: string, plan: Body, product: Body = {}): Promise<string> {
     const created = await this.ok('POST', '/v1/products', { name, ...product });
-    const body = await this.ok('POST', '/v1/plans', { product_id: created.id, name, interval: 'month', ...plan });
+    const body = await this.ok('POST', '/v1/plans', {
+      product_id: created.id,
+      name,
+      interval: 'month',
+      ...plan,
+    });
     return String(body.id);
   }
 
@@ -66,7 +71,10 @@ export class ClockApi {
       ...fields,
     });
     if (token) {
-      await this.ok('POST', `/v1/customers/${String(customer.id)}/payment_methods`, { gateway: 'sandbox', token });
+      await this.ok('POST', `/v1/customers/${String(customer.id)}/payment_methods`, {
+        gateway: 'sandbox',
+        token,
+      });
     }
     return String(customer.id);
   }
@@ -76,7 +84,8 @@ export class ClockApi {
     for (;;) {
       const clock = await this.ok('GET', `/v1/test_clocks/${clockId}`);
       if (clock.status === 'ready') return clock;
-      if (Date.now() > deadline) throw new Error(`clock ${clockId} did not get ready: ${JSON.stringify(clock)}`);
+      if (Date.now() > deadline)
+        throw new Error(`clock ${clockId} did not get ready: ${JSON.stringify(clock)}`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }

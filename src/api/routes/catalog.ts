@@ -214,7 +214,7 @@ export function catalogRouter(orm: Orm, registry: RouteRegistry): Router {
       body: createPlanSchema,
       response: planResponseSchema,
       status: 201,
-      errors: [400, 409],
+      errors: [400, 409, 422],
     },
     async ({ body }) => {
       const pricing = pricingOf(body);
@@ -223,6 +223,14 @@ export function catalogRouter(orm: Orm, registry: RouteRegistry): Router {
       if (!product) throw missingReference('product_id', body.product_id);
       const meter = body.meter_id === undefined ? null : await findMeter(orm.em, body.meter_id);
       if (body.meter_id !== undefined && !meter) throw missingReference('meter_id', body.meter_id);
+      if (meter?.archivedAt) {
+        throw new AppError(
+          'unprocessable',
+          'meter_archived',
+          `Meter ${meter.id} is archived and takes no new plans`,
+          'meter_id',
+        );
+      }
       const created = await createPlan(orm.em, {
         product,
         meter,

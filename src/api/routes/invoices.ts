@@ -27,7 +27,7 @@ import { refundedByAttempt, serializePayment } from './payments';
 const invoiceParams = idParamsSchema('in', 'an invoice');
 const iso = (date: Date | null | undefined): string | null => date?.toISOString() ?? null;
 
-function serializeInvoice(invoice: Invoice, lines: InvoiceLine[]): InvoiceResponse {
+export function serializeInvoice(invoice: Invoice, lines: InvoiceLine[]): InvoiceResponse {
   return {
     id: invoice.id,
     object: 'invoice',

@@ -23,7 +23,9 @@ export function usageRouter(orm: Orm, registry: RouteRegistry): Router {
       errors: [400, 404, 422],
     },
     async ({ body }) => {
-      const subscription = await orm.em.findOne(Subscription, body.subscription_id, { populate: ['plan'] });
+      const subscription = await orm.em.findOne(Subscription, body.subscription_id, {
+        populate: ['plan.meter'],
+      });
       if (!subscription) {
         throw new AppError(
           'not_found',
@@ -38,6 +40,14 @@ export function usageRouter(orm: Orm, registry: RouteRegistry): Router {
           'unprocessable',
           'plan_not_metered',
           `Plan ${subscription.plan.id} has no meter`,
+          'subscription_id',
+        );
+      }
+      if (meter.archivedAt) {
+        throw new AppError(
+          'unprocessable',
+          'meter_archived',
+          `Meter ${meter.id} of plan ${subscription.plan.id} is archived and takes no new usage`,
           'subscription_id',
         );
       }

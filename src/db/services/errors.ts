@@ -12,6 +12,8 @@ export const STORE_ERROR_CODES = [
   'insufficient_credit',
   'amount_exceeds_remaining',
   'idempotency_conflict',
+  'nothing_to_invoice',
+  'no_payment_method',
 ] as const;
 
 export type StoreErrorCode = (typeof STORE_ERROR_CODES)[number];

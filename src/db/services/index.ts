@@ -8,9 +8,11 @@ export {
 export { STORE_ERROR_CODES, StoreError, isStoreError, type StoreErrorCode } from './errors';
 export { appendDomainEvent, type DomainEventInput } from './events';
 export {
+  createManualInvoice,
   createOrGetRenewalInvoice,
   finalizeInvoice,
   formatInvoiceNumber,
+  type ManualInvoiceInput,
   type RenewalInvoiceInput,
   type RenewalInvoiceResult,
 } from './invoices';
@@ -26,11 +28,26 @@ export {
 export {
   attachInvoiceItems,
   createInvoiceItem,
+  deletePendingInvoiceItem,
   draftItemOf,
   pendingInvoiceItems,
   type NewInvoiceItem,
   type PendingItemsQuery,
 } from './invoice-items';
-export { ingestUsageEvents, type UsageBatchInput, type UsageRecordInput } from './usage';
+export {
+  ingestUsageEvents,
+  usageForPeriod,
+  type UsageBatchInput,
+  type UsageRecordInput,
+  type UsageWindow,
+} from './usage';
+export { archiveMeter, createMeter, type MeterInput } from './meters';
+export { chargeInvoiceAttempt, type CollectionOutcome, type CollectionRequest } from './invoice-collection';
+export {
+  createOneOffInvoice,
+  type OneOffInvoiceInput,
+  type OneOffInvoiceResult,
+  type OneOffLine,
+} from './one-off-invoices';
 export { closeInvoice } from './invoice-status';
 export { redeemCoupon, toDomainCoupon } from './coupons';

@@ -186,3 +186,16 @@ export function draftItemOf(item: InvoiceItem): DraftItem {
     ...(item.periodEnd ? { periodEnd: item.periodEnd.toISOString() } : {}),
   };
 }
+
+/**
+ * Deletes an item only while it is pending, in one statement, so an invoice billing it at the same moment either
+ * takes it first (the delete reports `billed`) or finds it gone.
+ */
+export async function deletePendingInvoiceItem(
+  em: EntityManager,
+  id: string,
+): Promise<'deleted' | 'billed' | 'not_found'> {
+  const deleted = await em.nativeDelete(InvoiceItem, { id, invoice: null });
+  if (deleted > 0) return 'deleted';
+  return (await em.count(InvoiceItem, { id })) > 0 ? 'billed' : 'not_found';
+}

@@ -202,6 +202,42 @@ export function routeExamples(f: FuzzFixtures): Record<string, RouteExample> {
       body: { invoice_id: absent('in'), amount: 500, reason: 'Goodwill', outcome: 'credit_balance' },
     },
     createRefund: { params: {}, body: { payment_id: absent('pa'), amount: 500, reason: 'Returned' } },
+    createInvoiceItem: {
+      params: {},
+      body: {
+        customer_id: f.customerId,
+        subscription_id: absent('sub'),
+        currency: 'EUR',
+        amount: -1500,
+        quantity: 3,
+        unit_amount: -500,
+        description: 'Late deliveries',
+        period: { start: '2026-11-01T00:00:00Z', end: '2026-12-01T00:00:00Z' },
+      },
+    },
+    createInvoice: {
+      params: {},
+      body: {
+        customer_id: f.customerId,
+        currency: 'EUR',
+        lines: [
+          {
+            amount: 3000,
+            quantity: 2,
+            unit_amount: 1500,
+            description: 'Barista course',
+            period: { start: '2026-11-01T00:00:00Z', end: '2026-11-02T00:00:00Z' },
+          },
+        ],
+        pending_items: 'include',
+        collect: 'now',
+      },
+    },
+    createMeter: {
+      params: {},
+      body: { name: 'API calls', event_name: 'api.call', aggregation: 'unique_count', unit_label: 'calls' },
+    },
+    archiveMeter: { params: { id: absent('mtr') }, body: {} },
     payInvoice: { params: { id: absent('in') }, body: {} },
     voidInvoice: { params: { id: absent('in') }, body: {} },
     createTestClock: { params: {}, body: { frozen_time: '2026-01-01T00:00:00Z', name: 'Clock' } },

@@ -225,6 +225,15 @@ describe('OpenAPI document and human docs', () => {
         'GET /v1/invoices/{id}',
         'POST /v1/invoices/{id}/void',
         'POST /v1/invoices/{id}/pay',
+        'POST /v1/invoices',
+        'POST /v1/invoice_items',
+        'GET /v1/invoice_items',
+        'GET /v1/invoice_items/{id}',
+        'DELETE /v1/invoice_items/{id}',
+        'POST /v1/meters',
+        'GET /v1/meters',
+        'GET /v1/meters/{id}',
+        'POST /v1/meters/{id}/archive',
         'GET /v1/payments',
         'GET /v1/payments/{id}',
         'POST /v1/credit_notes',
@@ -264,6 +273,8 @@ describe('OpenAPI document and human docs', () => {
       description: expect.stringContaining('mrr_start'),
     });
     expect(document.paths['/v1/customers']?.get?.responses['200']?.content?.['text/csv']).toBeUndefined();
+    // Every group of operations says what it is for, in the document and on the human page.
+    expect(document.tags.filter((tag) => !tag.description).map((tag) => tag.name)).toEqual([]);
     const create = document.paths['/v1/customers']?.post;
     expect(Object.keys(create?.responses ?? {}).sort()).toEqual([
       '201',

@@ -33,7 +33,11 @@ describe('subscription items, fees, interval changes and usage through the API o
 
   test('a base plan with a setup fee, two add-ons and a metered item: one invoice, one line per item, usage in arrears', async () => {
     const base = await api.plan('Monthly beans', { amounts: { EUR: 1900 }, setup_fees: { EUR: 1000 } });
-    const grinder = await api.plan('Grinder service', { pricing_model: 'flat', amounts: { EUR: 500 } }, { add_on: true });
+    const grinder = await api.plan(
+      'Grinder service',
+      { pricing_model: 'flat', amounts: { EUR: 500 } },
+      { add_on: true },
+    );
     const seats = await api.plan('Tasting seats', { amounts: { EUR: 300 } }, { add_on: true });
     const meter = await api.ok('POST', '/v1/meters', {
       name: 'Brew log entries',
@@ -50,7 +54,9 @@ describe('subscription items, fees, interval changes and usage through the API o
       items: [{ plan_id: base }, { plan_id: grinder }, { plan_id: seats, quantity: 2 }, { plan_id: metered }],
     });
     expect(subscription).toMatchObject({ status: 'active', plan_id: base, interval: 'month' });
-    expect((subscription.items as Body[]).map((item) => [item.plan_id, item.quantity, item.amount, item.add_on])).toEqual([
+    expect(
+      (subscription.items as Body[]).map((item) => [item.plan_id, item.quantity, item.amount, item.add_on]),
+    ).toEqual([
       [base, 1, 1900, false],
       [grinder, 1, 500, true],
       [seats, 2, 600, true],
@@ -77,7 +83,9 @@ describe('subscription items, fees, interval changes and usage through the API o
     expect(pending).toMatchObject({ period_start: T0, total: 6000 });
 
     await api.advance(clock, '2027-05-01T00:00:00.000Z');
-    const renewal = (await api.invoices(id)).find((invoice) => invoice.period_start === '2027-05-01T00:00:00.000Z');
+    const renewal = (await api.invoices(id)).find(
+      (invoice) => invoice.period_start === '2027-05-01T00:00:00.000Z',
+    );
     // No second setup fee; April's 1 200 entries × 0.05 = 60.00: 90.00 net, 17.10 VAT, 107.10.
     expect(linesOf(renewal as Body)).toEqual([
       ['subscription', 1900],
@@ -100,7 +108,11 @@ describe('subscription items, fees, interval changes and usage through the API o
     });
     const clock = await api.clock(T0);
     const customer = await api.customer(clock);
-    const subscription = await api.ok('POST', '/v1/subscriptions', { customer_id: customer, plan_id: plan, quantity: 5 });
+    const subscription = await api.ok('POST', '/v1/subscriptions', {
+      customer_id: customer,
+      plan_id: plan,
+      quantity: 5,
+    });
     const id = String(subscription.id);
     const itemId = String((subscription.items as Body[])[0]?.id);
     await api.advance(clock, HALF);
@@ -115,7 +127,9 @@ describe('subscription items, fees, interval changes and usage through the API o
 
     const changed = await api.ok('POST', `/v1/subscriptions/${id}/items/${itemId}`, { quantity: 8 });
     expect((changed.items as Body[])[0]).toMatchObject({ id: itemId, quantity: 8, amount: 7400 });
-    const change = (await api.invoices(id)).find((invoice) => invoice.billing_reason === 'subscription_update');
+    const change = (await api.invoices(id)).find(
+      (invoice) => invoice.billing_reason === 'subscription_update',
+    );
     expect(
       (change?.lines as Body[]).map((line) => [line.kind, line.description, line.amount, line.period_start]),
     ).toEqual(
@@ -124,7 +138,9 @@ describe('subscription items, fees, interval changes and usage through the API o
     expect(change).toMatchObject({ subtotal: 1200, tax_total: 228, total: 1428, status: 'paid' });
 
     await api.advance(clock, '2027-05-01T00:00:00.000Z');
-    const renewal = (await api.invoices(id)).find((invoice) => invoice.period_start === '2027-05-01T00:00:00.000Z');
+    const renewal = (await api.invoices(id)).find(
+      (invoice) => invoice.period_start === '2027-05-01T00:00:00.000Z',
+    );
     expect(linesOf(renewal as Body)).toEqual([
       ['subscription', 5000],
       ['subscription', 2400],
@@ -136,7 +152,10 @@ describe('subscription items, fees, interval changes and usage through the API o
     const yearly = await api.plan('Yearly', { interval: 'year', amounts: { EUR: 10000 } });
     const clock = await api.clock(T0);
     const customer = await api.customer(clock);
-    const subscription = await api.ok('POST', '/v1/subscriptions', { customer_id: customer, plan_id: monthly });
+    const subscription = await api.ok('POST', '/v1/subscriptions', {
+      customer_id: customer,
+      plan_id: monthly,
+    });
     const id = String(subscription.id);
     await api.advance(clock, HALF);
 
@@ -172,7 +191,11 @@ describe('subscription items, fees, interval changes and usage through the API o
     await api.ok('POST', '/v1/coupons', { code, name: '25 % off', percent_off: 25, duration: 'forever' });
     const clock = await api.clock(T0);
     const customer = await api.customer(clock);
-    const subscription = await api.ok('POST', '/v1/subscriptions', { customer_id: customer, plan_id: plan, coupon: code });
+    const subscription = await api.ok('POST', '/v1/subscriptions', {
+      customer_id: customer,
+      plan_id: plan,
+      coupon: code,
+    });
     const id = String(subscription.id);
     const [couponId] = subscription.coupon_ids as string[];
     const [first] = await api.invoices(id);
@@ -181,13 +204,19 @@ describe('subscription items, fees, interval changes and usage through the API o
 
     await api.ok('DELETE', `/v1/subscriptions/${id}/discounts/${String(couponId)}`);
     await api.advance(clock, '2027-05-01T00:00:00.000Z');
-    const renewal = (await api.invoices(id)).find((invoice) => invoice.period_start === '2027-05-01T00:00:00.000Z');
+    const renewal = (await api.invoices(id)).find(
+      (invoice) => invoice.period_start === '2027-05-01T00:00:00.000Z',
+    );
     expect(renewal).toMatchObject({ subtotal: 2000, discount_total: 0, total: 2380 });
   });
 
   test('an add-on added mid-period is prorated and its setup fee billed once; removing it at period end credits nothing', async () => {
     const base = await api.plan('Beans base', { amounts: { EUR: 3000 } });
-    const addOn = await api.plan('Milk frother', { amounts: { EUR: 600 }, setup_fees: { EUR: 900 } }, { add_on: true });
+    const addOn = await api.plan(
+      'Milk frother',
+      { amounts: { EUR: 600 }, setup_fees: { EUR: 900 } },
+      { add_on: true },
+    );
     const clock = await api.clock(T0);
     const customer = await api.customer(clock);
     const subscription = await api.ok('POST', '/v1/subscriptions', { customer_id: customer, plan_id: base });
@@ -203,12 +232,18 @@ describe('subscription items, fees, interval changes and usage through the API o
     const addOnItem = (added.items as Body[]).find((item) => item.plan_id === addOn) as Body;
     expect(addOnItem).toMatchObject({ add_on: true, setup_fee_due: false });
 
-    const removal = await api.ok('POST', `/v1/subscriptions/${id}/items/${String(addOnItem.id)}/remove/preview`, {});
+    const removal = await api.ok(
+      'POST',
+      `/v1/subscriptions/${id}/items/${String(addOnItem.id)}/remove/preview`,
+      {},
+    );
     expect(removal).toMatchObject({ timing: 'period_end', lines: [] });
     const removed = await api.ok('DELETE', `/v1/subscriptions/${id}/items/${String(addOnItem.id)}`);
     expect((removed.scheduled_change as Body).items).toHaveLength(1);
     await api.advance(clock, '2027-05-01T00:00:00.000Z');
-    const renewal = (await api.invoices(id)).find((invoice) => invoice.period_start === '2027-05-01T00:00:00.000Z');
+    const renewal = (await api.invoices(id)).find(
+      (invoice) => invoice.period_start === '2027-05-01T00:00:00.000Z',
+    );
     expect(linesOf(renewal as Body)).toEqual([['subscription', 3000]]);
   });
 
@@ -229,7 +264,9 @@ describe('subscription items, fees, interval changes and usage through the API o
 
     const canceled = await api.ok('POST', `/v1/subscriptions/${id}/cancel`, { at: 'immediately' });
     expect(canceled).toMatchObject({ status: 'canceled', canceled_at: '2027-04-10T00:00:00.000Z' });
-    const final = (await api.invoices(id)).find((invoice) => invoice.period_end === '2027-04-10T00:00:00.000Z');
+    const final = (await api.invoices(id)).find(
+      (invoice) => invoice.period_end === '2027-04-10T00:00:00.000Z',
+    );
     // 120 shots × 0.40 = 48.00 + 9.12 VAT.
     expect(linesOf(final as Body)).toEqual([['usage', 4800]]);
     expect(final).toMatchObject({ total: 5712, status: 'paid' });
@@ -254,13 +291,16 @@ describe('subscription items, fees, interval changes and usage through the API o
     const customer = await api.customer(clock, null);
     const subscription = await api.ok('POST', '/v1/subscriptions', { customer_id: customer, plan_id: plan });
     expect(subscription).toMatchObject({ status: 'trialing', payment_method_id: null });
-    await api.ok('POST', `/v1/customers/${customer}/payment_methods`, { gateway: 'sandbox', token: 'tok_visa' });
+    await api.ok('POST', `/v1/customers/${customer}/payment_methods`, {
+      gateway: 'sandbox',
+      token: 'tok_visa',
+    });
     await api.advance(clock, '2027-04-09T00:00:00.000Z');
     const after = await api.subscription(String(subscription.id));
     expect(after).toMatchObject({ status: 'active', current_period_start: '2027-04-08T00:00:00.000Z' });
-    expect((await api.invoices(String(subscription.id))).map((invoice) => [invoice.total, invoice.status])).toEqual([
-      [2261, 'paid'],
-    ]);
+    expect(
+      (await api.invoices(String(subscription.id))).map((invoice) => [invoice.total, invoice.status]),
+    ).toEqual([[2261, 'paid']]);
   });
 
   test('an expired card is not retried on schedule; the customer is reminded, and a new card pays at once', async () => {
@@ -271,7 +311,10 @@ describe('subscription items, fees, interval changes and usage through the API o
     const id = String(subscription.id);
     await api.advance(clock, '2027-04-04T12:00:00.000Z');
     const pastDue = await api.subscription(id);
-    expect(pastDue).toMatchObject({ status: 'past_due', past_due: { failed_attempts: 1, hard_decline: 'expired_card' } });
+    expect(pastDue).toMatchObject({
+      status: 'past_due',
+      past_due: { failed_attempts: 1, hard_decline: 'expired_card' },
+    });
     const invoiceId = String((pastDue.past_due as Body).invoice_id);
 
     // Days 1 and 3 of the schedule pass: reminders, but no second charge of the expired card.
@@ -280,8 +323,13 @@ describe('subscription items, fees, interval changes and usage through the API o
     expect(await em.count(PaymentAttempt, { invoice: invoiceId })).toBe(1);
     expect((await api.subscription(id)).past_due).toMatchObject({ failed_attempts: 3 });
 
-    const card = await api.ok('POST', `/v1/customers/${customer}/payment_methods`, { gateway: 'sandbox', token: 'tok_visa' });
-    const recovered = await api.ok('POST', `/v1/subscriptions/${id}/payment_method`, { payment_method_id: card.id });
+    const card = await api.ok('POST', `/v1/customers/${customer}/payment_methods`, {
+      gateway: 'sandbox',
+      token: 'tok_visa',
+    });
+    const recovered = await api.ok('POST', `/v1/subscriptions/${id}/payment_method`, {
+      payment_method_id: card.id,
+    });
     expect(recovered).toMatchObject({ status: 'active', past_due: null });
     expect((await api.ok('GET', `/v1/invoices/${invoiceId}`)).status).toBe('paid');
   });
@@ -294,7 +342,10 @@ describe('subscription items, fees, interval changes and usage through the API o
       const plan = await api.plan('Unpaid beans', { amounts: { EUR: 1900 }, trial_days: 2 });
       const clock = await api.clock(T0);
       const customer = await api.customer(clock, 'tok_chargeDeclinedInsufficientFunds');
-      const subscription = await api.ok('POST', '/v1/subscriptions', { customer_id: customer, plan_id: plan });
+      const subscription = await api.ok('POST', '/v1/subscriptions', {
+        customer_id: customer,
+        plan_id: plan,
+      });
       const id = String(subscription.id);
       await api.advance(clock, '2027-04-05T00:00:00.000Z');
       const unpaid = await api.subscription(id);
@@ -303,8 +354,13 @@ describe('subscription items, fees, interval changes and usage through the API o
       expect((await api.ok('GET', `/v1/invoices/${invoiceId}`)).status).toBe('uncollectible');
 
       await api.advance(clock, '2027-04-20T00:00:00.000Z');
-      const card = await api.ok('POST', `/v1/customers/${customer}/payment_methods`, { gateway: 'sandbox', token: 'tok_visa' });
-      const recovered = await api.ok('POST', `/v1/subscriptions/${id}/payment_method`, { payment_method_id: card.id });
+      const card = await api.ok('POST', `/v1/customers/${customer}/payment_methods`, {
+        gateway: 'sandbox',
+        token: 'tok_visa',
+      });
+      const recovered = await api.ok('POST', `/v1/subscriptions/${id}/payment_method`, {
+        payment_method_id: card.id,
+      });
       expect(recovered).toMatchObject({
         status: 'active',
         billing_cycle_anchor: '2027-04-20T00:00:00.000Z',
