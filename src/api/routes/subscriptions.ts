@@ -4,18 +4,11 @@ import { type Request, Router } from 'express';
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Config } from '../../config';
-import {
-  Coupon,
-  Customer,
-  Meter,
-  PaymentMethod,
-  PlanPrice,
-  SellerSettings,
-  Subscription,
-} from '../../db/entities';
+import { Coupon, Customer, PaymentMethod, PlanPrice, SellerSettings, Subscription } from '../../db/entities';
 import type { Orm } from '../../db/orm.config';
 import { clockTimeForCustomer } from '../../db/services/test-clocks';
-import { aggregateUsage, priceAmount } from '../../domain/pricing';
+import { priceAmount } from '../../domain/pricing';
+import { usageForPeriod } from '../../db/services/usage';
 import {
   type ChangeRequest,
   clockNow,
@@ -26,7 +19,6 @@ import {
   SubscriptionCommandError,
 } from '../../subscriptions/commands';
 import { startSubscription, StartSubscriptionError } from '../../subscriptions/start';
-import { UsageEvent } from '../../db/entities';
 import { changeCommandFor } from '../../subscriptions/commands';
 import {
   applyCouponUpdate,
@@ -802,26 +794,19 @@ export function subscriptionsRouter(
           { plan: item.planId, currency: state.currency },
           { populate: ['plan'] },
         );
-        const meter = price?.plan.meter ? await em.findOne(Meter, price.plan.meter.id) : null;
-        if (!price || !meter) continue;
-        const events = await em.find(UsageEvent, {
-          subscription: state.subscriptionId,
-          meter: meter.id,
-          occurredAt: { $gte: new Date(state.usageFrom), $lt: new Date(until) },
-        });
-        const quantity = aggregateUsage(
-          events.map((event) => ({
-            id: event.clientId,
-            timestamp: event.occurredAt.toISOString(),
-            quantity: event.quantity,
-            ...(event.value ? { value: event.value } : {}),
-          })),
-          meter.aggregation,
-          state.usageFrom,
-          until,
-        );
+        const meterId = price?.plan.meter?.id;
+        if (!price || !meterId) continue;
+        const quantity =
+          Date.parse(until) > Date.parse(state.usageFrom)
+            ? await usageForPeriod(em, {
+                subscriptionId: state.subscriptionId,
+                meterId,
+                start: state.usageFrom,
+                end: until,
+              })
+            : 0;
         const amount = priceAmount({ currency: price.currency, scheme: price.scheme }, quantity).amount;
-        items.push({ item_id: item.id, plan_id: item.planId, meter_id: meter.id, quantity, amount });
+        items.push({ item_id: item.id, plan_id: item.planId, meter_id: meterId, quantity, amount });
       }
       return {
         object: 'subscription_usage' as const,

@@ -4,17 +4,16 @@ import {
   proxyActivities,
   proxyLocalActivities,
 } from '@temporalio/workflow';
-import {
-  ActivityFailureType,
-  type BillPeriodResult,
-  type ChargeOutcome,
-  type ChangeInvoice,
-  type DunningDecision,
-  type EmailDraft,
-  type EventDraft,
-  type InvoiceAction,
-  type LifecycleActivities,
-  type PendingItemDraft,
+import type {
+  BillPeriodResult,
+  ChargeOutcome,
+  ChangeInvoice,
+  DunningDecision,
+  EmailDraft,
+  EventDraft,
+  InvoiceAction,
+  LifecycleActivities,
+  PendingItemDraft,
 } from '../../activities/lifecycle.contract';
 import { externalCharge, localCalendar, localDbWrite } from '../activity-options';
 import type { Clock } from './clock';

@@ -7,7 +7,7 @@ import {
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import { ActivityFailureType } from '../../activities/lifecycle.contract';
+import { ActivityFailureType } from '../failure-types';
 import { NextBillingAtKey, PlanIdKey, SubscriptionStatusKey } from '../search-attributes';
 import { createClock } from './clock';
 import { describeForOperators } from './details';
