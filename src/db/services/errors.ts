@@ -12,6 +12,7 @@ export const STORE_ERROR_CODES = [
   'insufficient_credit',
   'amount_exceeds_remaining',
   'idempotency_conflict',
+  'not_refundable',
 ] as const;
 
 export type StoreErrorCode = (typeof STORE_ERROR_CODES)[number];

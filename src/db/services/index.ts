@@ -1,4 +1,4 @@
-export { createCreditNote, type CreditNoteInput } from './credit-notes';
+export { createCreditNote, creditNoteCreatedEventKey, type CreditNoteInput } from './credit-notes';
 export {
   adjustCustomerBalance,
   applyCustomerCredit,
@@ -19,10 +19,15 @@ export {
   recordPaymentAttempt,
   recordPaymentResult,
   recordRefund,
+  refundCreatedEventKey,
   type PaymentAttemptInput,
   type PaymentOutcome,
+  type RecordedRefund,
   type RefundInput,
 } from './payments';
+export { refundPayment, type RefundPaymentInput } from './refunds';
+export { recordDisputeReport, type DisputeReport, type RecordedDispute } from './disputes';
+export { recordGatewayRefund, type GatewayRefundReport, type RecordedGatewayRefund } from './gateway-refunds';
 export { ingestUsageEvents, type UsageBatchInput, type UsageRecordInput } from './usage';
-export { closeInvoice } from './invoice-status';
+export { closeInvoice, reverseInvoicePayment } from './invoice-status';
 export { redeemCoupon, toDomainCoupon } from './coupons';
