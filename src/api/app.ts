@@ -10,6 +10,8 @@ import type { Config } from '../config';
 import type { Orm } from '../db/orm.config';
 import type { Logger } from '../logging';
 import type { PaymentGateway } from '../gateways/types';
+import type { Mailer } from '../mail/mailer';
+import { createEventPublisher } from '../webhooks/publish';
 import { enforcePortalScope, requireApiKey } from './auth';
 import { AppError, errorBody, errorHandler, notFoundRoute } from './errors';
 import { idempotency } from './idempotency';
@@ -23,6 +25,7 @@ import { healthRouter } from './routes/health';
 import { couponsRouter } from './routes/coupons';
 import { eventsRouter } from './routes/events';
 import { creditNotesRouter } from './routes/credit-notes';
+import { disputesRouter } from './routes/disputes';
 import { invoicesRouter } from './routes/invoices';
 import { paymentsRouter } from './routes/payments';
 import { refundsRouter } from './routes/refunds';
@@ -40,11 +43,13 @@ export interface AppDeps {
   config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'RATE_LIMIT_PER_MINUTE'>;
   /** Attaches payment methods; without one, `POST /v1/customers/:id/payment_methods` answers 503. */
   gateway?: PaymentGateway;
+  /** Sends the seller's notices that gateway webhooks cause (disputes); without one they are logged and skipped. */
+  mailer?: Mailer;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 
-export function createApp({ orm, client, logger, config, gateway }: AppDeps): Express {
+export function createApp({ orm, client, logger, config, gateway, mailer }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -70,7 +75,10 @@ export function createApp({ orm, client, logger, config, gateway }: AppDeps): Ex
   const routes = new RouteRegistry();
   // Before the JSON parser and the API-key check: gateways sign the raw body and authenticate by that signature.
   app.use(
-    gatewayWebhooksRouter({ orm, client, logger, gateway, taskQueue: config.TEMPORAL_TASK_QUEUE }, routes),
+    gatewayWebhooksRouter(
+      { orm, client, logger, gateway, mailer, taskQueue: config.TEMPORAL_TASK_QUEUE },
+      routes,
+    ),
   );
   app.use(express.json({ limit: '1mb', strict: true }));
   // One identity map per request.
@@ -108,8 +116,10 @@ export function createApp({ orm, client, logger, config, gateway }: AppDeps): Ex
   app.use('/v1', customersRouter(orm, routes, gateway));
   app.use('/v1', invoicesRouter(orm, routes, client));
   app.use('/v1', paymentsRouter(orm, routes));
-  app.use('/v1', creditNotesRouter(orm, routes, gateway));
-  app.use('/v1', refundsRouter(orm, routes, gateway));
+  const publish = createEventPublisher({ orm, client, logger, taskQueue: config.TEMPORAL_TASK_QUEUE });
+  app.use('/v1', creditNotesRouter(orm, routes, gateway, publish));
+  app.use('/v1', refundsRouter(orm, routes, gateway, publish));
+  app.use('/v1', disputesRouter(orm, routes));
   app.use('/v1', usageRouter(orm, routes));
   app.use('/v1', eventsRouter(orm, routes));
   app.use('/v1', portalSessionsRouter(orm, routes));

@@ -57,7 +57,7 @@ export interface OpenApiDocument {
   info: { title: string; version: string; description: string };
   servers: { url: string }[];
   security: Record<string, string[]>[];
-  tags: { name: string }[];
+  tags: { name: string; description?: string }[];
   paths: Record<string, Record<string, OpenApiOperation>>;
   components: {
     schemas: Record<string, JsonSchema>;
@@ -65,6 +65,22 @@ export interface OpenApiDocument {
     securitySchemes: Record<string, { type: 'http'; scheme: 'bearer'; description: string }>;
   };
 }
+
+/** What a group of operations is about, where its name alone does not say it. */
+const TAG_DESCRIPTIONS: Record<string, string> = {
+  Disputes:
+    'A cardholder disputing a payment with their card issuer, as the payment gateway reports it through its ' +
+    'webhooks (opened, updated, won, lost). A lost dispute takes the payment back: a `chargeback` refund, the ' +
+    'invoice reopened for the disputed amount and the subscription in dunning for it; the gateway’s dispute fee is ' +
+    'kept as `fee_amount`. Each step is a domain event (`dispute.opened`, `dispute.updated`, `dispute.won`, ' +
+    '`dispute.lost`), an outbound webhook and an email to the seller’s `notification_email`.',
+  Refunds:
+    'Money returned on a payment: refunds made through this API, refunds made at the gateway’s dashboard ' +
+    '(recorded once from its webhook, with a credit note) and chargebacks of lost disputes. Each emits ' +
+    '`refund.created`.',
+  'Credit notes':
+    'Corrections of paid invoices, which themselves never change. Each emits `credit_note.created`.',
+};
 
 /** Component names of the schemas the routes share; a schema not listed is named after its operation. */
 const REQUEST_NAMES = new Map<z.ZodType, string>([
@@ -227,7 +243,10 @@ export function buildOpenApiDocument(routes: readonly AnyRouteSpec[]): OpenApiDo
     },
     servers: [{ url: '/' }],
     security: [{ bearerAuth: [] }],
-    tags: [...tags].map((name) => ({ name })),
+    tags: [...tags].map((name) => {
+      const description = TAG_DESCRIPTIONS[name];
+      return description ? { name, description } : { name };
+    }),
     paths,
     components: {
       schemas: { ...componentsOf(requests, 'input'), ...componentsOf(responses, 'output') },

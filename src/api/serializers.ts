@@ -58,6 +58,8 @@ export function serializeSettings(settings: SellerSettings): SettingsResponse {
       notices: settings.dunningPolicy.notices,
       final_action: settings.dunningPolicy.finalAction,
     },
+    notification_email: settings.notificationEmail ?? null,
+    notification_locale: settings.notificationLocale,
     created_at: settings.createdAt.toISOString(),
     updated_at: settings.updatedAt.toISOString(),
   };

@@ -3,6 +3,7 @@ import { type Config, databaseOverrides, gatewayConfigFrom, loadConfig } from '.
 import { createGateway } from '../gateways';
 import { initOrm } from '../db/orm.config';
 import { createLogger } from '../logging';
+import { createMailer } from '../mail/mailer';
 import { connectClient } from '../temporal/connection';
 import { createApp } from './app';
 
@@ -17,12 +18,15 @@ export async function startApi(config: Config): Promise<RunningApi> {
   const logger = createLogger(config.LOG_LEVEL, 'perennial-api');
   const orm = await initOrm(config.DATABASE_URL, databaseOverrides(config));
   const client = await connectClient(config);
+  // Gateway webhooks about disputes notify the seller from the API process itself.
+  const mailer = createMailer(config.SMTP_URL, config.MAIL_FROM);
   const app = createApp({
     orm,
     client,
     logger,
     config,
     gateway: createGateway(gatewayConfigFrom(config), { orm }),
+    mailer,
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = app.listen(config.API_PORT, config.API_HOST, (error?: Error) =>
@@ -39,6 +43,7 @@ export async function startApi(config: Config): Promise<RunningApi> {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await closed;
+      mailer.close();
       await client.connection.close();
       await orm.close(true);
     },

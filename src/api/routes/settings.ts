@@ -59,6 +59,8 @@ export function settingsRouter(orm: Orm, registry: RouteRegistry): Router {
         timeZone: body.time_zone ?? 'UTC',
         defaultCurrency: body.default_currency,
         dunningPolicy: body.dunning_policy ? toDunningPolicy(body.dunning_policy) : DEFAULT_DUNNING_POLICY,
+        notificationEmail: body.notification_email ?? null,
+        notificationLocale: body.notification_locale ?? 'en',
       });
       return serializeSettings(settings);
     },

@@ -4,6 +4,7 @@ import {
   addressSchema,
   countrySchema,
   currencySchema,
+  localeSchema,
   timestampSchema,
   timeZoneSchema,
   vatIdSchema,
@@ -56,6 +57,13 @@ export const putSettingsSchema = z.strictObject({
   dunning_policy: dunningPolicySchema
     .optional()
     .describe('Retry schedule after a failed charge; defaults to retries after 1, 3, 5 and 7 days'),
+  notification_email: z
+    .email()
+    .max(320)
+    .nullable()
+    .optional()
+    .describe("Where the seller's own notices go (disputes opened, won, lost); none are sent without one"),
+  notification_locale: localeSchema.optional().describe('Language of those notices; defaults to en'),
 });
 
 export type PutSettingsInput = z.infer<typeof putSettingsSchema>;
@@ -74,6 +82,8 @@ export const settingsResponseSchema = z.strictObject({
     notices: z.array(z.enum(DUNNING_NOTICES)),
     final_action: z.enum(FINAL_ACTIONS),
   }),
+  notification_email: z.string().nullable(),
+  notification_locale: z.enum(['de', 'en']),
   created_at: timestampSchema,
   updated_at: timestampSchema,
 });
