@@ -97,11 +97,13 @@ async function bookDispute(
     reason: dispute.reason,
     openedAt: openedAt.toISOString(),
   };
-  const notices: SellerNotice[] = [
-    { causeKey: `seller:dispute_opened:${dispute.id}`, email: { kind: 'dispute_opened', data: base } },
-  ];
+  // Each notice belongs to the report that caused it (and its redeliveries), so an address set later does not
+  // bring a late notice of an earlier step.
+  const notices: SellerNotice[] = recorded.openedByThisReport
+    ? [{ causeKey: `seller:dispute_opened:${dispute.id}`, email: { kind: 'dispute_opened', data: base } }]
+    : [];
   const outcome = isDisputeClosed(dispute.status) ? dispute.status : null;
-  if (outcome) {
+  if (outcome && recorded.closedByThisReport) {
     const closed = {
       ...base,
       closedAt: (dispute.closedAt ?? dispute.updatedAt).toISOString(),

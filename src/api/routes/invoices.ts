@@ -44,6 +44,7 @@ function serializeInvoice(invoice: Invoice, lines: InvoiceLine[]): InvoiceRespon
     credit_applied: invoice.creditApplied,
     amount_due: invoice.amountDue,
     amount_paid: invoice.amountPaid,
+    amount_refunded: invoice.amountRefunded,
     period_start: iso(invoice.periodStart),
     period_end: iso(invoice.periodEnd),
     finalized_at: iso(invoice.finalizedAt),

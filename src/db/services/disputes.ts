@@ -28,6 +28,8 @@ export type RecordedDispute = {
   dispute: Dispute;
   /** The domain events this report stands for, new or appended by an earlier delivery of it: to dispatch. */
   events: DomainEvent[];
+  /** This report opened the dispute, now or in an earlier delivery whose processing did not finish. */
+  openedByThisReport: boolean;
   /**
    * This report closed the dispute, now or in an earlier delivery whose processing did not finish: its outcome
    * is to be signalled to the subscription. A later, different report of the same outcome is not.
@@ -125,7 +127,10 @@ export async function recordDisputeReport(
       events.push(appended);
       return appended;
     };
-    await append(disputeEventKey(dispute.id, 'opened'), 'dispute.opened');
+    const opened = await append(disputeEventKey(dispute.id, 'opened'), 'dispute.opened', {
+      gatewayEventId: report.gatewayEventId,
+    });
+    const openedByThisReport = opened.data.gatewayEventId === report.gatewayEventId;
 
     const closed = isDisputeClosed(dispute.status);
     if (event.type !== 'payment.disputed' && event.fee && !closed) {
@@ -170,7 +175,7 @@ export async function recordDisputeReport(
       });
     }
     await tx.flush();
-    return { dispute, events, closedByThisReport, ignored };
+    return { dispute, events, openedByThisReport, closedByThisReport, ignored };
   });
 }
 
