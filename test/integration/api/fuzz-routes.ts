@@ -87,6 +87,8 @@ export function routeExamples(f: FuzzFixtures): Record<string, RouteExample> {
           notices: ['payment_failed', 'reminder', 'final_notice'],
           final_action: 'cancel',
         },
+        notification_email: 'owner@example.test',
+        notification_locale: 'de',
       },
     },
     createProduct: { params: {}, body: { name: 'Beans', description: 'Whole', active: true } },
