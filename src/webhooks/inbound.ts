@@ -7,7 +7,7 @@ import { appendDomainEvent } from '../db/services';
 import type { GatewayEvent as NormalizedEvent, VerifiedWebhook } from '../gateways/types';
 import type { Logger } from '../logging';
 import type { Mailer } from '../mail/mailer';
-import { notifySeller } from '../mail/seller-notifications';
+import { notifySeller, type SellerNoticeOutcome } from '../mail/seller-notifications';
 import {
   disputeClosedSignal,
   lifecycleWorkflowIdFor,
@@ -70,16 +70,15 @@ function signalFor(event: NormalizedEvent) {
 
 async function sendNotices(deps: InboundDeps, notices: readonly SellerNotice[]): Promise<void> {
   for (const notice of notices) {
-    if (!deps.mailer) {
-      deps.logger.warn({ causeKey: notice.causeKey }, 'seller notice not sent: no mailer configured');
-      continue;
-    }
-    const mailer = deps.mailer;
     let timer: NodeJS.Timeout | undefined;
+    let outcome: SellerNoticeOutcome;
+    const sending = notifySeller(deps, notice.causeKey, notice.email);
+    // After a timeout the send may still fail; the race below has answered for it by then.
+    sending.catch(() => undefined);
     try {
-      await Promise.race([
-        notifySeller({ orm: deps.orm, mailer }, notice.causeKey, notice.email),
-        new Promise((_, reject) => {
+      outcome = await Promise.race([
+        sending,
+        new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new Error('no answer from the mail server')), MAIL_DEADLINE_MS);
         }),
       ]);
@@ -87,6 +86,9 @@ async function sendNotices(deps: InboundDeps, notices: readonly SellerNotice[]):
       throw new MailUnavailableError(error);
     } finally {
       clearTimeout(timer);
+    }
+    if (outcome === 'no_mailer') {
+      deps.logger.warn({ causeKey: notice.causeKey }, 'seller notice not sent: no mailer configured');
     }
   }
 }

@@ -388,6 +388,46 @@ describe('disputes and gateway refunds, from the gateway webhook to the books', 
     ]);
   });
 
+  test('while the mail server refuses, a dispute notice answers 503 mail_unavailable; the redelivery sends it once', async () => {
+    const { invoice, chargeId } = await paidSubscription('tok_chargeDispute', 'smtp-down@example.test');
+    await sellerNotices({ email: SELLER_ADDRESS, locale: 'en' });
+    const opened = await stack.gateway.emitDispute(chargeId);
+    const refusing = createMailer(`smtp://127.0.0.1:${await freePort()}`, 'Perennial <billing@example.test>');
+    try {
+      const appWithoutMail = createApp({
+        orm: stack.db.orm,
+        client: stack.env.client,
+        logger: createLogger('silent', 'test-api'),
+        config: { TEMPORAL_TASK_QUEUE: stack.taskQueue, RATE_LIMIT_PER_MINUTE: 1200 },
+        gateway: stack.gateway,
+        mailer: refusing,
+      });
+      const outage = await post(opened, appWithoutMail).expect(503);
+      expect(outage.body.error).toMatchObject({ type: 'service_unavailable', code: 'mail_unavailable' });
+    } finally {
+      refusing.close();
+    }
+    const [dispute] = disputeListSchema.parse(await ok('GET', `/v1/disputes?invoice_id=${invoice.id}`)).data;
+    expect(dispute).toMatchObject({ status: 'needs_response' });
+
+    expect(await receive(opened)).toEqual({ received: true, duplicate: false });
+    expect(await receive(opened)).toEqual({ received: true, duplicate: true });
+    const notices = await until(
+      'the opened notice',
+      () => sellerMail(new RegExp(`^Dispute opened: .* ${invoice.number}$`)),
+      (m) => m.length > 0,
+    );
+    expect(notices).toHaveLength(1);
+    expect(notices[0]?.text).toContain(String(dispute?.id));
+    // The refused attempt left its outbox row pending; the redelivery sent that same row.
+    const outbox = await stack.db.orm.em
+      .getConnection()
+      .execute<{ status: string }[]>(`select "status" from "email_messages" where "cause_key" = ?`, [
+        `seller:dispute_opened:${String(dispute?.id)}`,
+      ]);
+    expect(outbox).toEqual([{ status: 'sent' }]);
+  });
+
   test('a refund made at the gateway dashboard is recorded once with its credit note; its redelivery and refunds Perennial made are not recorded again', async () => {
     const { customerId, invoice, payment, chargeId } = await paidSubscription(
       'tok_visa',
