@@ -96,7 +96,7 @@ async function sendNotices(deps: InboundDeps, notices: readonly SellerNotice[]):
 /**
  * Acts on a verified gateway event once: stores it under `(gateway, event_id)`, records it in the audit log, books
  * what it means for disputes and refunds (each in one transaction), starts the outbound webhooks of every event
- * that recorded, sends the seller's notices, and signals the subscription's workflow. The row is marked processed
+ * recorded on the way, sends the seller's notices, and signals the subscription's workflow. The row is marked processed
  * only at the end, so a delivery that failed half-way is redone on the gateway's retry; the signals come last, so
  * redoing the earlier, idempotent steps can never signal the workflow twice.
  */

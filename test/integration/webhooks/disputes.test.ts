@@ -262,8 +262,18 @@ describe('disputes and gateway refunds, from the gateway webhook to the books', 
       (counts) => counts.every((count) => count === 1),
     );
 
-    // The gateway redelivers the outcome, then reports it once more under another event: nothing changes.
+    // The gateway redelivers the outcome, reports it again under another event, then reports the other outcome:
+    // nothing changes.
     expect(await receive(lost)).toEqual({ received: true, duplicate: true });
+    const lostAgain = JSON.parse(lost.rawBody) as {
+      event: Parameters<typeof stack.gateway.signedDelivery>[1];
+    };
+    expect(
+      await receive(stack.gateway.signedDelivery(`evt_sbx_lost_again_${disputeId}`, lostAgain.event)),
+    ).toEqual({
+      received: true,
+      duplicate: false,
+    });
     expect(await receive(await stack.gateway.emitDisputeClosed(chargeId, 'won'))).toEqual({
       received: true,
       duplicate: false,
