@@ -11,6 +11,8 @@ import type { Orm } from '../db/orm.config';
 import type { Logger } from '../logging';
 import type { PaymentGateway } from '../gateways/types';
 import { NoopVatIdVerifier, type VatIdVerifier } from '../tax';
+import type { Mailer } from '../mail/mailer';
+import { createEventPublisher } from '../webhooks/publish';
 import { enforcePortalScope, requireApiKey } from './auth';
 import { AppError, errorBody, errorHandler, notFoundRoute } from './errors';
 import { idempotency } from './idempotency';
@@ -27,6 +29,7 @@ import { couponsRouter } from './routes/coupons';
 import { eventsRouter } from './routes/events';
 import { creditNotesRouter } from './routes/credit-notes';
 import { invoiceItemsRouter } from './routes/invoice-items';
+import { disputesRouter } from './routes/disputes';
 import { invoicesRouter } from './routes/invoices';
 import { metersRouter } from './routes/meters';
 import { oneOffInvoicesRouter } from './routes/one-off-invoices';
@@ -48,6 +51,8 @@ export interface AppDeps {
   gateway?: PaymentGateway;
   /** Checks newly given VAT ids against a register (VIES); without one, well-formed ids are accepted as they are. */
   vatIdVerifier?: VatIdVerifier;
+  /** Sends the seller's notices that gateway webhooks cause (disputes); without one they are logged and skipped. */
+  mailer?: Mailer;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
@@ -58,6 +63,7 @@ export function createApp({
   logger,
   config,
   gateway,
+  mailer,
   vatIdVerifier = new NoopVatIdVerifier(),
 }: AppDeps): Express {
   const app = express();
@@ -85,7 +91,10 @@ export function createApp({
   const routes = new RouteRegistry();
   // Before the JSON parser and the API-key check: gateways sign the raw body and authenticate by that signature.
   app.use(
-    gatewayWebhooksRouter({ orm, client, logger, gateway, taskQueue: config.TEMPORAL_TASK_QUEUE }, routes),
+    gatewayWebhooksRouter(
+      { orm, client, logger, gateway, mailer, taskQueue: config.TEMPORAL_TASK_QUEUE },
+      routes,
+    ),
   );
   app.use(express.json({ limit: '1mb', strict: true, verify: requireUtf8Body }));
   // One identity map per request.
@@ -130,9 +139,11 @@ export function createApp({
     oneOffInvoicesRouter({ orm, client, taskQueue: config.TEMPORAL_TASK_QUEUE, logger, gateway }, routes),
   );
   app.use('/v1', paymentsRouter(orm, routes));
-  app.use('/v1', creditNotesRouter(orm, routes, gateway));
-  app.use('/v1', refundsRouter(orm, routes, gateway));
+  const publish = createEventPublisher({ orm, client, logger, taskQueue: config.TEMPORAL_TASK_QUEUE });
+  app.use('/v1', creditNotesRouter(orm, routes, gateway, publish));
+  app.use('/v1', refundsRouter(orm, routes, gateway, publish));
   app.use('/v1', metersRouter(orm, routes));
+  app.use('/v1', disputesRouter(orm, routes));
   app.use('/v1', usageRouter(orm, routes));
   app.use('/v1', eventsRouter(orm, routes));
   app.use('/v1', portalSessionsRouter(orm, routes));

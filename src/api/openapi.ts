@@ -71,6 +71,7 @@ export interface OpenApiDocument {
   };
 }
 
+
 /** Component names of the schemas the routes share; a schema not listed is named after its operation. */
 const REQUEST_NAMES = new Map<z.ZodType, string>([
   [putSettingsSchema, 'PutSettingsRequest'],
@@ -122,8 +123,19 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
     'Finalized invoices with gapless numbers per seller and year; one-off invoices outside subscriptions, paid ' +
     'now or left open; void and pay.',
   Payments: 'Charge attempts of invoices with their outcome, keyed `<invoice>:attempt:<n>` at the gateway.',
-  'Credit notes': 'Corrections of paid invoices: to the balance, refunded, or written off.',
-  Refunds: 'Money returned on a payment through the gateway, once per Idempotency-Key.',
+  'Credit notes':
+    'Corrections of paid invoices, which themselves never change: to the balance, refunded, or written off. Each ' +
+    'emits `credit_note.created`.',
+  Refunds:
+    'Money returned on a payment: refunds made through this API (once per Idempotency-Key), refunds made at the ' +
+    'gateway’s dashboard (recorded once from its webhook, with a credit note) and chargebacks of lost disputes. ' +
+    'Each emits `refund.created`.',
+  Disputes:
+    'A cardholder disputing a payment with their card issuer, as the payment gateway reports it through its ' +
+    'webhooks (opened, updated, won, lost). A lost dispute takes the payment back: a `chargeback` refund, the ' +
+    'invoice reopened for the disputed amount and the subscription in dunning for it; the gateway’s dispute fee is ' +
+    'kept as `fee_amount` and billed on the next invoice. Each step is a domain event, an outbound webhook and an ' +
+    'email to the seller’s `notification_email`.',
   Coupons: 'Percent or fixed discounts with duration, expiry and redemption limits.',
   Events: 'The audit log of domain events that also feeds outbound webhooks.',
   'Webhook endpoints': 'Where signed outbound webhooks go, and which event types each receives.',
@@ -284,9 +296,10 @@ export function buildOpenApiDocument(routes: readonly AnyRouteSpec[]): OpenApiDo
     },
     servers: [{ url: '/' }],
     security: [{ bearerAuth: [] }],
-    tags: [...tags].map((name) =>
-      TAG_DESCRIPTIONS[name] ? { name, description: TAG_DESCRIPTIONS[name] } : { name },
-    ),
+    tags: [...tags].map((name) => {
+      const description = TAG_DESCRIPTIONS[name];
+      return description ? { name, description } : { name };
+    }),
     paths,
     components: {
       schemas: { ...componentsOf(requests, 'input'), ...componentsOf(responses, 'output') },

@@ -64,6 +64,8 @@ export function serializeSettings(settings: SellerSettings): SettingsResponse {
         { standard: rate.standard, reduced: rate.reduced ?? rate.standard },
       ]),
     ),
+    notification_email: settings.notificationEmail ?? null,
+    notification_locale: settings.notificationLocale,
     created_at: settings.createdAt.toISOString(),
     updated_at: settings.updatedAt.toISOString(),
   };

@@ -4,6 +4,7 @@ import { createGateway } from '../gateways';
 import { initOrm } from '../db/orm.config';
 import { createLogger } from '../logging';
 import { createVatIdVerifier } from '../tax';
+import { createMailer } from '../mail/mailer';
 import { connectClient } from '../temporal/connection';
 import { createApp } from './app';
 
@@ -18,6 +19,8 @@ export async function startApi(config: Config): Promise<RunningApi> {
   const logger = createLogger(config.LOG_LEVEL, 'perennial-api');
   const orm = await initOrm(config.DATABASE_URL, databaseOverrides(config));
   const client = await connectClient(config);
+  // Gateway webhooks about disputes notify the seller from the API process itself.
+  const mailer = createMailer(config.SMTP_URL, config.MAIL_FROM);
   const app = createApp({
     orm,
     client,
@@ -25,6 +28,7 @@ export async function startApi(config: Config): Promise<RunningApi> {
     config,
     gateway: createGateway(gatewayConfigFrom(config), { orm }),
     vatIdVerifier: createVatIdVerifier(config),
+    mailer,
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = app.listen(config.API_PORT, config.API_HOST, (error?: Error) =>
@@ -41,6 +45,7 @@ export async function startApi(config: Config): Promise<RunningApi> {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await closed;
+      mailer.close();
       await client.connection.close();
       await orm.close(true);
     },

@@ -1,10 +1,11 @@
 import type { FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Router } from 'express';
-import { CreditNote, Invoice, PaymentAttempt, Refund } from '../../db/entities';
+import { CreditNote, type DomainEvent, Invoice, PaymentAttempt, Refund } from '../../db/entities';
 import type { Orm } from '../../db/orm.config';
 import { createCreditNote } from '../../db/services/credit-notes';
 import type { PaymentGateway } from '../../gateways';
+import type { EventPublisher } from '../../webhooks/publish';
 import { AppError } from '../errors';
 import { paginate } from '../pagination';
 import { defineRoute, type RouteRegistry } from '../route';
@@ -72,11 +73,16 @@ export function creditNotesRouter(
   orm: Orm,
   registry: RouteRegistry,
   gateway: PaymentGateway | undefined,
+  publish: EventPublisher,
 ): Router {
   const router = Router();
 
-  /** Refunds what the note still owes the card; parts refunded by an earlier try are found by their keys. */
-  async function settleRefund(em: EntityManager, note: CreditNote): Promise<void> {
+  /**
+   * Refunds what the note still owes the card; parts refunded by an earlier try are found by their keys. Returns
+   * the events of the refunds, for their webhooks.
+   */
+  async function settleRefund(em: EntityManager, note: CreditNote): Promise<(DomainEvent | null)[]> {
+    const events: (DomainEvent | null)[] = [];
     const prefix = refundKeyPrefix(note);
     let owed = note.amount;
     for (const { attempt, remaining } of await refundable(em, note.invoice.id)) {
@@ -85,7 +91,8 @@ export function creditNotesRouter(
       const earlier = await em.findOne(Refund, { idempotencyKey: key });
       const amount = earlier ? earlier.amount : Math.min(owed, remaining);
       if (amount <= 0) continue;
-      await refundAttempt(em, requireGateway(gateway), attempt, amount, key, note.reason);
+      const { event } = await refundAttempt(em, requireGateway(gateway), attempt, amount, key, note.reason);
+      events.push(event);
       owed -= amount;
     }
     // Only a concurrent refund between the route's check and this loop gets here; the note stays, and the same
@@ -98,6 +105,7 @@ export function creditNotesRouter(
         'amount',
       );
     }
+    return events;
   }
 
   defineRoute(
@@ -112,7 +120,7 @@ export function creditNotesRouter(
         'Credits part or all of a paid invoice: to the customer balance (`credit_balance`), back to the card ' +
         '(`refund`, through the payment gateway) or nowhere (`none`). The credited amounts of an invoice never ' +
         'exceed its total. The same Idempotency-Key creates one note and refunds once. An open invoice is voided ' +
-        'instead.',
+        'instead. Emits `credit_note.created`, and `refund.created` for each refund it makes.',
       tag: 'Credit notes',
       body: createCreditNoteSchema,
       response: creditNoteResponseSchema,
@@ -146,14 +154,16 @@ export function creditNotesRouter(
         }
       }
       try {
-        const { creditNote } = await createCreditNote(em, {
+        const { creditNote, event } = await createCreditNote(em, {
           invoiceId: invoice.id,
           amount: body.amount,
           reason: body.reason,
           outcome: body.outcome,
           idempotencyKey: key,
         });
-        if (creditNote.outcome === 'refund') await settleRefund(em, creditNote);
+        // The note's own webhook goes out even if its refund fails below; it exists either way.
+        await publish([event]);
+        if (creditNote.outcome === 'refund') await publish(await settleRefund(em, creditNote));
         return serializeCreditNote(creditNote, await refundsOf(em, [creditNote]));
       } catch (error) {
         const mapped = fromMoneyError(error);

@@ -1,7 +1,12 @@
 import express, { Router } from 'express';
 import { z } from 'zod';
 import { isGatewayError, type PaymentGateway, type VerifiedWebhook } from '../../gateways';
-import { type InboundDeps, receiveGatewayEvent, TemporalUnavailableError } from '../../webhooks/inbound';
+import {
+  type InboundDeps,
+  MailUnavailableError,
+  receiveGatewayEvent,
+  TemporalUnavailableError,
+} from '../../webhooks/inbound';
 import { AppError } from '../errors';
 import type { RouteRegistry } from '../route';
 import { assertStorableText } from '../text-guard';
@@ -35,9 +40,12 @@ export function gatewayWebhooksRouter(
     description:
       'Called by the payment gateway, not by API clients: authenticated by the gateway signature header ' +
       '(`Perennial-Sandbox-Signature` or `Stripe-Signature`), not by an API key. Each event is acted on once; a ' +
-      'redelivery is acknowledged with `duplicate: true`. 503 asks the gateway to retry. An event carrying text ' +
-      'that cannot be stored (U+0000, an unpaired surrogate) is refused with 400 `invalid_text` naming the field ' +
-      'of the verified event (`eventId`, `event.metadata.subscription_id`, …).',
+      'redelivery is acknowledged with `duplicate: true`. Payment events are signalled to the subscription; ' +
+      'dispute events keep the dispute (`GET /v1/disputes`) and, when lost, the reopened invoice and its ' +
+      'chargeback; refunds made at the gateway’s dashboard are recorded once with a credit note. 503 ' +
+      '(`temporal_unavailable`, `mail_unavailable`, `gateway_unavailable`) asks the gateway to retry. An event ' +
+      'carrying text that cannot be stored (U+0000, an unpaired surrogate) is refused with 400 `invalid_text` ' +
+      'naming the field of the verified event (`eventId`, `event.metadata.subscription_id`, …).',
     tag: 'Gateway webhooks',
     auth: 'signature',
     params: gatewayWebhookParamsSchema,
@@ -87,6 +95,8 @@ export function gatewayWebhooksRouter(
       } catch (error) {
         if (error instanceof TemporalUnavailableError)
           throw new AppError('service_unavailable', 'temporal_unavailable', error.message);
+        if (error instanceof MailUnavailableError)
+          throw new AppError('service_unavailable', 'mail_unavailable', error.message);
         throw error;
       }
     },

@@ -44,6 +44,7 @@ export function serializeInvoice(invoice: Invoice, lines: InvoiceLine[]): Invoic
     credit_applied: invoice.creditApplied,
     amount_due: invoice.amountDue,
     amount_paid: invoice.amountPaid,
+    amount_refunded: invoice.amountRefunded,
     period_start: iso(invoice.periodStart),
     period_end: iso(invoice.periodEnd),
     finalized_at: iso(invoice.finalizedAt),

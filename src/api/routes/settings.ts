@@ -74,6 +74,8 @@ export function settingsRouter(orm: Orm, registry: RouteRegistry, vatIdVerifier:
             { standard: rate.standard, reduced: rate.reduced ?? rate.standard },
           ]),
         ),
+        notificationEmail: body.notification_email ?? null,
+        notificationLocale: body.notification_locale ?? 'en',
       });
       return serializeSettings(settings);
     },

@@ -26,7 +26,14 @@ export const invoiceResponseSchema = z.strictObject({
   total: z.number().int(),
   credit_applied: z.number().int(),
   amount_due: z.number().int(),
-  amount_paid: z.number().int(),
+  amount_paid: z
+    .number()
+    .int()
+    .describe('Collected, less what card issuers took back in lost disputes (which reopen a paid invoice)'),
+  amount_refunded: z
+    .number()
+    .int()
+    .describe('Given back: refunds through the API, credit notes and refunds made at the gateway'),
   period_start: instant,
   period_end: instant,
   finalized_at: instant,

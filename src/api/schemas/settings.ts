@@ -6,6 +6,7 @@ import {
   addressSchema,
   countrySchema,
   currencySchema,
+  localeSchema,
   timestampSchema,
   timeZoneSchema,
   vatIdSchema,
@@ -91,6 +92,16 @@ export const putSettingsSchema = z
     tax_rates: sellerTaxRatesSchema
       .optional()
       .describe('Defaults to none: exports outside the EU are untaxed'),
+    notification_email: z
+      .email()
+      .max(320)
+      .nullable()
+      .optional()
+      .describe(
+        "Where the seller's own notices go (disputes opened, won, lost; a subscription that needs attention); " +
+          'none are sent without one',
+      ),
+    notification_locale: localeSchema.optional().describe('Language of those notices; defaults to en'),
   })
   .superRefine(refineVatIdForCountry);
 
@@ -111,6 +122,8 @@ export const settingsResponseSchema = z.strictObject({
     final_action: z.enum(FINAL_ACTIONS),
   }),
   tax_rates: z.record(z.string(), z.strictObject({ standard: z.number().int(), reduced: z.number().int() })),
+  notification_email: z.string().nullable(),
+  notification_locale: z.enum(['de', 'en']),
   created_at: timestampSchema,
   updated_at: timestampSchema,
 });

@@ -14,6 +14,7 @@ export const STORE_ERROR_CODES = [
   'idempotency_conflict',
   'nothing_to_invoice',
   'no_payment_method',
+  'not_refundable',
 ] as const;
 
 export type StoreErrorCode = (typeof STORE_ERROR_CODES)[number];

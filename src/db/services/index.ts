@@ -1,4 +1,4 @@
-export { createCreditNote, type CreditNoteInput } from './credit-notes';
+export { createCreditNote, creditNoteCreatedEventKey, type CreditNoteInput } from './credit-notes';
 export {
   adjustCustomerBalance,
   applyCustomerCredit,
@@ -21,8 +21,10 @@ export {
   recordPaymentAttempt,
   recordPaymentResult,
   recordRefund,
+  refundCreatedEventKey,
   type PaymentAttemptInput,
   type PaymentOutcome,
+  type RecordedRefund,
   type RefundInput,
 } from './payments';
 export {
@@ -49,5 +51,8 @@ export {
   type OneOffInvoiceResult,
   type OneOffLine,
 } from './one-off-invoices';
-export { closeInvoice } from './invoice-status';
+export { refundPayment, type RefundPaymentInput } from './refunds';
+export { recordDisputeReport, type DisputeReport, type RecordedDispute } from './disputes';
+export { recordGatewayRefund, type GatewayRefundReport, type RecordedGatewayRefund } from './gateway-refunds';
+export { closeInvoice, reverseInvoicePayment } from './invoice-status';
 export { redeemCoupon, toDomainCoupon } from './coupons';

@@ -120,6 +120,8 @@ export function routeExamples(f: FuzzFixtures): Record<string, RouteExample> {
           final_action: 'cancel',
         },
         tax_rates: { CH: { standard: 810, reduced: 260 } },
+        notification_email: 'owner@example.test',
+        notification_locale: 'de',
       },
     },
     createProduct: {

@@ -242,6 +242,8 @@ describe('OpenAPI document and human docs', () => {
         'POST /v1/refunds',
         'GET /v1/refunds',
         'GET /v1/refunds/{id}',
+        'GET /v1/disputes',
+        'GET /v1/disputes/{id}',
         'POST /v1/usage_events',
         'GET /v1/events',
         'POST /v1/portal_sessions',
@@ -298,6 +300,15 @@ describe('OpenAPI document and human docs', () => {
       expect.objectContaining({ name: 'limit', in: 'query', required: false }),
     );
     expect(list?.parameters).toContainEqual(expect.objectContaining({ name: 'starting_after', in: 'query' }));
+    const disputes = document.paths['/v1/disputes']?.get;
+    expect(disputes?.tags).toEqual(['Disputes']);
+    for (const filter of ['status', 'customer_id', 'invoice_id']) {
+      expect(disputes?.parameters).toContainEqual(expect.objectContaining({ name: filter, in: 'query' }));
+    }
+    expect(document.tags).toContainEqual({
+      name: 'Disputes',
+      description: expect.stringContaining('chargeback'),
+    });
   });
 
   test('is generated from the same zod schemas that validate requests and shape responses', () => {
