@@ -1,15 +1,17 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
 import { createHash } from 'node:crypto';
-import { Customer, Invoice, InvoiceLine, PaymentAttempt } from '../db/entities';
+import { Customer, Invoice, InvoiceLine, PaymentAttempt, Refund } from '../db/entities';
 import type { Orm } from '../db/orm.config';
 import {
   adjustCustomerBalance,
   createOrGetRenewalInvoice,
   finalizeInvoice,
   isStoreError,
-  recordRefund,
+  refundPayment,
 } from '../db/services';
+import { Context } from '@temporalio/activity';
+import { dispatchWebhooks } from '../webhooks/dispatch';
 import { periodBounds, reminderAt } from '../domain/calendar';
 import { buildDraftInvoice } from '../domain/invoice';
 import { money } from '../domain/money';
@@ -294,20 +296,22 @@ export function createLifecycleActivities({ orm, gateway, client }: LifecycleDep
         }
         const payment = await em.findOne(PaymentAttempt, { invoice: invoice.id, status: 'succeeded' });
         if (!payment?.gatewayReference) return { credited: 0, refunded: 0 };
-        // Credit from the balance that paid part of the invoice is not cash; only the charged part is refunded.
-        const amount = Math.min(unused, payment.amount);
-        const refund = await gateway.refund({
-          chargeId: payment.gatewayReference,
-          amount: money(amount, payment.currency),
-          idempotencyKey: request.causeKey,
-        });
-        await recordRefund(em, {
+        // Credit from the balance that paid part of the invoice is not cash; only the charged part is refunded, and
+        // never more than earlier refunds (or a chargeback) left of it.
+        const returned = await em.find(Refund, { paymentAttempt: payment.id });
+        const remaining = payment.amount - returned.reduce((total, refund) => total + refund.amount, 0);
+        const amount = Math.min(unused, remaining);
+        if (amount <= 0) return { credited: 0, refunded: 0 };
+        const { event } = await refundPayment(em, gateway, {
           paymentAttemptId: payment.id,
           amount,
-          reason: 'unused_time',
           idempotencyKey: request.causeKey,
-          gatewayReference: refund.refundId,
+          reason: 'unused_time',
+          at: request.at,
         });
+        if (client && event) {
+          await dispatchWebhooks({ orm, client, taskQueue: Context.current().info.taskQueue }, [event.id]);
+        }
         return { credited: 0, refunded: amount };
       });
     },
