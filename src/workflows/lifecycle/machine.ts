@@ -945,30 +945,26 @@ export class SubscriptionMachine {
     await this.commit(next, fx);
   }
 
-  /** A run that continued from schema version 1 reads its item's amount and name from the catalogue once. */
+  /**
+   * A run that continued from schema version 1 reads its items' amounts and names from the catalogue once, and
+   * records the state it now holds (the read model had only version 1's columns).
+   */
   async repriceItems(): Promise<void> {
-    const described = await records.describeItems({
-      customerId: this.state.customerId,
-      currency: this.state.currency,
-      items: this.state.items,
-    });
-    this.state = {
-      ...this.state,
+    const describe = async (items: SubscriptionItem[]) =>
+      records.describeItems({ customerId: this.state.customerId, currency: this.state.currency, items });
+    const described = await describe(this.state.items);
+    const next: SubscriptionState = {
+      ...clone(this.state),
       items: described.items,
       testClockId: described.testClockId,
       scheduledChange: this.state.scheduledChange
-        ? {
-            ...this.state.scheduledChange,
-            items: (
-              await records.describeItems({
-                customerId: this.state.customerId,
-                currency: this.state.currency,
-                items: this.state.scheduledChange.items,
-              })
-            ).items,
-          }
+        ? { ...this.state.scheduledChange, items: (await describe(this.state.scheduledChange.items)).items }
         : null,
     };
+    await this.commit(next, {
+      ...noEffects(),
+      events: [{ type: 'subscription.migrated', data: { schemaVersion: next.schemaVersion } }],
+    });
   }
 }
 

@@ -1,6 +1,8 @@
 import { PaymentAttempt } from '../../../src/db/entities';
+import { lifecycleWorkflowIdFor } from '../../../src/workflows/lifecycle/messages';
 import { type ApiStack, startApiStack } from '../../support/api-stack';
 import { type Body, ClockApi, linesOf } from '../../support/clock-api';
+import { recordChainIfAsked } from '../../support/histories';
 
 /**
  * The item model end to end through the API on test clocks (sandbox card, German customer, 19 % VAT): every amount
@@ -19,6 +21,9 @@ describe('subscription items, fees, interval changes and usage through the API o
   afterAll(async () => {
     await stack?.close();
   });
+
+  const record = (name: string, subscriptionId: string) =>
+    recordChainIfAsked(name, stack.env.client, lifecycleWorkflowIdFor(subscriptionId));
 
   const T0 = '2027-04-01T00:00:00.000Z';
   const HALF = '2027-04-16T00:00:00.000Z';
@@ -96,6 +101,7 @@ describe('subscription items, fees, interval changes and usage through the API o
       ['usage', 6000],
     ]);
     expect(renewal).toMatchObject({ subtotal: 9000, tax_total: 1710, total: 10710, status: 'paid' });
+    await record('lifecycle-items-addons-metered', id);
   });
 
   test('graduated seats 5 → 8 at half period: the preview shows −25.00 + 37.00 and the invoice carries exactly its lines', async () => {
@@ -147,6 +153,7 @@ describe('subscription items, fees, interval changes and usage through the API o
       ['subscription', 5000],
       ['subscription', 2400],
     ]);
+    await record('lifecycle-items-graduated-seats', id);
   });
 
   test('monthly 10.00 → yearly 100.00 on the 16th: now, the anchor moves, half a month credited, the year billed in full', async () => {
@@ -185,6 +192,7 @@ describe('subscription items, fees, interval changes and usage through the API o
 
     await api.advance(clock, '2027-06-01T00:00:00.000Z');
     expect(await api.invoices(id)).toHaveLength(2);
+    await record('lifecycle-interval-change', id);
   });
 
   test('a coupon at creation discounts the first invoice; removing the discount stops it from the next one on', async () => {
@@ -334,6 +342,7 @@ describe('subscription items, fees, interval changes and usage through the API o
     });
     expect(recovered).toMatchObject({ status: 'active', past_due: null });
     expect((await api.ok('GET', `/v1/invoices/${invoiceId}`)).status).toBe('paid');
+    await record('lifecycle-hard-decline', id);
   });
 
   test('unpaid recovers: paying its invoice makes it active with a new period from that moment', async () => {
@@ -375,6 +384,7 @@ describe('subscription items, fees, interval changes and usage through the API o
         ['2027-04-03T00:00:00.000Z', 'paid'],
         ['2027-04-20T00:00:00.000Z', 'paid'],
       ]);
+      await record('lifecycle-unpaid-recovery', id);
     } finally {
       await api.seller();
     }
