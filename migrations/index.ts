@@ -8,6 +8,7 @@ import { Migration20261122074221 } from './Migration20261122074221';
 import { Migration20261122080000_drop_renewals } from './Migration20261122080000_drop_renewals';
 import { Migration20261122090000_test_clocks } from './Migration20261122090000_test_clocks';
 import { Migration20261122091000_portal_sessions } from './Migration20261122091000_portal_sessions';
+import { Migration20261202140000_books } from './Migration20261202140000_books';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261122063003', class: Migration20261122063003 },
@@ -17,4 +18,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261122080000_drop_renewals', class: Migration20261122080000_drop_renewals },
   { name: 'Migration20261122090000_test_clocks', class: Migration20261122090000_test_clocks },
   { name: 'Migration20261122091000_portal_sessions', class: Migration20261122091000_portal_sessions },
+  { name: 'Migration20261202140000_books', class: Migration20261202140000_books },
 ];

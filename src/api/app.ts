@@ -10,6 +10,7 @@ import type { Config } from '../config';
 import type { Orm } from '../db/orm.config';
 import type { Logger } from '../logging';
 import type { PaymentGateway } from '../gateways/types';
+import type { Mailer } from '../mail/mailer';
 import { enforcePortalScope, requireApiKey } from './auth';
 import { AppError, errorBody, errorHandler, notFoundRoute } from './errors';
 import { idempotency } from './idempotency';
@@ -29,6 +30,7 @@ import { refundsRouter } from './routes/refunds';
 import { portalSessionsRouter } from './routes/portal-sessions';
 import { usageRouter } from './routes/usage';
 import { settingsRouter } from './routes/settings';
+import { accountingSettingsRouter } from './routes/accounting-settings';
 import { subscriptionsRouter } from './routes/subscriptions';
 import { testClocksRouter } from './routes/test-clocks';
 import { webhookEndpointsRouter } from './routes/webhook-endpoints';
@@ -40,11 +42,13 @@ export interface AppDeps {
   config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'RATE_LIMIT_PER_MINUTE'>;
   /** Attaches payment methods; without one, `POST /v1/customers/:id/payment_methods` answers 503. */
   gateway?: PaymentGateway;
+  /** Sends the documents the API itself issues (credit notes); without one they are not emailed. */
+  mailer?: Mailer;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 
-export function createApp({ orm, client, logger, config, gateway }: AppDeps): Express {
+export function createApp({ orm, client, logger, config, gateway, mailer }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -104,11 +108,12 @@ export function createApp({ orm, client, logger, config, gateway }: AppDeps): Ex
   app.use('/v1', idempotency(orm, logger));
   app.use('/v1', subscriptionsRouter(orm, client, routes, config));
   app.use('/v1', settingsRouter(orm, routes));
+  app.use('/v1', accountingSettingsRouter(orm, routes));
   app.use('/v1', catalogRouter(orm, routes));
   app.use('/v1', customersRouter(orm, routes, gateway));
   app.use('/v1', invoicesRouter(orm, routes, client));
   app.use('/v1', paymentsRouter(orm, routes));
-  app.use('/v1', creditNotesRouter(orm, routes, gateway));
+  app.use('/v1', creditNotesRouter(orm, routes, gateway, mailer));
   app.use('/v1', refundsRouter(orm, routes, gateway));
   app.use('/v1', usageRouter(orm, routes));
   app.use('/v1', eventsRouter(orm, routes));

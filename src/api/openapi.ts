@@ -37,7 +37,7 @@ export interface OpenApiParameter {
 
 export interface OpenApiResponse {
   description: string;
-  content?: { 'application/json': { schema: JsonSchema } };
+  content?: { 'application/json': { schema: JsonSchema }; 'text/csv'?: { schema: JsonSchema } };
 }
 
 export interface OpenApiOperation {
@@ -192,7 +192,11 @@ export function buildOpenApiDocument(routes: readonly AnyRouteSpec[]): OpenApiDo
       responses: {
         [status]: {
           description: STATUS_TEXT[status] ?? 'OK',
-          content: { 'application/json': { schema: ref(responseName) } },
+          content: {
+            'application/json': { schema: ref(responseName) },
+            // The same rows as CSV (RFC 4180, header line first) when the request says `Accept: text/csv`.
+            ...(route.csv ? { 'text/csv': { schema: { type: 'string' } } } : {}),
+          },
         },
       },
     };

@@ -32,6 +32,8 @@ export interface RouteSpec<
   auth?: 'api_key' | 'signature';
   /** Error statuses this route can answer with, besides 401, 429 and 500 which every authenticated route has. */
   errors: readonly (400 | 404 | 409 | 422 | 503)[];
+  /** A CSV rendering of the answer, served to `Accept: text/csv` (reports and exports); JSON stays the default. */
+  csv?: (result: z.output<R>) => string;
 }
 
 export type AnyRouteSpec = RouteSpec<z.ZodType | undefined, z.ZodType | undefined, z.ZodType | undefined>;
@@ -106,6 +108,13 @@ export function defineRoute<
     }
     const body = (spec.body ? spec.body.parse(req.body ?? {}) : undefined) as Parsed<B>;
     const result = await handler({ params, query, body, req, res });
+    if (spec.csv && req.accepts(['application/json', 'text/csv']) === 'text/csv') {
+      res
+        .status(spec.status ?? 200)
+        .type('text/csv; charset=utf-8')
+        .send(spec.csv(spec.response.parse(result) as z.output<R>));
+      return;
+    }
     res.status(spec.status ?? 200).json(result);
   });
 }

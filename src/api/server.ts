@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { type Config, databaseOverrides, gatewayConfigFrom, loadConfig } from '../config';
 import { createGateway } from '../gateways';
+import { createMailer } from '../mail/mailer';
 import { initOrm } from '../db/orm.config';
 import { createLogger } from '../logging';
 import { connectClient } from '../temporal/connection';
@@ -17,12 +18,14 @@ export async function startApi(config: Config): Promise<RunningApi> {
   const logger = createLogger(config.LOG_LEVEL, 'perennial-api');
   const orm = await initOrm(config.DATABASE_URL, databaseOverrides(config));
   const client = await connectClient(config);
+  const mailer = createMailer(config.SMTP_URL, config.MAIL_FROM);
   const app = createApp({
     orm,
     client,
     logger,
     config,
     gateway: createGateway(gatewayConfigFrom(config), { orm }),
+    mailer,
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = app.listen(config.API_PORT, config.API_HOST, (error?: Error) =>
@@ -40,6 +43,7 @@ export async function startApi(config: Config): Promise<RunningApi> {
       server.closeIdleConnections();
       await closed;
       await client.connection.close();
+      mailer.close();
       await orm.close(true);
     },
   };

@@ -1,10 +1,16 @@
 import type { FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Router } from 'express';
-import { CreditNote, Invoice, PaymentAttempt, Refund } from '../../db/entities';
+import { loadCreditNoteDocument } from '../../activities/credit-note-document';
+import { sendCreditNoteEmail } from '../../activities/credit-note-notifications';
+import { creditNoteEInvoiceAttachment } from '../../activities/einvoice-attachment';
+import { CreditNote, CreditNoteLine, Invoice, PaymentAttempt, Refund } from '../../db/entities';
 import type { Orm } from '../../db/orm.config';
 import { createCreditNote } from '../../db/services/credit-notes';
+import { creditNotePdfFilename, renderCreditNotePdf } from '../../documents/credit-note-pdf';
+import { EInvoiceError } from '../../documents/einvoice';
 import type { PaymentGateway } from '../../gateways';
+import type { Mailer } from '../../mail/mailer';
 import { AppError } from '../errors';
 import { paginate } from '../pagination';
 import { defineRoute, type RouteRegistry } from '../route';
@@ -14,6 +20,7 @@ import {
   creditNoteResponseSchema,
   type CreditNoteResponse,
   createCreditNoteSchema,
+  eInvoiceQuerySchema,
   listCreditNotesQuerySchema,
 } from '../schemas/credit-notes';
 import { refundedByAttempt } from './payments';
@@ -24,17 +31,31 @@ const creditNoteParams = idParamsSchema('cn', 'a credit note');
 /** Each refund of a credit note is keyed by the note and the attempt it returns money on. */
 const refundKeyPrefix = (creditNote: CreditNote) => `credit_note:${creditNote.id}:`;
 
-function serializeCreditNote(creditNote: CreditNote, refunds: Refund[]): CreditNoteResponse {
+function serializeCreditNote(
+  creditNote: CreditNote,
+  lines: CreditNoteLine[],
+  refunds: Refund[],
+): CreditNoteResponse {
   const prefix = refundKeyPrefix(creditNote);
   return {
     id: creditNote.id,
     object: 'credit_note',
+    number: creditNote.number,
     invoice_id: creditNote.invoice.id,
     customer_id: creditNote.customer.id,
     amount: creditNote.amount,
     currency: creditNote.currency,
     reason: creditNote.reason,
     outcome: creditNote.outcome,
+    lines: lines
+      .filter((line) => line.creditNote.id === creditNote.id)
+      .map((line) => ({
+        description: line.description,
+        rate_bp: line.rateBp,
+        taxable: line.taxable,
+        tax: line.tax,
+        reverse_charge: line.reverseCharge,
+      })),
     refunds: refunds.filter((refund) => refund.idempotencyKey.startsWith(prefix)).map(serializeRefund),
     created_at: creditNote.createdAt.toISOString(),
   };
@@ -47,6 +68,15 @@ async function refundsOf(em: EntityManager, notes: CreditNote[]): Promise<Refund
     Refund,
     { $or: withRefunds.map((note) => ({ idempotencyKey: { $like: `${refundKeyPrefix(note)}%` } })) },
     { orderBy: { createdAt: 'asc', id: 'asc' } },
+  );
+}
+
+async function linesOf(em: EntityManager, notes: CreditNote[]): Promise<CreditNoteLine[]> {
+  if (notes.length === 0) return [];
+  return em.find(
+    CreditNoteLine,
+    { creditNote: { $in: notes.map((note) => note.id) } },
+    { orderBy: { creditNote: 'asc', position: 'asc' } },
   );
 }
 
@@ -72,8 +102,15 @@ export function creditNotesRouter(
   orm: Orm,
   registry: RouteRegistry,
   gateway: PaymentGateway | undefined,
+  mailer?: Mailer,
 ): Router {
   const router = Router();
+
+  async function find(id: string): Promise<CreditNote> {
+    const note = await orm.em.findOne(CreditNote, id);
+    if (!note) throw new AppError('not_found', 'resource_missing', `No such credit note: ${id}`, 'id');
+    return note;
+  }
 
   /** Refunds what the note still owes the card; parts refunded by an earlier try are found by their keys. */
   async function settleRefund(em: EntityManager, note: CreditNote): Promise<void> {
@@ -112,7 +149,9 @@ export function creditNotesRouter(
         'Credits part or all of a paid invoice: to the customer balance (`credit_balance`), back to the card ' +
         '(`refund`, through the payment gateway) or nowhere (`none`). The credited amounts of an invoice never ' +
         'exceed its total. The same Idempotency-Key creates one note and refunds once. An open invoice is voided ' +
-        'instead.',
+        'instead. The note is a document: a number from its own gapless series per year, one line per VAT rate ' +
+        'of the invoice (the amount split pro rata of its tax lines), a PDF (`GET /v1/credit_notes/{id}/pdf`) and ' +
+        'an e-invoice; it is emailed to the customer once.',
       tag: 'Credit notes',
       body: createCreditNoteSchema,
       response: creditNoteResponseSchema,
@@ -154,7 +193,18 @@ export function creditNotesRouter(
           idempotencyKey: key,
         });
         if (creditNote.outcome === 'refund') await settleRefund(em, creditNote);
-        return serializeCreditNote(creditNote, await refundsOf(em, [creditNote]));
+        if (mailer) {
+          // Once per note (outbox). A mail server that is down does not undo the credit: the outbox row stays
+          // pending and the same request repeated (same Idempotency-Key) sends it.
+          await sendCreditNoteEmail({ orm, mailer }, creditNote.id).catch((error: unknown) =>
+            req.log.warn({ err: error, creditNoteId: creditNote.id }, 'credit note email not sent'),
+          );
+        }
+        return serializeCreditNote(
+          creditNote,
+          await linesOf(em, [creditNote]),
+          await refundsOf(em, [creditNote]),
+        );
       } catch (error) {
         const mapped = fromMoneyError(error);
         if (mapped instanceof AppError && mapped.code === 'invalid_state') {
@@ -184,10 +234,13 @@ export function creditNotesRouter(
         ...(query.customer_id ? { customer: query.customer_id } : {}),
       };
       const page = await paginate(orm.em, CreditNote, where, query);
-      const refunds = await refundsOf(orm.em, page.items);
+      const [lines, refunds] = await Promise.all([
+        linesOf(orm.em, page.items),
+        refundsOf(orm.em, page.items),
+      ]);
       return {
         object: 'list' as const,
-        data: page.items.map((note) => serializeCreditNote(note, refunds)),
+        data: page.items.map((note) => serializeCreditNote(note, lines, refunds)),
         has_more: page.hasMore,
         next_cursor: page.nextCursor,
       };
@@ -208,12 +261,44 @@ export function creditNotesRouter(
       errors: [404],
     },
     async ({ params }) => {
-      const note = await orm.em.findOne(CreditNote, params.id);
-      if (!note)
-        throw new AppError('not_found', 'resource_missing', `No such credit note: ${params.id}`, 'id');
-      return serializeCreditNote(note, await refundsOf(orm.em, [note]));
+      const note = await find(params.id);
+      return serializeCreditNote(note, await linesOf(orm.em, [note]), await refundsOf(orm.em, [note]));
     },
   );
+
+  // Binary answers, registered by hand like the invoice PDF.
+  router.get('/credit_notes/:id/pdf', async (req, res) => {
+    const { id } = creditNoteParams.parse(req.params);
+    await find(id);
+    const document = await loadCreditNoteDocument(orm.em.fork(), id);
+    const pdf = await renderCreditNotePdf(document.input);
+    res
+      .status(200)
+      .type('application/pdf')
+      .setHeader(
+        'Content-Disposition',
+        `inline; filename="${creditNotePdfFilename(document.creditNote.number, document.input.locale)}"`,
+      )
+      .send(pdf);
+  });
+
+  router.get('/credit_notes/:id/einvoice', async (req, res) => {
+    const { id } = creditNoteParams.parse(req.params);
+    const { format } = eInvoiceQuerySchema.parse(req.query ?? {});
+    await find(id);
+    try {
+      const file = await creditNoteEInvoiceAttachment(orm.em.fork(), id, format);
+      res
+        .status(200)
+        .type(file.contentType)
+        .setHeader('Content-Disposition', `attachment; filename="${file.filename}"`)
+        .send(file.content);
+    } catch (error) {
+      if (error instanceof EInvoiceError)
+        throw new AppError('conflict', 'einvoice_unavailable', error.message);
+      throw error;
+    }
+  });
 
   return router;
 }

@@ -1,6 +1,7 @@
 import type { FilterQuery } from '@mikro-orm/core';
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { Router } from 'express';
+import { eInvoiceAttachment } from '../../activities/einvoice-attachment';
 import { loadInvoiceDocument } from '../../activities/invoice-document';
 import { Invoice, InvoiceLine, PaymentAttempt, Subscription } from '../../db/entities';
 import type { Orm } from '../../db/orm.config';
@@ -8,12 +9,14 @@ import { isStoreError } from '../../db/services/errors';
 import { appendDomainEvent } from '../../db/services/events';
 import { closeInvoice } from '../../db/services/invoice-status';
 import { payInvoiceUpdate, voidInvoiceUpdate } from '../../workflows/lifecycle/messages';
+import { EInvoiceError } from '../../documents/einvoice';
 import { invoicePdfFilename, renderInvoicePdf } from '../../documents/invoice-pdf';
 import { fromCommandRejection } from '../command-rejection';
 import { AppError } from '../errors';
 import { paginate } from '../pagination';
 import { defineRoute, type RouteRegistry } from '../route';
 import { idParamsSchema } from '../schemas/common';
+import { eInvoiceQuerySchema } from '../schemas/credit-notes';
 import {
   invoiceActionBodySchema,
   invoiceListSchema,
@@ -305,6 +308,28 @@ export function invoicesRouter(orm: Orm, registry: RouteRegistry, client: Client
         `inline; filename="${invoicePdfFilename(document.input.invoice.number, document.input.locale)}"`,
       )
       .send(pdf);
+  });
+
+  // The invoice as an EN 16931 e-invoice: XRechnung (CII or UBL XML) or ZUGFeRD (this PDF with the XML embedded).
+  router.get('/invoices/:id/einvoice', async (req, res) => {
+    const { id } = invoiceParams.parse(req.params);
+    const { format } = eInvoiceQuerySchema.parse(req.query ?? {});
+    const invoice = await find(id);
+    if (invoice.status === 'draft') {
+      throw new AppError('conflict', 'invoice_draft', 'A draft invoice has no document yet');
+    }
+    try {
+      const file = await eInvoiceAttachment(orm.em.fork(), id, format);
+      res
+        .status(200)
+        .type(file.contentType)
+        .setHeader('Content-Disposition', `attachment; filename="${file.filename}"`)
+        .send(file.content);
+    } catch (error) {
+      if (error instanceof EInvoiceError)
+        throw new AppError('conflict', 'einvoice_unavailable', error.message);
+      throw error;
+    }
   });
 
   return router;

@@ -1,6 +1,8 @@
 import { ApiKeySchema } from './api-key';
 import { CouponSchema } from './coupon';
 import { CreditNoteSchema } from './credit-note';
+import { CreditNoteLineSchema } from './credit-note-line';
+import { CreditNoteNumberSequenceSchema } from './credit-note-number-sequence';
 import { CustomerSchema } from './customer';
 import { CustomerBalanceTransactionSchema } from './customer-balance-transaction';
 import { DiscountSchema } from './discount';
@@ -30,7 +32,9 @@ export { ApiKey } from './api-key';
 export type { PostalAddress } from './columns';
 export { Coupon, type CouponDurationType } from './coupon';
 export { CreditNote, type CreditNoteOutcome } from './credit-note';
-export { Customer, type CustomerLocale } from './customer';
+export { CreditNoteLine } from './credit-note-line';
+export { CreditNoteNumberSequence, type CreditNoteSeries } from './credit-note-number-sequence';
+export { Customer, type CustomerLocale, type InvoiceDelivery } from './customer';
 export { CustomerBalanceTransaction } from './customer-balance-transaction';
 export { Discount } from './discount';
 export { DomainEvent, type DomainEventData } from './domain-event';
@@ -59,6 +63,8 @@ export const entities = [
   ApiKeySchema,
   CouponSchema,
   CreditNoteSchema,
+  CreditNoteLineSchema,
+  CreditNoteNumberSequenceSchema,
   CustomerSchema,
   CustomerBalanceTransactionSchema,
   DiscountSchema,

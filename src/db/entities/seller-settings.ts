@@ -1,5 +1,6 @@
 import { EntitySchema, OptionalProps } from '@mikro-orm/core';
 import type { DunningPolicy } from '../../domain/dunning';
+import type { AccountingSettings } from '../../books/accounting-settings';
 import { countryCheck, createdAtColumn, currencyCheck, updatedAtColumn, type PostalAddress } from './columns';
 
 /** The one seller this installation bills for; the check on `id` keeps it a single row. */
@@ -15,6 +16,8 @@ export class SellerSettings {
   timeZone: string = 'UTC';
   defaultCurrency!: string;
   dunningPolicy!: DunningPolicy;
+  /** DATEV numbers, chart of accounts and account overrides, e-invoice contact (`PUT /v1/settings/accounting`). */
+  accounting?: AccountingSettings | null;
   createdAt: Date = new Date();
   updatedAt: Date = new Date();
 }
@@ -38,6 +41,7 @@ export const SellerSettingsSchema = new EntitySchema<SellerSettings>({
     timeZone: { type: 'text', default: 'UTC' },
     defaultCurrency: { type: 'text' },
     dunningPolicy: { type: 'json' },
+    accounting: { type: 'json', nullable: true },
     createdAt: createdAtColumn,
     updatedAt: updatedAtColumn,
   },

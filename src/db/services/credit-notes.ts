@@ -1,7 +1,7 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { CreditNote, Invoice, type CreditNoteOutcome } from '../entities';
-import { newId } from '../ids';
+import { issueCreditNote } from './credit-note-documents';
 import { adjustCustomerBalance } from './credit';
 import { StoreError } from './errors';
 
@@ -59,24 +59,21 @@ export async function createCreditNote(
         `Invoice ${invoice.id} totals ${invoice.total}, ${credited} already credited, ${input.amount} requested`,
       );
     }
-    const creditNote = tx.create(CreditNote, {
-      id: newId('cn'),
+    // The document: its number, and lines with the invoice's VAT split.
+    const creditNote = await issueCreditNote(tx, {
       invoice,
-      customer: invoice.customer,
       amount: input.amount,
-      currency: invoice.currency,
       reason: input.reason,
       outcome: input.outcome,
       idempotencyKey: input.idempotencyKey,
     });
-    await tx.flush();
     if (input.outcome === 'credit_balance') {
       await adjustCustomerBalance(tx, {
         customerId: invoice.customer.id,
         amount: input.amount,
         currency: invoice.currency,
         sourceKey: `credit_note:${creditNote.id}`,
-        description: `Credit note ${creditNote.id} for invoice ${invoice.number ?? invoice.id}`,
+        description: `Credit note ${creditNote.number} for invoice ${invoice.number ?? invoice.id}`,
       });
     }
     return { creditNote, created: true };

@@ -17,6 +17,11 @@ export type EmailKind =
   | 'plan_changed'
   | 'canceled';
 
+/** Emails about a document, sent where the document is made rather than by a subscription's workflow. */
+export type DocumentEmailKind = 'credit_note';
+
+export type AnyEmailKind = EmailKind | DocumentEmailKind;
+
 /**
  * What every email needs. Instants are ISO 8601 strings so that the data can travel in activity inputs and
  * outbox rows as plain JSON; `timeZone` is the subscription's billing zone, in which the dates are shown.
@@ -120,6 +125,17 @@ export type CanceledEmailData = EmailCommon & {
   portalUrl?: string;
 };
 
+export type CreditNoteEmailData = EmailCommon & {
+  creditNoteNumber: string;
+  invoiceNumber: string;
+  /** The credited gross. */
+  amount: Money;
+  outcome: 'credit_balance' | 'refund' | 'none';
+  issuedAt: string;
+  /** Whether the credit note travels with the email (as a PDF, or as the e-invoice the customer chose). */
+  documentAttached: boolean;
+};
+
 export type EmailDataByKind = {
   welcome: WelcomeEmailData;
   trial_ending: TrialEndingEmailData;
@@ -133,11 +149,12 @@ export type EmailDataByKind = {
   resumed: ResumedEmailData;
   plan_changed: PlanChangedEmailData;
   canceled: CanceledEmailData;
+  credit_note: CreditNoteEmailData;
 };
 
 /** One email to render, discriminated by kind: the shape to store in an outbox row or pass to an activity. */
 export type EmailTemplateInput = {
-  [K in EmailKind]: { kind: K; locale: EmailLocale; data: EmailDataByKind[K] };
-}[EmailKind];
+  [K in AnyEmailKind]: { kind: K; locale: EmailLocale; data: EmailDataByKind[K] };
+}[AnyEmailKind];
 
 export type RenderedEmail = { subject: string; text: string; html: string };

@@ -195,6 +195,8 @@ describe('OpenAPI document and human docs', () => {
       [
         'GET /v1/settings',
         'PUT /v1/settings',
+        'GET /v1/settings/accounting',
+        'PUT /v1/settings/accounting',
         'POST /v1/products',
         'GET /v1/products',
         'GET /v1/products/{id}',
