@@ -17,6 +17,7 @@ import { idempotency } from './idempotency';
 import { createMetrics } from './metrics';
 import { openApiRouter } from './openapi';
 import { RouteRegistry } from './route';
+import { booksRouter } from './routes/books';
 import { catalogRouter } from './routes/catalog';
 import { customersRouter } from './routes/customers';
 import { gatewayWebhooksRouter } from './routes/gateway-webhooks';
@@ -115,6 +116,7 @@ export function createApp({ orm, client, logger, config, gateway, mailer }: AppD
   app.use('/v1', paymentsRouter(orm, routes));
   app.use('/v1', creditNotesRouter(orm, routes, gateway, mailer));
   app.use('/v1', refundsRouter(orm, routes, gateway));
+  app.use('/v1', booksRouter(orm, routes));
   app.use('/v1', usageRouter(orm, routes));
   app.use('/v1', eventsRouter(orm, routes));
   app.use('/v1', portalSessionsRouter(orm, routes));

@@ -37,7 +37,7 @@ export interface OpenApiParameter {
 
 export interface OpenApiResponse {
   description: string;
-  content?: { 'application/json': { schema: JsonSchema }; 'text/csv'?: { schema: JsonSchema } };
+  content?: { 'application/json'?: { schema: JsonSchema } } & Record<string, { schema: JsonSchema }>;
 }
 
 export interface OpenApiOperation {
@@ -170,12 +170,9 @@ export function buildOpenApiDocument(routes: readonly AnyRouteSpec[]): OpenApiDo
   const tags = new Set<string>();
   for (const route of routes) {
     tags.add(route.tag);
-    const responseName = named(
-      RESPONSE_NAMES,
-      responses,
-      route.response,
-      `${pascal(route.operationId)}Response`,
-    );
+    const responseName = route.produces
+      ? undefined
+      : named(RESPONSE_NAMES, responses, route.response, `${pascal(route.operationId)}Response`);
     const status = route.status ?? 200;
     const signed = route.auth === 'signature';
     const operation: OpenApiOperation = {
@@ -192,11 +189,15 @@ export function buildOpenApiDocument(routes: readonly AnyRouteSpec[]): OpenApiDo
       responses: {
         [status]: {
           description: STATUS_TEXT[status] ?? 'OK',
-          content: {
-            'application/json': { schema: ref(responseName) },
-            // The same rows as CSV (RFC 4180, header line first) when the request says `Accept: text/csv`.
-            ...(route.csv ? { 'text/csv': { schema: { type: 'string' } } } : {}),
-          },
+          content: route.produces
+            ? Object.fromEntries(
+                route.produces.map((type) => [type, { schema: { type: 'string', contentMediaType: type } }]),
+              )
+            : {
+                'application/json': { schema: ref(responseName ?? '') },
+                // The same rows as CSV (RFC 4180, header line first) when the request says `Accept: text/csv`.
+                ...(route.csv ? { 'text/csv': { schema: { type: 'string' } } } : {}),
+              },
         },
       },
     };

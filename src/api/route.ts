@@ -34,6 +34,8 @@ export interface RouteSpec<
   errors: readonly (400 | 404 | 409 | 422 | 503)[];
   /** A CSV rendering of the answer, served to `Accept: text/csv` (reports and exports); JSON stays the default. */
   csv?: (result: z.output<R>) => string;
+  /** Set for routes that answer a file (PDF, XML, an export) instead of JSON: its possible media types. */
+  produces?: readonly string[];
 }
 
 export type AnyRouteSpec = RouteSpec<z.ZodType | undefined, z.ZodType | undefined, z.ZodType | undefined>;
@@ -116,5 +118,49 @@ export function defineRoute<
       return;
     }
     res.status(spec.status ?? 200).json(result);
+  });
+}
+
+/** A file answer: its bytes, media type and the name a browser or mail client saves it under. */
+export type FileResult = {
+  contentType: string;
+  filename: string;
+  disposition: 'inline' | 'attachment';
+  body: Buffer;
+};
+
+/** The response slot of a file route in the registry: the document describes its bytes, not a JSON schema. */
+export const fileResponseSchema = z.string().describe('The file’s bytes');
+
+/**
+ * Declares a route that answers a file, validated and documented like any other: its path and query parameters
+ * parsed by the spec's schemas (zod errors become 400s naming the field), its media types in the OpenAPI document.
+ */
+export function defineFileRoute<
+  P extends z.ZodType | undefined = undefined,
+  Q extends z.ZodType | undefined = undefined,
+>(
+  router: Router,
+  registry: RouteRegistry,
+  spec: Omit<RouteSpec<P, Q, undefined>, 'response' | 'body' | 'csv' | 'produces' | 'method'> & {
+    produces: readonly string[];
+  },
+  handler: (input: {
+    params: Parsed<P>;
+    query: Parsed<Q>;
+    req: Request;
+    res: Response;
+  }) => Promise<FileResult>,
+): void {
+  registry.add({ ...spec, method: 'get', response: fileResponseSchema } as AnyRouteSpec);
+  router.get(spec.path, async (req, res) => {
+    const params = (spec.params ? parseParams(spec.params, req.params) : undefined) as Parsed<P>;
+    const query = (spec.query ? spec.query.parse(req.query ?? {}) : undefined) as Parsed<Q>;
+    const file = await handler({ params, query, req, res });
+    res
+      .status(200)
+      .type(file.contentType)
+      .setHeader('Content-Disposition', `${file.disposition}; filename="${file.filename}"`)
+      .send(file.body);
   });
 }

@@ -17,11 +17,13 @@ function floorDivide(numerator: bigint, divisor: bigint): { quotient: bigint; re
  * Splits `total` in proportion to signed weights so that the parts add up to `total` exactly (largest remainder).
  * Unlike `allocate`, weights may be negative: an invoice's lines include proration credits, and its net is
  * spread over all of them. Each part starts as the floor of its exact share; the minor units left over go one
- * each to the largest fractional remainders, ties to the earlier index, so the result is deterministic.
+ * each to the largest fractional remainders, ties to the earlier index, so the result is deterministic. A negative
+ * total is split as its magnitude, then negated (as `allocate` does), so taking back mirrors giving.
  * Weights summing to zero can only carry a zero total.
  */
 export function allocateSigned(total: number, weights: readonly number[]): number[] {
   assertSafeInteger(total, 'invalid_amount', 'Total');
+  if (total < 0) return allocateSigned(-total, weights).map((part) => (part === 0 ? 0 : -part));
   if (weights.length === 0) throw new DomainError('invalid_weights', 'At least one weight is required');
   for (const weight of weights) {
     if (!Number.isSafeInteger(weight)) {

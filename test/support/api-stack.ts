@@ -35,7 +35,8 @@ export async function startApiStack(name: string): Promise<ApiStack> {
     mailer,
   });
   const running = worker.run();
-  const { app, auth, assertConformant } = await createTestApi(db.orm, env.client, taskQueue);
+  // The API mails the documents it issues itself (credit notes) through the same catcher.
+  const { app, auth, assertConformant } = await createTestApi(db.orm, env.client, taskQueue, mailer);
   return {
     env,
     db,

@@ -7,6 +7,7 @@ import type { OpenApiDocument } from '../../src/api/openapi';
 import { TEST_SANDBOX_WEBHOOK_SECRET } from './workers';
 import { SandboxGateway } from '../../src/gateways';
 import { createLogger } from '../../src/logging';
+import type { Mailer } from '../../src/mail/mailer';
 import { validatingApp } from './response-validation';
 
 /**
@@ -14,13 +15,14 @@ import { validatingApp } from './response-validation';
  * response it gives is checked against the OpenAPI document the same app serves (see response-validation.ts);
  * callers run `assertConformant()` when they close.
  */
-export async function createTestApi(orm: Orm, client: Client, taskQueue: string) {
+export async function createTestApi(orm: Orm, client: Client, taskQueue: string, mailer?: Mailer) {
   const inner = createApp({
     orm,
     client,
     logger: createLogger('silent', 'test-api'),
     config: { TEMPORAL_TASK_QUEUE: taskQueue, RATE_LIMIT_PER_MINUTE: 1200 },
     gateway: new SandboxGateway({ orm, webhookSecret: TEST_SANDBOX_WEBHOOK_SECRET }),
+    ...(mailer ? { mailer } : {}),
   });
   const document = (await request(inner).get('/v1/openapi.json').expect(200)).body as OpenApiDocument;
   const { app, violations, assertConformant } = validatingApp(inner, document);

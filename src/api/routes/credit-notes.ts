@@ -13,7 +13,7 @@ import type { PaymentGateway } from '../../gateways';
 import type { Mailer } from '../../mail/mailer';
 import { AppError } from '../errors';
 import { paginate } from '../pagination';
-import { defineRoute, type RouteRegistry } from '../route';
+import { defineFileRoute, defineRoute, type RouteRegistry } from '../route';
 import { idParamsSchema } from '../schemas/common';
 import {
   creditNoteListSchema,
@@ -266,39 +266,60 @@ export function creditNotesRouter(
     },
   );
 
-  // Binary answers, registered by hand like the invoice PDF.
-  router.get('/credit_notes/:id/pdf', async (req, res) => {
-    const { id } = creditNoteParams.parse(req.params);
-    await find(id);
-    const document = await loadCreditNoteDocument(orm.em.fork(), id);
-    const pdf = await renderCreditNotePdf(document.input);
-    res
-      .status(200)
-      .type('application/pdf')
-      .setHeader(
-        'Content-Disposition',
-        `inline; filename="${creditNotePdfFilename(document.creditNote.number, document.input.locale)}"`,
-      )
-      .send(pdf);
-  });
+  defineFileRoute(
+    router,
+    registry,
+    {
+      path: '/credit_notes/:id/pdf',
+      operationId: 'getCreditNotePdf',
+      summary: 'The credit note as a PDF in the customer’s language',
+      description:
+        'Its number, the invoice it corrects, the credited amount split by VAT rate, and what happens to the money.',
+      tag: 'Credit notes',
+      params: creditNoteParams,
+      errors: [404],
+      produces: ['application/pdf'],
+    },
+    async ({ params }) => {
+      await find(params.id);
+      const document = await loadCreditNoteDocument(orm.em.fork(), params.id);
+      return {
+        contentType: 'application/pdf',
+        filename: creditNotePdfFilename(document.creditNote.number, document.input.locale),
+        disposition: 'inline',
+        body: await renderCreditNotePdf(document.input),
+      };
+    },
+  );
 
-  router.get('/credit_notes/:id/einvoice', async (req, res) => {
-    const { id } = creditNoteParams.parse(req.params);
-    const { format } = eInvoiceQuerySchema.parse(req.query ?? {});
-    await find(id);
-    try {
-      const file = await creditNoteEInvoiceAttachment(orm.em.fork(), id, format);
-      res
-        .status(200)
-        .type(file.contentType)
-        .setHeader('Content-Disposition', `attachment; filename="${file.filename}"`)
-        .send(file.content);
-    } catch (error) {
-      if (error instanceof EInvoiceError)
-        throw new AppError('conflict', 'einvoice_unavailable', error.message);
-      throw error;
-    }
-  });
+  defineFileRoute(
+    router,
+    registry,
+    {
+      path: '/credit_notes/:id/einvoice',
+      operationId: 'getCreditNoteEInvoice',
+      summary: 'The credit note as an EN 16931 e-invoice (XRechnung CII or UBL, or ZUGFeRD)',
+      description:
+        'A credit note (type 381) referring to the invoice it corrects. Answers 409 `einvoice_unavailable` while the ' +
+        'seller’s e-invoice contact (PUT /v1/settings/accounting) is not set.',
+      tag: 'Credit notes',
+      params: creditNoteParams,
+      query: eInvoiceQuerySchema,
+      errors: [400, 404, 409],
+      produces: ['application/xml', 'application/pdf'],
+    },
+    async ({ params, query }) => {
+      await find(params.id);
+      try {
+        const file = await creditNoteEInvoiceAttachment(orm.em.fork(), params.id, query.format);
+        return { ...file, disposition: 'attachment', body: file.content };
+      } catch (error) {
+        if (error instanceof EInvoiceError)
+          throw new AppError('conflict', 'einvoice_unavailable', error.message);
+        throw error;
+      }
+    },
+  );
 
   return router;
 }

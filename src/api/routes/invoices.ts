@@ -14,7 +14,7 @@ import { invoicePdfFilename, renderInvoicePdf } from '../../documents/invoice-pd
 import { fromCommandRejection } from '../command-rejection';
 import { AppError } from '../errors';
 import { paginate } from '../pagination';
-import { defineRoute, type RouteRegistry } from '../route';
+import { defineFileRoute, defineRoute, type RouteRegistry } from '../route';
 import { idParamsSchema } from '../schemas/common';
 import { eInvoiceQuerySchema } from '../schemas/credit-notes';
 import {
@@ -310,27 +310,38 @@ export function invoicesRouter(orm: Orm, registry: RouteRegistry, client: Client
       .send(pdf);
   });
 
-  // The invoice as an EN 16931 e-invoice: XRechnung (CII or UBL XML) or ZUGFeRD (this PDF with the XML embedded).
-  router.get('/invoices/:id/einvoice', async (req, res) => {
-    const { id } = invoiceParams.parse(req.params);
-    const { format } = eInvoiceQuerySchema.parse(req.query ?? {});
-    const invoice = await find(id);
-    if (invoice.status === 'draft') {
-      throw new AppError('conflict', 'invoice_draft', 'A draft invoice has no document yet');
-    }
-    try {
-      const file = await eInvoiceAttachment(orm.em.fork(), id, format);
-      res
-        .status(200)
-        .type(file.contentType)
-        .setHeader('Content-Disposition', `attachment; filename="${file.filename}"`)
-        .send(file.content);
-    } catch (error) {
-      if (error instanceof EInvoiceError)
-        throw new AppError('conflict', 'einvoice_unavailable', error.message);
-      throw error;
-    }
-  });
+  defineFileRoute(
+    router,
+    registry,
+    {
+      path: '/invoices/:id/einvoice',
+      operationId: 'getInvoiceEInvoice',
+      summary: 'The invoice as an EN 16931 e-invoice (XRechnung CII or UBL, or ZUGFeRD)',
+      description:
+        'XRechnung 3.0 as CII or UBL XML, or ZUGFeRD/Factur-X (profile EN 16931): the invoice PDF with the CII XML ' +
+        'embedded. Lines carry their net after discounts. Answers 409 for a draft, and `einvoice_unavailable` while ' +
+        'the seller’s e-invoice contact (PUT /v1/settings/accounting) is not set.',
+      tag: 'Invoices',
+      params: invoiceParams,
+      query: eInvoiceQuerySchema,
+      errors: [400, 404, 409],
+      produces: ['application/xml', 'application/pdf'],
+    },
+    async ({ params, query }) => {
+      const invoice = await find(params.id);
+      if (invoice.status === 'draft') {
+        throw new AppError('conflict', 'invoice_draft', 'A draft invoice has no document yet');
+      }
+      try {
+        const file = await eInvoiceAttachment(orm.em.fork(), params.id, query.format);
+        return { ...file, disposition: 'attachment', body: file.content };
+      } catch (error) {
+        if (error instanceof EInvoiceError)
+          throw new AppError('conflict', 'einvoice_unavailable', error.message);
+        throw error;
+      }
+    },
+  );
 
   return router;
 }
