@@ -1,19 +1,11 @@
-import type { InvoiceDelivery } from '../db/entities';
 import type { Orm } from '../db/orm.config';
 import { creditNotePdfFilename, renderCreditNotePdf } from '../documents/credit-note-pdf';
-import { EInvoiceError, type EInvoiceFormat } from '../documents/einvoice';
+import { EInvoiceError } from '../documents/einvoice';
 import type { Mailer } from '../mail/mailer';
 import { renderEmail } from '../mail/templates';
 import { loadCreditNoteDocument } from './credit-note-document';
-import { creditNoteEInvoiceAttachment, type EmailAttachment } from './einvoice-attachment';
+import { creditNoteEInvoiceAttachment, deliveryFormat, type EmailAttachment } from './einvoice-attachment';
 import { sendOnce, type EmailOutcome } from './outbox';
-
-/** The e-invoice a customer's delivery choice asks for; `pdf` asks for none. XRechnung goes out as CII. */
-export function deliveryFormat(delivery: InvoiceDelivery): EInvoiceFormat | null {
-  if (delivery === 'xrechnung') return 'xrechnung-cii';
-  if (delivery === 'zugferd') return 'zugferd';
-  return null;
-}
 
 /** The outbox cause of a credit note's email: one email per note, however often this is called. */
 export const creditNoteEmailCause = (creditNoteId: string) => `credit_note:${creditNoteId}:issued`;

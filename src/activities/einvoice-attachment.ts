@@ -6,6 +6,7 @@ import {
   InvoiceLine,
   SellerSettings,
   Subscription,
+  type InvoiceDelivery,
   type PostalAddress,
 } from '../db/entities';
 import { invoiceTaxParts, type TaxPart } from '../domain/allocation';
@@ -29,6 +30,13 @@ import { loadCreditNoteDocument } from './credit-note-document';
 import { loadInvoiceDocument } from './invoice-document';
 
 export type EmailAttachment = { filename: string; content: Buffer; contentType: string };
+
+/** The e-invoice a customer's `invoice_delivery` asks for; `pdf` asks for none. XRechnung goes out as CII. */
+export function deliveryFormat(delivery: InvoiceDelivery): EInvoiceFormat | null {
+  if (delivery === 'xrechnung') return 'xrechnung-cii';
+  if (delivery === 'zugferd') return 'zugferd';
+  return null;
+}
 
 const TERMS: Record<
   DocumentLocale,
