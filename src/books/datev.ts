@@ -173,7 +173,7 @@ export function datevHeaderRecord(header: DatevHeader): string {
     String(header.accountLength),
     compact(header.from),
     compact(header.to),
-    text(`Perennial ${header.from} bis ${header.to}`, 30),
+    text(`Perennial ${compact(header.from)}-${compact(header.to)}`, 30),
     '"PE"',
     '1',
     '0',

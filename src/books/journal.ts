@@ -169,11 +169,12 @@ function revenueEntries(
       case 'export':
         return entry(base, debtor, { account: accounts.revenueExport }, sign * gross);
       case 'oss': {
-        // Net and VAT on accounts of their own: the foreign VAT is declared through the One-Stop-Shop.
+        // Net and VAT on accounts of their own: the foreign VAT is declared through the One-Stop-Shop. The
+        // destination and its rate go with the revenue booking, which is what the OSS return is made from.
         const oss = { ...base, euDestination: customer.country, euRateBp: part.rateBp };
         return [
           ...entry(oss, debtor, { account: accounts.revenueOss }, sign * part.taxable),
-          ...entry(oss, debtor, { account: accounts.vatOss }, sign * part.tax),
+          ...entry(base, debtor, { account: accounts.vatOss }, sign * part.tax),
         ];
       }
       case 'domestic': {
