@@ -195,7 +195,7 @@ export function creditNotesRouter(
         if (creditNote.outcome === 'refund') await settleRefund(em, creditNote);
         if (mailer) {
           // Once per note (outbox). A mail server that is down does not undo the credit: the outbox row stays
-          // pending and the same request repeated (same Idempotency-Key) sends it.
+          // pending (visible in /metrics) rather than failing a request whose money has already moved.
           await sendCreditNoteEmail({ orm, mailer }, creditNote.id).catch((error: unknown) =>
             req.log.warn({ err: error, creditNoteId: creditNote.id }, 'credit note email not sent'),
           );
