@@ -1,5 +1,6 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import type { PerennialWorker as Worker } from '../src/worker';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -225,7 +226,7 @@ export async function waitForIdleWorker(
   let quietSince = Date.now();
   await waitUntil(
     async () => {
-      const status = worker.getStatus();
+      const status = worker.temporal.getStatus();
       if (status.numInFlightActivities > 0 || status.numInFlightWorkflowActivations > 0)
         quietSince = Date.now();
       return Date.now() - quietSince >= quietMs;

@@ -6,6 +6,7 @@ import { initOrm } from './db/orm.config';
 import { createLogger, temporalLoggerFor } from './logging';
 import { createMailer } from './mail/mailer';
 import { connectClient, connectWorkerConnection } from './temporal/connection';
+import { createOutboxRelay } from './mail/outbox-relay';
 
 export interface WorkerOptions extends ActivityDeps {
   connection: NativeConnection;
@@ -14,11 +15,25 @@ export interface WorkerOptions extends ActivityDeps {
   /** Tests bundle the workflows once per file and pass the bundle in; production bundles at start. */
   workflowBundle?: WorkflowBundle;
   shutdownGraceMs?: number;
+  /** How often the outbox relay looks for emails without being notified (default 1 s). */
+  outboxPollMs?: number;
 }
 
-export function createWorker(options: WorkerOptions): Promise<Worker> {
-  const { connection, namespace, taskQueue, workflowBundle, shutdownGraceMs, ...deps } = options;
-  return Worker.create({
+/**
+ * A Temporal worker with the outbox relay beside it: the relay sends the emails that committed transitions left,
+ * for as long as the worker runs, and drains with it.
+ */
+export interface PerennialWorker {
+  readonly temporal: Worker;
+  run(): Promise<void>;
+  shutdown(): void;
+  getState(): ReturnType<Worker['getState']>;
+}
+
+export async function createWorker(options: WorkerOptions): Promise<PerennialWorker> {
+  const { connection, namespace, taskQueue, workflowBundle, shutdownGraceMs, outboxPollMs, ...deps } =
+    options;
+  const temporal = await Worker.create({
     connection,
     namespace,
     taskQueue,
@@ -26,6 +41,25 @@ export function createWorker(options: WorkerOptions): Promise<Worker> {
     activities: createActivities(deps),
     shutdownGraceTime: shutdownGraceMs ?? 10_000,
   });
+  const relay = createOutboxRelay({
+    orm: deps.orm,
+    mailer: deps.mailer,
+    publicUrl: deps.publicUrl,
+    ...(outboxPollMs ? { pollMs: outboxPollMs } : {}),
+  });
+  return {
+    temporal,
+    async run() {
+      relay.start();
+      try {
+        await temporal.run();
+      } finally {
+        await relay.stop();
+      }
+    },
+    shutdown: () => temporal.shutdown(),
+    getState: () => temporal.getState(),
+  };
 }
 
 /** Runs the worker until SIGTERM/SIGINT, then drains in-flight tasks and closes its resources. */

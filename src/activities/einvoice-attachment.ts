@@ -144,19 +144,25 @@ export async function invoiceEInvoiceModel(em: EntityManager, invoiceId: string)
   const zone = await zoneOf(em, invoice, seller);
   const locale = customer.locale;
   const parts = invoiceTaxParts(invoice.taxes, invoice.total);
-  if (parts.length > 1) {
+  const items = rows.filter((row) => row.kind !== 'discount');
+  // Several rates need each line's own rate (recorded since rates per line); one rate needs none.
+  const partOf = (row: InvoiceLine): TaxPart | undefined =>
+    parts.length === 1 ? parts[0] : parts.find((part) => part.rateBp === row.taxRateBp);
+  if (items.some((row) => partOf(row) === undefined)) {
     throw new EInvoiceError(
       `Invoice ${invoice.number} has several VAT rates but its lines do not record theirs`,
     );
   }
-  const [part] = parts as [TaxPart];
   const outsideEu = invoice.notes.some((note) => note.en === OUTSIDE_EU_NOTE.en);
-  const category = categoryOf(part, outsideEu);
   const nets = lineNetAmounts({
-    lines: rows.map((row) => ({ id: row.id, amount: row.amount, discount: row.kind === 'discount' })),
+    lines: rows.map((row) => ({
+      id: row.id,
+      amount: row.amount,
+      discount: row.kind === 'discount',
+      ...(row.taxRateBp == null ? {} : { taxRateBp: row.taxRateBp }),
+    })),
     parts,
   });
-  const items = rows.filter((row) => row.kind !== 'discount');
   const paidOrCredited = Math.min(invoice.total, invoice.creditApplied + invoice.amountPaid);
   const date = (value: Date) => day(value, zone);
   return {
@@ -175,21 +181,23 @@ export async function invoiceEInvoiceModel(em: EntityManager, invoiceId: string)
       name: row.description,
       quantity: row.quantity,
       net: nets.get(row.id) ?? 0,
-      category,
-      rateBp: part.rateBp,
+      category: categoryOf(partOf(row) as TaxPart, outsideEu),
+      rateBp: (partOf(row) as TaxPart).rateBp,
       ...(row.periodStart && row.periodEnd
         ? { period: { start: date(row.periodStart), end: date(row.periodEnd) } }
         : {}),
     })),
-    taxes: [
-      {
+    taxes: parts.map((part) => {
+      const category = categoryOf(part, outsideEu);
+      const reason = exemptionReason(category, locale);
+      return {
         category,
         rateBp: part.rateBp,
         taxable: part.taxable,
         tax: part.tax,
-        ...(exemptionReason(category, locale) ? { exemptionReason: exemptionReason(category, locale) } : {}),
-      },
-    ],
+        ...(reason ? { exemptionReason: reason } : {}),
+      };
+    }),
     prepaid: Math.max(paidOrCredited, 0),
     paymentTerms:
       invoice.status === 'paid' && invoice.paidAt

@@ -5,8 +5,11 @@ import { DEFAULT_DUNNING_POLICY } from '../domain/dunning';
 import type { PaymentGateway } from '../gateways';
 import type { Mailer } from '../mail/mailer';
 import { createCalendarActivities } from './calendar.activities';
+import { createInvoiceReceiptActivities } from './invoice-receipt';
 import { createLifecycleActivities } from './lifecycle.activities';
-import { createLifecycleNotificationActivities } from './lifecycle-notifications';
+import { createLegacyLifecycleActivities } from './legacy.activities';
+import type { LegacyLifecycleActivities } from './legacy.contract';
+import { createLegacyNotificationActivities } from './legacy-notifications';
 import type { LifecycleActivities } from './lifecycle.contract';
 import { createWebhookActivities } from './webhook.activities';
 
@@ -29,7 +32,16 @@ export function createActivities(deps: ActivityDeps) {
         (await deps.orm.em.fork().findOne(SellerSettings, 1))?.dunningPolicy ?? DEFAULT_DUNNING_POLICY,
     }),
     ...createLifecycleActivities(deps),
-    ...createLifecycleNotificationActivities(deps),
   };
-  return { ...lifecycle, ...createWebhookActivities(deps) };
+  // Until no schema version 1 run is left (see src/workflows/lifecycle/legacy/).
+  const legacy: Omit<LegacyLifecycleActivities, 'planPeriod' | 'planDunningStep'> = {
+    ...createLegacyLifecycleActivities(deps),
+    ...createLegacyNotificationActivities(deps),
+  };
+  return {
+    ...legacy,
+    ...lifecycle,
+    ...createWebhookActivities(deps),
+    ...createInvoiceReceiptActivities(deps),
+  };
 }

@@ -37,6 +37,7 @@ export async function loadInvoiceDocument(
     ...(row.unitAmount == null ? {} : { unitAmount: row.unitAmount }),
     ...(row.periodStart ? { periodStart: row.periodStart.toISOString() } : {}),
     ...(row.periodEnd ? { periodEnd: row.periodEnd.toISOString() } : {}),
+    ...(row.taxRateBp == null ? {} : { taxRateBp: row.taxRateBp }),
   }));
   const periodStart = iso(invoice.periodStart) ?? iso(invoice.finalizedAt) ?? invoice.createdAt.toISOString();
   return {

@@ -10,7 +10,9 @@ import type { Config } from '../config';
 import type { Orm } from '../db/orm.config';
 import type { Logger } from '../logging';
 import type { PaymentGateway } from '../gateways/types';
+import { NoopVatIdVerifier, type VatIdVerifier } from '../tax';
 import type { Mailer } from '../mail/mailer';
+import { createEventPublisher } from '../webhooks/publish';
 import { enforcePortalScope, requireApiKey } from './auth';
 import { AppError, errorBody, errorHandler, notFoundRoute } from './errors';
 import { idempotency } from './idempotency';
@@ -18,6 +20,8 @@ import { createMetrics } from './metrics';
 import { openApiRouter } from './openapi';
 import { RouteRegistry } from './route';
 import { booksRouter } from './routes/books';
+import { refuseUnstorableText, requireUtf8Body, undecodablePathError } from './text-guard';
+import { analyticsRouter } from './routes/analytics';
 import { catalogRouter } from './routes/catalog';
 import { customersRouter } from './routes/customers';
 import { gatewayWebhooksRouter } from './routes/gateway-webhooks';
@@ -25,7 +29,11 @@ import { healthRouter } from './routes/health';
 import { couponsRouter } from './routes/coupons';
 import { eventsRouter } from './routes/events';
 import { creditNotesRouter } from './routes/credit-notes';
+import { invoiceItemsRouter } from './routes/invoice-items';
+import { disputesRouter } from './routes/disputes';
 import { invoicesRouter } from './routes/invoices';
+import { metersRouter } from './routes/meters';
+import { oneOffInvoicesRouter } from './routes/one-off-invoices';
 import { paymentsRouter } from './routes/payments';
 import { refundsRouter } from './routes/refunds';
 import { portalSessionsRouter } from './routes/portal-sessions';
@@ -43,13 +51,26 @@ export interface AppDeps {
   config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'RATE_LIMIT_PER_MINUTE'>;
   /** Attaches payment methods; without one, `POST /v1/customers/:id/payment_methods` answers 503. */
   gateway?: PaymentGateway;
-  /** Sends the documents the API itself issues (credit notes); without one they are not emailed. */
+  /** Checks newly given VAT ids against a register (VIES); without one, well-formed ids are accepted as they are. */
+  vatIdVerifier?: VatIdVerifier;
+  /**
+   * Sends what the API itself causes: the seller's notices of gateway webhooks (disputes) and the credit notes it
+   * issues; without one they are logged and skipped.
+   */
   mailer?: Mailer;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 
-export function createApp({ orm, client, logger, config, gateway, mailer }: AppDeps): Express {
+export function createApp({
+  orm,
+  client,
+  logger,
+  config,
+  gateway,
+  mailer,
+  vatIdVerifier = new NoopVatIdVerifier(),
+}: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -75,9 +96,12 @@ export function createApp({ orm, client, logger, config, gateway, mailer }: AppD
   const routes = new RouteRegistry();
   // Before the JSON parser and the API-key check: gateways sign the raw body and authenticate by that signature.
   app.use(
-    gatewayWebhooksRouter({ orm, client, logger, gateway, taskQueue: config.TEMPORAL_TASK_QUEUE }, routes),
+    gatewayWebhooksRouter(
+      { orm, client, logger, gateway, mailer, taskQueue: config.TEMPORAL_TASK_QUEUE },
+      routes,
+    ),
   );
-  app.use(express.json({ limit: '1mb', strict: true }));
+  app.use(express.json({ limit: '1mb', strict: true, verify: requireUtf8Body }));
   // One identity map per request.
   app.use((_req, _res, next) => RequestContext.create(orm.em, next));
   app.use(
@@ -106,16 +130,26 @@ export function createApp({ orm, client, logger, config, gateway, mailer }: AppD
   app.use(openApiRouter(routes));
   app.use('/v1', requireApiKey(orm));
   app.use('/v1', enforcePortalScope(orm));
+  // Before the Idempotency-Key claim, so text that cannot be stored is refused before anything is written.
+  app.use('/v1', refuseUnstorableText(routes));
   app.use('/v1', idempotency(orm, logger));
   app.use('/v1', subscriptionsRouter(orm, client, routes, config));
-  app.use('/v1', settingsRouter(orm, routes));
+  app.use('/v1', settingsRouter(orm, routes, vatIdVerifier));
   app.use('/v1', accountingSettingsRouter(orm, routes));
   app.use('/v1', catalogRouter(orm, routes));
-  app.use('/v1', customersRouter(orm, routes, gateway));
+  app.use('/v1', customersRouter(orm, routes, gateway, vatIdVerifier));
+  app.use('/v1', invoiceItemsRouter(orm, routes));
   app.use('/v1', invoicesRouter(orm, routes, client));
+  app.use(
+    '/v1',
+    oneOffInvoicesRouter({ orm, client, taskQueue: config.TEMPORAL_TASK_QUEUE, logger, gateway }, routes),
+  );
   app.use('/v1', paymentsRouter(orm, routes));
-  app.use('/v1', creditNotesRouter(orm, routes, gateway, mailer));
-  app.use('/v1', refundsRouter(orm, routes, gateway));
+  const publish = createEventPublisher({ orm, client, logger, taskQueue: config.TEMPORAL_TASK_QUEUE });
+  app.use('/v1', creditNotesRouter(orm, routes, gateway, publish, mailer));
+  app.use('/v1', refundsRouter(orm, routes, gateway, publish));
+  app.use('/v1', metersRouter(orm, routes));
+  app.use('/v1', disputesRouter(orm, routes));
   app.use('/v1', booksRouter(orm, routes));
   app.use('/v1', usageRouter(orm, routes));
   app.use('/v1', eventsRouter(orm, routes));
@@ -123,7 +157,9 @@ export function createApp({ orm, client, logger, config, gateway, mailer }: AppD
   app.use('/v1', couponsRouter(orm, routes));
   app.use('/v1', webhookEndpointsRouter(orm, routes));
   app.use('/v1', testClocksRouter(orm, client, routes));
+  app.use('/v1', analyticsRouter(orm, routes));
   app.use(notFoundRoute);
+  app.use(undecodablePathError(routes));
   app.use(errorHandler(logger));
   return app;
 }

@@ -49,9 +49,15 @@ const portalRoutes: {
   {
     method: 'POST',
     pattern:
-      /^\/subscriptions\/([^/]+)\/(cancel|reactivate|pause|resume|change|change\/cancel|change\/preview|payment_method|coupon)$/,
+      /^\/subscriptions\/([^/]+)\/(cancel|reactivate|pause|resume|change|change\/cancel|change\/preview|payment_method|coupon|items(\/preview)?|items\/si_[a-f0-9]{24}(\/preview|\/remove\/preview)?)$/,
     owner: subscriptionOwner,
   },
+  {
+    method: 'DELETE',
+    pattern: /^\/subscriptions\/([^/]+)\/items\/si_[a-f0-9]{24}$/,
+    owner: subscriptionOwner,
+  },
+  { method: 'GET', pattern: /^\/subscriptions\/([^/]+)\/usage$/, owner: subscriptionOwner },
   { method: 'GET', pattern: /^\/invoices\/([^/]+)(\/pdf)?$/, owner: invoiceOwner },
   { method: 'POST', pattern: /^\/invoices\/([^/]+)\/pay$/, owner: invoiceOwner },
 ];

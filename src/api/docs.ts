@@ -140,8 +140,12 @@ export function renderDocsPage(document: OpenApiDocument): string {
       );
     }
   }
+  const tagDescriptions = new Map(document.tags.map((tag) => [tag.name, tag.description]));
   const endpoints = [...byTag.entries()]
-    .map(([tag, sections]) => `<h2>${escape(tag)}</h2>${sections.join('')}`)
+    .map(([tag, sections]) => {
+      const description = tagDescriptions.get(tag);
+      return `<h2>${escape(tag)}</h2>${description ? `<p>${escape(description)}</p>` : ''}${sections.join('')}`;
+    })
     .join('');
   const schemas = Object.entries(document.components.schemas)
     .map(

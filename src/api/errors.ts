@@ -63,6 +63,9 @@ export function fromZodError(error: z.ZodError): AppError {
   return new AppError('invalid_request_error', code, message, unknownParam ?? param);
 }
 
+/** The `type` the JSON parser's UTF-8 check (`requireUtf8Body`) gives the error it raises. */
+export const BODY_NOT_UTF8 = 'body.not_utf8';
+
 export const notFoundRoute: RequestHandler = (req, _res, next) => {
   next(new AppError('not_found', 'route_not_found', `No route for ${req.method} ${req.path}`));
 };
@@ -77,7 +80,9 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       appError =
         error.type === 'entity.too.large'
           ? new AppError('invalid_request_error', 'body_too_large', 'The request body is too large')
-          : new AppError('invalid_request_error', 'invalid_json', 'The request body is not valid JSON');
+          : error.type === BODY_NOT_UTF8
+            ? new AppError('invalid_request_error', 'invalid_text', 'The request body is not valid UTF-8')
+            : new AppError('invalid_request_error', 'invalid_json', 'The request body is not valid JSON');
     } else if (isDatabaseUnavailable(error)) {
       // Not the request's fault and not a bug: the client may retry, with the same Idempotency-Key on a POST.
       (req.log ?? logger).warn({ err: error }, 'database unavailable');

@@ -13,7 +13,12 @@ import {
   updateCustomerSchema,
 } from './schemas/customers';
 import { createPlanSchema, planListSchema, planResponseSchema, updatePlanSchema } from './schemas/plans';
-import { createProductSchema, productListSchema, productResponseSchema } from './schemas/products';
+import {
+  createProductSchema,
+  productListSchema,
+  productResponseSchema,
+  updateProductSchema,
+} from './schemas/products';
 import { putSettingsSchema, settingsResponseSchema } from './schemas/settings';
 import { renderDocsPage } from './docs';
 import {
@@ -57,7 +62,7 @@ export interface OpenApiDocument {
   info: { title: string; version: string; description: string };
   servers: { url: string }[];
   security: Record<string, string[]>[];
-  tags: { name: string }[];
+  tags: { name: string; description?: string }[];
   paths: Record<string, Record<string, OpenApiOperation>>;
   components: {
     schemas: Record<string, JsonSchema>;
@@ -70,6 +75,7 @@ export interface OpenApiDocument {
 const REQUEST_NAMES = new Map<z.ZodType, string>([
   [putSettingsSchema, 'PutSettingsRequest'],
   [createProductSchema, 'CreateProductRequest'],
+  [updateProductSchema, 'UpdateProductRequest'],
   [createPlanSchema, 'CreatePlanRequest'],
   [updatePlanSchema, 'UpdatePlanRequest'],
   [createCustomerSchema, 'CreateCustomerRequest'],
@@ -95,10 +101,55 @@ const RESPONSE_NAMES = new Map<z.ZodType, string>([
   [webhookEndpointListSchema, 'WebhookEndpointList'],
 ]);
 
+/** What each group of operations is for, shown above the group in the document and on `/docs`. */
+const TAG_DESCRIPTIONS: Record<string, string> = {
+  Settings: 'The seller: legal name, address, VAT id, invoice number prefix, time zone, dunning policy.',
+  Products: 'What is sold; plans price a product.',
+  Plans:
+    'Billing interval, pricing model (flat, per unit, package, graduated, volume) and one price per currency; ' +
+    'a metered plan names its meter.',
+  Meters:
+    'What a metered plan counts and how a period of usage events becomes one quantity (sum, max, unique count). ' +
+    'An archived meter takes no new plans or usage and still bills the usage recorded.',
+  Usage: 'Usage events of metered subscriptions, stored once per client id and billed in arrears.',
+  Customers: 'Who pays: contact, country and VAT id (tax), locale (emails, documents), payment methods.',
+  Subscriptions:
+    'One durable workflow per subscription; commands are validated updates answered with the resulting state.',
+  'Invoice items':
+    "One-off charges and credits waiting for the customer's next invoice: a renewal of their subscription or a " +
+    'one-off invoice.',
+  Invoices:
+    'Finalized invoices with gapless numbers per seller and year; one-off invoices outside subscriptions, paid ' +
+    'now or left open; void and pay.',
+  Payments: 'Charge attempts of invoices with their outcome, keyed `<invoice>:attempt:<n>` at the gateway.',
+  'Credit notes':
+    'Corrections of paid invoices, which themselves never change: to the balance, refunded, or written off. Each ' +
+    'emits `credit_note.created`.',
+  Refunds:
+    'Money returned on a payment: refunds made through this API (once per Idempotency-Key), refunds made at the ' +
+    'gateway’s dashboard (recorded once from its webhook, with a credit note) and chargebacks of lost disputes. ' +
+    'Each emits `refund.created`.',
+  Disputes:
+    'A cardholder disputing a payment with their card issuer, as the payment gateway reports it through its ' +
+    'webhooks (opened, updated, won, lost). A lost dispute takes the payment back: a `chargeback` refund, the ' +
+    'invoice reopened for the disputed amount and the subscription in dunning for it; the gateway’s dispute fee is ' +
+    'kept as `fee_amount` and billed on the next invoice. Each step is a domain event, an outbound webhook and an ' +
+    'email to the seller’s `notification_email`.',
+  Coupons: 'Percent or fixed discounts with duration, expiry and redemption limits.',
+  Events: 'The audit log of domain events that also feeds outbound webhooks.',
+  'Webhook endpoints': 'Where signed outbound webhooks go, and which event types each receives.',
+  'Gateway webhooks': "Payment gateways' own events, authenticated by their signature.",
+  Portal: 'Short-lived tokens that let a self-service portal act for one customer.',
+  'Test clocks':
+    'Simulated time for customers and their subscriptions: advance months of billing in seconds.',
+};
+
 const STATUS_TEXT: Record<number, string> = {
   200: 'OK',
   201: 'Created',
-  400: 'Invalid request: the error names the offending field in `param`',
+  400:
+    'Invalid request: the error names the offending field in `param`. Any request can get `invalid_text`: text ' +
+    'with U+0000 or an unpaired UTF-16 surrogate, or a path, query or body that is not valid UTF-8.',
   401: 'Missing or invalid API key',
   403: "A portal session outside its own customer's resources",
   404: 'No such object',
@@ -195,8 +246,18 @@ export function buildOpenApiDocument(routes: readonly AnyRouteSpec[]): OpenApiDo
               )
             : {
                 'application/json': { schema: ref(responseName ?? '') },
-                // The same rows as CSV (RFC 4180, header line first) when the request says `Accept: text/csv`.
-                ...(route.csv ? { 'text/csv': { schema: { type: 'string' } } } : {}),
+                ...(route.csv
+                  ? {
+                      'text/csv': {
+                        schema: {
+                          type: 'string',
+                          description:
+                            'With `Accept: text/csv`: RFC 4180, a header row, then one row per record of `data`. ' +
+                            `Columns: ${route.csv.columns.join(', ')}.`,
+                        },
+                      },
+                    }
+                  : {}),
               },
         },
       },
@@ -206,8 +267,9 @@ export function buildOpenApiDocument(routes: readonly AnyRouteSpec[]): OpenApiDo
       operation.requestBody = { required: true, content: { 'application/json': { schema: ref(bodyName) } } };
     }
     // Any key-authenticated route can meet a portal session that may not use it (403), and looks the key up in
-    // PostgreSQL, so an unreachable database is a 503 on every one of them.
-    const implied = signed ? [500] : [401, 403, 429, 500, 503];
+    // PostgreSQL, so an unreachable database is a 503 on every one of them. Every route has a path, a query or a
+    // body that can carry text PostgreSQL cannot store (400 `invalid_text`).
+    const implied = signed ? [400, 500] : [400, 401, 403, 429, 500, 503];
     for (const errorCode of [...new Set([...route.errors, ...implied])].sort((a, b) => a - b)) {
       operation.responses[errorCode] = {
         description: STATUS_TEXT[errorCode] ?? 'Error',
@@ -228,11 +290,16 @@ export function buildOpenApiDocument(routes: readonly AnyRouteSpec[]): OpenApiDo
         'Subscription billing over durable workflows. JSON, snake_case, ISO 8601 UTC instants, amounts as ' +
         'integers in the minor unit of their ISO 4217 currency. Errors: ' +
         Object.keys(errorStatus).join(', ') +
-        '. Lists take `limit` (1–100) and `starting_after` and answer `{object, data, has_more, next_cursor}`.',
+        '. Lists take `limit` (1–100) and `starting_after` and answer `{object, data, has_more, next_cursor}`. ' +
+        'Text anywhere in a request (path, query, body, object keys) must be storable: U+0000 or an unpaired ' +
+        'UTF-16 surrogate is a 400 `invalid_text` naming the field in `param`.',
     },
     servers: [{ url: '/' }],
     security: [{ bearerAuth: [] }],
-    tags: [...tags].map((name) => ({ name })),
+    tags: [...tags].map((name) => {
+      const description = TAG_DESCRIPTIONS[name];
+      return description ? { name, description } : { name };
+    }),
     paths,
     components: {
       schemas: { ...componentsOf(requests, 'input'), ...componentsOf(responses, 'output') },

@@ -1,9 +1,10 @@
 import type { Server } from 'node:http';
 import { type Config, databaseOverrides, gatewayConfigFrom, loadConfig } from '../config';
 import { createGateway } from '../gateways';
-import { createMailer } from '../mail/mailer';
 import { initOrm } from '../db/orm.config';
 import { createLogger } from '../logging';
+import { createVatIdVerifier } from '../tax';
+import { createMailer } from '../mail/mailer';
 import { connectClient } from '../temporal/connection';
 import { createApp } from './app';
 
@@ -18,6 +19,7 @@ export async function startApi(config: Config): Promise<RunningApi> {
   const logger = createLogger(config.LOG_LEVEL, 'perennial-api');
   const orm = await initOrm(config.DATABASE_URL, databaseOverrides(config));
   const client = await connectClient(config);
+  // Gateway webhooks about disputes notify the seller from the API process itself.
   const mailer = createMailer(config.SMTP_URL, config.MAIL_FROM);
   const app = createApp({
     orm,
@@ -25,6 +27,7 @@ export async function startApi(config: Config): Promise<RunningApi> {
     logger,
     config,
     gateway: createGateway(gatewayConfigFrom(config), { orm }),
+    vatIdVerifier: createVatIdVerifier(config),
     mailer,
   });
   const server = await new Promise<Server>((resolve, reject) => {
@@ -42,8 +45,8 @@ export async function startApi(config: Config): Promise<RunningApi> {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await closed;
-      await client.connection.close();
       mailer.close();
+      await client.connection.close();
       await orm.close(true);
     },
   };

@@ -4,6 +4,7 @@ import {
   CreditNote,
   CreditNoteLine,
   Customer,
+  Dispute,
   Invoice,
   InvoiceLine,
   PaymentAttempt,
@@ -12,6 +13,7 @@ import {
   Refund,
   SellerSettings,
   Subscription,
+  SubscriptionItemRow,
 } from '../db/entities';
 import { invoiceTaxParts, splitGrossByTaxes, type TaxPart } from '../domain/allocation';
 import { isEuMemberState } from '../domain/eu-vat-rates';
@@ -152,7 +154,7 @@ export async function loadLedgerDocuments(em: EntityManager, query: LedgerQuery)
   const { start, end } = dayRange(query.from, query.to, zone);
   const inRange = { $gte: start, $lt: end };
   const currency = query.currency ? { currency: query.currency } : {};
-  const [invoices, voids, notes, payments, refunds] = await Promise.all([
+  const [invoices, voids, notes, payments, refunds, disputes] = await Promise.all([
     em.find(Invoice, { ...live, ...currency, finalizedAt: inRange }, { populate: ['customer'] }),
     em.find(Invoice, { ...live, ...currency, status: 'void', voidedAt: inRange }, { populate: ['customer'] }),
     em.find(CreditNote, { ...live, ...currency, createdAt: inRange }, { populate: ['customer', 'invoice'] }),
@@ -165,6 +167,12 @@ export async function loadLedgerDocuments(em: EntityManager, query: LedgerQuery)
       Refund,
       { invoice: { ...live }, ...currency, createdAt: inRange },
       { populate: ['invoice', 'invoice.customer'] },
+    ),
+    // The gateway's fee for a dispute, booked when the dispute closed (when gateways report it).
+    em.find(
+      Dispute,
+      { invoice: { ...live }, ...currency, feeAmount: { $gt: 0 }, closedAt: inRange },
+      { populate: ['invoice'] },
     ),
   ]);
   const noteLines = notes.length
@@ -267,8 +275,15 @@ export async function loadLedgerDocuments(em: EntityManager, query: LedgerQuery)
           : {}),
       };
     }),
-    // Gateway and dispute fees are not recorded by Perennial yet; when they are, they are booked here.
-    fees: [],
+    // Dispute fees are the only gateway fees Perennial records; charge fees would be booked the same way.
+    fees: disputes.map((dispute) => ({
+      id: dispute.id,
+      date: localDate(dispute.closedAt as Date, zone),
+      currency: dispute.currency,
+      amount: dispute.feeAmount ?? 0,
+      reference: dispute.invoice.number ?? dispute.invoice.id,
+      description: `Gebühr Rückbelastung Rechnung ${dispute.invoice.number ?? dispute.invoice.id}`,
+    })),
   };
 }
 
@@ -316,6 +331,22 @@ export async function loadRevenueMovements(
   const productOf = new Map<string, Product>(
     subscriptions.map((subscription) => [subscription.id, (subscription.plan as Plan).product]),
   );
+  const itemIds = [
+    ...new Set(lines.flatMap((line) => (line.subscriptionItemId ? [line.subscriptionItemId] : []))),
+  ];
+  const items = itemIds.length
+    ? await em.find(SubscriptionItemRow, { id: { $in: itemIds } }, { populate: ['plan', 'plan.product'] })
+    : [];
+  const productOfItem = new Map<string, Product>(items.map((item) => [item.id, (item.plan as Plan).product]));
+  /**
+   * A line's product: its subscription item's plan's; one-off charges and dispute fees have none; lines from before
+   * items were recorded take their subscription's plan's.
+   */
+  const productOfLine = (line: InvoiceLine, invoice: Invoice): Product | undefined => {
+    if (line.subscriptionItemId) return productOfItem.get(line.subscriptionItemId);
+    if (line.kind === 'one_off' || line.kind === 'dispute_fee') return undefined;
+    return invoice.subscription ? productOf.get(invoice.subscription.id) : undefined;
+  };
 
   const movements: (RevenueMovement & { dimensions: RevenueDimensions })[] = [];
   for (const invoice of invoices) {
@@ -342,33 +373,41 @@ export async function loadRevenueMovements(
         ? [{ source: `${invoice.id}:void`, at: invoice.voidedAt.toISOString(), parts }]
         : []),
     ];
-    const product = invoice.subscription ? productOf.get(invoice.subscription.id) : undefined;
-    const dimensions: RevenueDimensions = {
-      currency: invoice.currency,
-      productId: product?.id ?? null,
-      productName: product?.name ?? null,
-      taxCountry: invoice.customer.country,
-    };
+    const invoiceLines = lines.filter((line) => line.invoice.id === invoice.id);
+    const dimensionsOf = new Map<string, RevenueDimensions>(
+      invoiceLines.map((line) => {
+        const product = productOfLine(line, invoice);
+        return [
+          line.id,
+          {
+            currency: invoice.currency,
+            productId: product?.id ?? null,
+            productName: product?.name ?? null,
+            taxCountry: invoice.customer.country,
+          },
+        ];
+      }),
+    );
     for (const movement of recognizeInvoice({
       invoiceId: invoice.id,
       finalizedAt: invoice.finalizedAt.toISOString(),
       invoice: {
-        lines: lines
-          .filter((line) => line.invoice.id === invoice.id)
-          .map((line) => ({
-            id: line.id,
-            amount: line.amount,
-            discount: line.kind === 'discount',
-            ...(line.periodStart && line.periodEnd
-              ? { periodStart: line.periodStart.toISOString(), periodEnd: line.periodEnd.toISOString() }
-              : {}),
-          })),
+        lines: invoiceLines.map((line) => ({
+          id: line.id,
+          amount: line.amount,
+          discount: line.kind === 'discount',
+          ...(line.taxRateBp == null ? {} : { taxRateBp: line.taxRateBp }),
+          ...(line.periodStart && line.periodEnd
+            ? { periodStart: line.periodStart.toISOString(), periodEnd: line.periodEnd.toISOString() }
+            : {}),
+        })),
         parts,
       },
       reversals,
       timeZone: zone,
     })) {
-      movements.push({ ...movement, dimensions });
+      const dimensions = dimensionsOf.get(movement.lineId);
+      if (dimensions) movements.push({ ...movement, dimensions });
     }
   }
   return { movements, timeZone: zone };

@@ -37,6 +37,10 @@ export const configSchema = z
     STRIPE_API_HOST: z.string().min(1).optional(),
     STRIPE_API_PORT: port.optional(),
     STRIPE_API_PROTOCOL: z.enum(['http', 'https']).optional(),
+    // Off by default: with `vies`, a VAT id is checked against the EU's register before it is stored.
+    VAT_ID_VERIFIER: z.enum(['none', 'vies']).default('none'),
+    VIES_URL: z.string().url().default('https://ec.europa.eu/taxation_customs/vies/rest-api'),
+    VIES_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   })
   // Secrets have no defaults: the chosen gateway's own must be set.
   .superRefine((config, ctx) => {

@@ -133,7 +133,7 @@ describe('npm start', () => {
 
     const second = await startEngine(env);
     expect(second.apiKey).toBe(first.apiKey);
-    const resumed = await fetch(`${api}/v1/subscriptions/${id}`, {
+    const resumed = await fetch(`${api}/v1/subscriptions/${id}?live=true`, {
       headers: { Authorization: `Bearer ${second.apiKey}` },
     });
     expect(resumed.status).toBe(200);

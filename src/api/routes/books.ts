@@ -25,7 +25,8 @@ import {
   type CalendarDate,
   type RevenueMovement,
 } from '../../domain/revenue-recognition';
-import { decimal, toCsv } from '../csv';
+import { money, toDecimalString } from '../../domain/money';
+import { percentFromBp } from '../../documents/einvoice';
 import { AppError } from '../errors';
 import { defineFileRoute, defineRoute, type RouteRegistry } from '../route';
 import {
@@ -42,6 +43,11 @@ import {
   type RevenueDeferredResponse,
   type RevenueRecognizedResponse,
 } from '../schemas/books';
+
+/** Minor units as an exact decimal string for spreadsheets (`2261` EUR → `22.61`). */
+const decimal = (amount: number, currency: string) => toDecimalString(money(amount, currency));
+
+const percent = (rateBp: number) => percentFromBp(rateBp);
 
 const dimensionKey = (d: RevenueDimensions) => `${d.currency}\u0000${d.productId ?? ''}\u0000${d.taxCountry}`;
 
@@ -128,15 +134,12 @@ export function booksRouter(orm: Orm, registry: RouteRegistry): Router {
       query: revenueRecognizedQuerySchema,
       response: revenueRecognizedResponseSchema,
       errors: [400, 404],
-      csv: (result: RevenueRecognizedResponse) =>
-        toCsv(result.data, [
-          { header: 'period_start', value: (row) => row.period_start },
-          { header: 'currency', value: (row) => row.currency },
-          { header: 'product_id', value: (row) => row.product_id, text: true },
-          { header: 'product_name', value: (row) => row.product_name, text: true },
-          { header: 'tax_country', value: (row) => row.tax_country },
-          { header: 'amount', value: (row) => decimal(row.amount, row.currency) },
-        ]),
+      csv: {
+        filename: 'revenue-recognized',
+        columns: ['period_start', 'currency', 'product_id', 'product_name', 'tax_country', 'amount'],
+        records: (result: RevenueRecognizedResponse) =>
+          result.data.map((row) => ({ ...row, amount: decimal(row.amount, row.currency) })),
+      },
     },
     async ({ query }) => {
       const { movements, timeZone } = await movementsThrough(query.to, query.currency);
@@ -183,16 +186,25 @@ export function booksRouter(orm: Orm, registry: RouteRegistry): Router {
       query: revenueDeferredQuerySchema,
       response: revenueDeferredResponseSchema,
       errors: [400, 404],
-      csv: (result: RevenueDeferredResponse) =>
-        toCsv(result.data, [
-          { header: 'currency', value: (row) => row.currency },
-          { header: 'product_id', value: (row) => row.product_id, text: true },
-          { header: 'product_name', value: (row) => row.product_name, text: true },
-          { header: 'tax_country', value: (row) => row.tax_country },
-          { header: 'invoiced', value: (row) => decimal(row.invoiced, row.currency) },
-          { header: 'recognized', value: (row) => decimal(row.recognized, row.currency) },
-          { header: 'deferred', value: (row) => decimal(row.deferred, row.currency) },
-        ]),
+      csv: {
+        filename: 'revenue-deferred',
+        columns: [
+          'currency',
+          'product_id',
+          'product_name',
+          'tax_country',
+          'invoiced',
+          'recognized',
+          'deferred',
+        ],
+        records: (result: RevenueDeferredResponse) =>
+          result.data.map((row) => ({
+            ...row,
+            invoiced: decimal(row.invoiced, row.currency),
+            recognized: decimal(row.recognized, row.currency),
+            deferred: decimal(row.deferred, row.currency),
+          })),
+      },
     },
     async ({ query }) => {
       const { movements, timeZone } = await movementsThrough(query.at, query.currency);
@@ -274,27 +286,34 @@ export function booksRouter(orm: Orm, registry: RouteRegistry): Router {
       query: exportQuerySchema,
       response: journalResponseSchema,
       errors: [400, 404, 422],
-      csv: (result: JournalResponse) =>
-        toCsv(result.data, [
-          { header: 'date', value: (row) => row.date },
-          { header: 'kind', value: (row) => row.kind },
-          { header: 'document_number', value: (row) => row.document_number, text: true },
-          { header: 'reference', value: (row) => row.reference, text: true },
-          { header: 'text', value: (row) => row.text, text: true },
-          { header: 'debit_account', value: (row) => row.debit_account },
-          { header: 'credit_account', value: (row) => row.credit_account },
-          { header: 'amount', value: (row) => decimal(row.amount, row.currency) },
-          { header: 'currency', value: (row) => row.currency },
-          { header: 'tax_rate', value: (row) => (row.tax_rate_bp === null ? null : row.tax_rate_bp / 100) },
-          {
-            header: 'tax_amount',
-            value: (row) => (row.tax_amount === null ? null : decimal(row.tax_amount, row.currency)),
-          },
-          { header: 'tax_account', value: (row) => row.tax_account },
-          { header: 'eu_destination', value: (row) => row.eu_destination, text: true },
-          { header: 'customer_id', value: (row) => row.customer_id, text: true },
-          { header: 'document_id', value: (row) => row.document_id, text: true },
-        ]),
+      csv: {
+        filename: 'journal',
+        columns: [
+          'date',
+          'kind',
+          'document_number',
+          'reference',
+          'text',
+          'debit_account',
+          'credit_account',
+          'amount',
+          'currency',
+          'tax_rate',
+          'tax_amount',
+          'tax_account',
+          'eu_destination',
+          'customer_id',
+          'document_id',
+        ],
+        records: (result: JournalResponse) =>
+          result.data.map((row) => ({
+            ...row,
+            amount: decimal(row.amount, row.currency),
+            // A percentage for the reader (1900 bp → 19), exact: basis points are whole hundredths of a percent.
+            tax_rate: row.tax_rate_bp === null ? null : percent(row.tax_rate_bp),
+            tax_amount: row.tax_amount === null ? null : decimal(row.tax_amount, row.currency),
+          })),
+      },
     },
     async ({ query }) => {
       const { chart, entries } = await journal(query);
@@ -398,18 +417,18 @@ export function booksRouter(orm: Orm, registry: RouteRegistry): Router {
       query: agingQuerySchema,
       response: agingResponseSchema,
       errors: [400, 404],
-      csv: (result: AgingResponse) =>
-        toCsv(result.data, [
-          { header: 'customer_id', value: (row) => row.customer_id, text: true },
-          { header: 'customer_name', value: (row) => row.customer_name, text: true },
-          { header: 'currency', value: (row) => row.currency },
-          ...AGING_BUCKETS.map((bucket) => ({
-            header: bucket,
-            value: (row: AgingResponse['data'][number]) => decimal(row[bucket], row.currency),
+      csv: {
+        filename: 'receivables-aging',
+        columns: ['customer_id', 'customer_name', 'currency', ...AGING_BUCKETS, 'total', 'invoices'],
+        records: (result: AgingResponse) =>
+          result.data.map((row) => ({
+            ...row,
+            ...Object.fromEntries(
+              AGING_BUCKETS.map((bucket) => [bucket, decimal(row[bucket], row.currency)]),
+            ),
+            total: decimal(row.total, row.currency),
           })),
-          { header: 'total', value: (row) => decimal(row.total, row.currency) },
-          { header: 'invoices', value: (row) => row.invoices },
-        ]),
+      },
     },
     async ({ query }) => {
       const em = orm.em.fork();

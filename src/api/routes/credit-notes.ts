@@ -4,13 +4,21 @@ import { Router } from 'express';
 import { loadCreditNoteDocument } from '../../activities/credit-note-document';
 import { sendCreditNoteEmail } from '../../activities/credit-note-notifications';
 import { creditNoteEInvoiceAttachment } from '../../activities/einvoice-attachment';
-import { CreditNote, CreditNoteLine, Invoice, PaymentAttempt, Refund } from '../../db/entities';
+import {
+  CreditNote,
+  CreditNoteLine,
+  type DomainEvent,
+  Invoice,
+  PaymentAttempt,
+  Refund,
+} from '../../db/entities';
 import type { Orm } from '../../db/orm.config';
 import { createCreditNote } from '../../db/services/credit-notes';
 import { creditNotePdfFilename, renderCreditNotePdf } from '../../documents/credit-note-pdf';
 import { EInvoiceError } from '../../documents/einvoice';
 import type { PaymentGateway } from '../../gateways';
 import type { Mailer } from '../../mail/mailer';
+import type { EventPublisher } from '../../webhooks/publish';
 import { AppError } from '../errors';
 import { paginate } from '../pagination';
 import { defineFileRoute, defineRoute, type RouteRegistry } from '../route';
@@ -102,6 +110,7 @@ export function creditNotesRouter(
   orm: Orm,
   registry: RouteRegistry,
   gateway: PaymentGateway | undefined,
+  publish: EventPublisher,
   mailer?: Mailer,
 ): Router {
   const router = Router();
@@ -112,8 +121,12 @@ export function creditNotesRouter(
     return note;
   }
 
-  /** Refunds what the note still owes the card; parts refunded by an earlier try are found by their keys. */
-  async function settleRefund(em: EntityManager, note: CreditNote): Promise<void> {
+  /**
+   * Refunds what the note still owes the card; parts refunded by an earlier try are found by their keys. Returns
+   * the events of the refunds, for their webhooks.
+   */
+  async function settleRefund(em: EntityManager, note: CreditNote): Promise<(DomainEvent | null)[]> {
+    const events: (DomainEvent | null)[] = [];
     const prefix = refundKeyPrefix(note);
     let owed = note.amount;
     for (const { attempt, remaining } of await refundable(em, note.invoice.id)) {
@@ -122,7 +135,8 @@ export function creditNotesRouter(
       const earlier = await em.findOne(Refund, { idempotencyKey: key });
       const amount = earlier ? earlier.amount : Math.min(owed, remaining);
       if (amount <= 0) continue;
-      await refundAttempt(em, requireGateway(gateway), attempt, amount, key, note.reason);
+      const { event } = await refundAttempt(em, requireGateway(gateway), attempt, amount, key, note.reason);
+      events.push(event);
       owed -= amount;
     }
     // Only a concurrent refund between the route's check and this loop gets here; the note stays, and the same
@@ -135,6 +149,7 @@ export function creditNotesRouter(
         'amount',
       );
     }
+    return events;
   }
 
   defineRoute(
@@ -151,7 +166,8 @@ export function creditNotesRouter(
         'exceed its total. The same Idempotency-Key creates one note and refunds once. An open invoice is voided ' +
         'instead. The note is a document: a number from its own gapless series per year, one line per VAT rate ' +
         'of the invoice (the amount split pro rata of its tax lines), a PDF (`GET /v1/credit_notes/{id}/pdf`) and ' +
-        'an e-invoice; it is emailed to the customer once.',
+        'an e-invoice; it is emailed to the customer once. Emits `credit_note.created`, and `refund.created` for ' +
+        'each refund it makes.',
       tag: 'Credit notes',
       body: createCreditNoteSchema,
       response: creditNoteResponseSchema,
@@ -185,14 +201,16 @@ export function creditNotesRouter(
         }
       }
       try {
-        const { creditNote } = await createCreditNote(em, {
+        const { creditNote, event } = await createCreditNote(em, {
           invoiceId: invoice.id,
           amount: body.amount,
           reason: body.reason,
           outcome: body.outcome,
           idempotencyKey: key,
         });
-        if (creditNote.outcome === 'refund') await settleRefund(em, creditNote);
+        // The note's own webhook goes out even if its refund fails below; it exists either way.
+        await publish([event]);
+        if (creditNote.outcome === 'refund') await publish(await settleRefund(em, creditNote));
         if (mailer) {
           // Once per note (outbox). A mail server that is down does not undo the credit: the outbox row stays
           // pending (visible in /metrics) rather than failing a request whose money has already moved.

@@ -10,6 +10,7 @@ import {
 } from '../../db/services/customers';
 import { findLiveTestClock } from '../../db/services/test-clocks';
 import { GatewayError, type PaymentGateway } from '../../gateways';
+import type { VatIdVerifier } from '../../tax';
 import { AppError } from '../errors';
 import { listBody, paginate } from '../pagination';
 import { defineRoute, type RouteRegistry } from '../route';
@@ -25,6 +26,7 @@ import {
   updateCustomerSchema,
 } from '../schemas/customers';
 import { serializeCustomer, serializePaymentMethod, toPostalAddress } from '../serializers';
+import { assertVatIdForCountry, assertVatIdRegistered } from '../vat-ids';
 
 const customerParams = idParamsSchema('cus', 'a customer');
 
@@ -51,6 +53,7 @@ export function customersRouter(
   orm: Orm,
   registry: RouteRegistry,
   gateway: PaymentGateway | undefined,
+  vatIdVerifier: VatIdVerifier,
 ): Router {
   const router = Router();
 
@@ -66,9 +69,10 @@ export function customersRouter(
       body: createCustomerSchema,
       response: customerResponseSchema,
       status: 201,
-      errors: [400, 409],
+      errors: [400, 409, 503],
     },
     async ({ body }) => {
+      await assertVatIdRegistered(vatIdVerifier, body.vat_id);
       if (body.test_clock_id !== undefined && !(await findLiveTestClock(orm.em, body.test_clock_id))) {
         throw new AppError(
           'invalid_request_error',
@@ -140,14 +144,27 @@ export function customersRouter(
       path: '/customers/:id',
       operationId: 'updateCustomer',
       summary: 'Update a customer',
-      description: 'Only the fields given change; `null` clears `vat_id` or `address`.',
+      description:
+        'Only the fields given change; `null` clears `vat_id` or `address`. The VAT id (given or stored) must ' +
+        'suit the country (given or stored).',
       tag: 'Customers',
       params: customerParams,
       body: updateCustomerSchema,
       response: customerResponseSchema,
-      errors: [400, 404, 409],
+      errors: [400, 404, 409, 503],
     },
     async ({ params, body }) => {
+      if (body.vat_id !== undefined || body.country !== undefined) {
+        const current = await findCustomer(orm.em, params.id);
+        if (!current) throw noSuchCustomer(params.id);
+        assertVatIdForCountry(
+          body.vat_id === undefined ? current.vatId : body.vat_id,
+          body.country ?? current.country,
+        );
+        if (body.vat_id !== undefined && body.vat_id !== current.vatId) {
+          await assertVatIdRegistered(vatIdVerifier, body.vat_id);
+        }
+      }
       const customer = await updateCustomer(orm.em, params.id, {
         ...(body.email === undefined ? {} : { email: body.email }),
         ...(body.name === undefined ? {} : { name: body.name }),

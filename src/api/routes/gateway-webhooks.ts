@@ -1,9 +1,15 @@
 import express, { Router } from 'express';
 import { z } from 'zod';
 import { isGatewayError, type PaymentGateway, type VerifiedWebhook } from '../../gateways';
-import { type InboundDeps, receiveGatewayEvent, TemporalUnavailableError } from '../../webhooks/inbound';
+import {
+  type InboundDeps,
+  MailUnavailableError,
+  receiveGatewayEvent,
+  TemporalUnavailableError,
+} from '../../webhooks/inbound';
 import { AppError } from '../errors';
 import type { RouteRegistry } from '../route';
+import { assertStorableText } from '../text-guard';
 
 export const gatewayWebhookParamsSchema = z.strictObject({
   gateway: z.enum(['sandbox', 'stripe']).describe('The configured payment gateway'),
@@ -34,7 +40,12 @@ export function gatewayWebhooksRouter(
     description:
       'Called by the payment gateway, not by API clients: authenticated by the gateway signature header ' +
       '(`Perennial-Sandbox-Signature` or `Stripe-Signature`), not by an API key. Each event is acted on once; a ' +
-      'redelivery is acknowledged with `duplicate: true`. 503 asks the gateway to retry.',
+      'redelivery is acknowledged with `duplicate: true`. Payment events are signalled to the subscription; ' +
+      'dispute events keep the dispute (`GET /v1/disputes`) and, when lost, the reopened invoice and its ' +
+      'chargeback; refunds made at the gateway’s dashboard are recorded once with a credit note. 503 ' +
+      '(`temporal_unavailable`, `mail_unavailable`, `gateway_unavailable`) asks the gateway to retry. An event ' +
+      'carrying text that cannot be stored (U+0000, an unpaired surrogate) is refused with 400 `invalid_text` ' +
+      'naming the field of the verified event (`eventId`, `event.metadata.subscription_id`, …).',
     tag: 'Gateway webhooks',
     auth: 'signature',
     params: gatewayWebhookParamsSchema,
@@ -49,6 +60,7 @@ export function gatewayWebhooksRouter(
     express.raw({ type: () => true, limit: '1mb' }),
     async (req, res) => {
       const { gateway } = deps;
+      assertStorableText(req.params);
       if (!gateway || req.params.gateway !== gateway.name) {
         throw new AppError(
           'not_found',
@@ -71,11 +83,20 @@ export function gatewayWebhooksRouter(
         if (error.retryable) throw new AppError('service_unavailable', 'gateway_unavailable', error.message);
         throw error;
       }
+      // After the signature, so an unsigned body learns nothing; before anything is stored. Named by the field of
+      // the verified event, which is what would be stored (a Stripe event is normalised first).
+      assertStorableText({
+        eventId: webhook.eventId,
+        providerType: webhook.providerType,
+        event: webhook.event,
+      });
       try {
         res.status(200).json(await receiveGatewayEvent(deps, webhook));
       } catch (error) {
         if (error instanceof TemporalUnavailableError)
           throw new AppError('service_unavailable', 'temporal_unavailable', error.message);
+        if (error instanceof MailUnavailableError)
+          throw new AppError('service_unavailable', 'mail_unavailable', error.message);
         throw error;
       }
     },

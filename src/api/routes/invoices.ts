@@ -30,7 +30,7 @@ import { refundedByAttempt, serializePayment } from './payments';
 const invoiceParams = idParamsSchema('in', 'an invoice');
 const iso = (date: Date | null | undefined): string | null => date?.toISOString() ?? null;
 
-function serializeInvoice(invoice: Invoice, lines: InvoiceLine[]): InvoiceResponse {
+export function serializeInvoice(invoice: Invoice, lines: InvoiceLine[]): InvoiceResponse {
   return {
     id: invoice.id,
     object: 'invoice',
@@ -47,6 +47,7 @@ function serializeInvoice(invoice: Invoice, lines: InvoiceLine[]): InvoiceRespon
     credit_applied: invoice.creditApplied,
     amount_due: invoice.amountDue,
     amount_paid: invoice.amountPaid,
+    amount_refunded: invoice.amountRefunded,
     period_start: iso(invoice.periodStart),
     period_end: iso(invoice.periodEnd),
     finalized_at: iso(invoice.finalizedAt),
@@ -59,6 +60,8 @@ function serializeInvoice(invoice: Invoice, lines: InvoiceLine[]): InvoiceRespon
       amount: line.amount,
       period_start: iso(line.periodStart),
       period_end: iso(line.periodEnd),
+      tax_rate_bp: line.taxRateBp ?? null,
+      item_id: line.subscriptionItemId ?? null,
     })),
     taxes: invoice.taxes.map((tax) => ({
       rate_bp: tax.rateBp,

@@ -3,13 +3,13 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Request } from 'express';
 import { Router } from 'express';
 import { createHash, randomUUID } from 'node:crypto';
-import { LockMode } from '@mikro-orm/core';
 import { PaymentAttempt, Refund } from '../../db/entities';
 import type { Orm } from '../../db/orm.config';
 import { isStoreError } from '../../db/services/errors';
-import { recordRefund } from '../../db/services/payments';
-import { money } from '../../domain/money';
+import type { RecordedRefund } from '../../db/services/payments';
+import { refundPayment } from '../../db/services/refunds';
 import { isGatewayError, type PaymentGateway } from '../../gateways';
+import type { EventPublisher } from '../../webhooks/publish';
 import { AppError } from '../errors';
 import { paginate, listBody } from '../pagination';
 import { defineRoute, type RouteRegistry } from '../route';
@@ -79,11 +79,9 @@ export function fromMoneyError(error: unknown): unknown {
 }
 
 /**
- * Returns money on one succeeded attempt: at the gateway, then in our books, both under the same key and inside one
- * transaction that holds the attempt's row lock. A concurrent refund or chargeback of the same payment waits for
- * it, so the remaining amount checked here is still the remaining amount when the refund is recorded, and money
- * never leaves without its row. If the commit fails after the gateway answered, the same key repeated finds the
- * gateway's refund (idempotent there) and records it once.
+ * Returns money on one succeeded attempt through `refundPayment` (gateway and books under the attempt's row lock,
+ * with the refund's event), answering its refusals as the API's conflicts. Returns the refund and its event, whose
+ * webhooks the caller publishes once the transaction it may be part of has committed.
  */
 export async function refundAttempt(
   em: EntityManager,
@@ -92,56 +90,39 @@ export async function refundAttempt(
   amount: number,
   key: string,
   reason: string | null,
-): Promise<Refund> {
-  return em.transactional(async (tx) => {
-    const locked = await tx.findOneOrFail(PaymentAttempt, attempt.id, {
-      lockMode: LockMode.PESSIMISTIC_WRITE,
-      refresh: true,
+): Promise<RecordedRefund> {
+  try {
+    return await refundPayment(em, gateway, {
+      paymentAttemptId: attempt.id,
+      amount,
+      idempotencyKey: key,
+      reason: reason ?? undefined,
     });
-    const existing = await tx.findOne(Refund, { idempotencyKey: key });
-    if (existing) {
-      if (existing.paymentAttempt.id !== locked.id || existing.amount !== amount) {
+  } catch (error) {
+    if (!isStoreError(error)) throw error;
+    switch (error.code) {
+      case 'idempotency_conflict':
         throw new AppError(
           'conflict',
           'idempotency_key_reused',
           'This Idempotency-Key was already used for another refund',
           'Idempotency-Key',
         );
-      }
-      return existing;
+      case 'not_refundable':
+        throw new AppError('conflict', 'not_refundable', error.message);
+      case 'amount_exceeds_remaining':
+        throw new AppError('conflict', 'amount_exceeds_remaining', error.message, 'amount');
+      default:
+        throw error;
     }
-    if (!locked.gatewayReference) {
-      throw new AppError('conflict', 'not_refundable', `Payment ${locked.id} has no charge at the gateway`);
-    }
-    const remaining = locked.amount - ((await refundedByAttempt(tx, [locked])).get(locked.id) ?? 0);
-    if (amount <= 0 || amount > remaining) {
-      throw new AppError(
-        'conflict',
-        'amount_exceeds_remaining',
-        `Payment ${locked.id} has ${remaining} ${locked.currency} left to refund; ${amount} requested`,
-        'amount',
-      );
-    }
-    const result = await gateway.refund({
-      chargeId: locked.gatewayReference,
-      amount: money(amount, locked.currency),
-      idempotencyKey: key,
-    });
-    const { refund } = await recordRefund(tx, {
-      paymentAttemptId: locked.id,
-      amount,
-      reason: reason ?? undefined,
-      idempotencyKey: key,
-      gatewayReference: result.refundId,
-    });
-    return refund;
-  });
+  }
 }
 
 export function refundsRouter(
   orm: Orm,
   registry: RouteRegistry,
   gateway: PaymentGateway | undefined,
+  publish: EventPublisher,
 ): Router {
   const router = Router();
 
@@ -155,7 +136,8 @@ export function refundsRouter(
       summary: 'Refund a succeeded payment, fully or in part',
       description:
         'Returns money through the payment gateway and records it. The same Idempotency-Key never refunds twice. ' +
-        'A refund leaves the invoice paid; to correct what was billed, create a credit note with a refund outcome.',
+        'A refund leaves the invoice paid; to correct what was billed, create a credit note with a refund outcome. ' +
+        'Emits `refund.created` (and its outbound webhooks) with the refund.',
       tag: 'Refunds',
       body: createRefundSchema,
       response: refundResponseSchema,
@@ -202,13 +184,21 @@ export function refundsRouter(
           'amount',
         );
       }
+      let recorded: RecordedRefund;
       try {
-        return serializeRefund(
-          await refundAttempt(em, requireGateway(gateway), attempt, amount, key, body.reason ?? null),
+        recorded = await refundAttempt(
+          em,
+          requireGateway(gateway),
+          attempt,
+          amount,
+          key,
+          body.reason ?? null,
         );
       } catch (error) {
         throw fromMoneyError(error);
       }
+      await publish([recorded.event]);
+      return serializeRefund(recorded.refund);
     },
   );
 
@@ -220,6 +210,9 @@ export function refundsRouter(
       path: '/refunds',
       operationId: 'listRefunds',
       summary: 'List refunds and chargebacks, oldest first',
+      description:
+        'Refunds made through this API, refunds made at the payment gateway’s own dashboard (recorded from its ' +
+        'webhook, each with a credit note) and chargebacks of lost disputes (`kind: chargeback`).',
       tag: 'Refunds',
       query: listRefundsQuerySchema,
       response: refundListSchema,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { refineVatIdForCountry } from '../vat-ids';
 import {
   addressResponseSchema,
   addressSchema,
@@ -24,19 +25,21 @@ const buyerReferenceSchema = z
   .max(200)
   .describe('The buyer reference e-invoices carry (BT-10), e.g. a Leitweg-ID; the customer id when not set');
 
-export const createCustomerSchema = z.strictObject({
-  email: z.email().max(320),
-  name: z.string().min(1).max(200),
-  locale: localeSchema.default('en'),
-  country: countrySchema,
-  vat_id: vatIdSchema.nullable().optional(),
-  address: addressSchema.nullable().optional(),
-  test_clock_id: prefixedId('clock', 'a test clock')
-    .optional()
-    .describe('Attach the customer to this test clock: its subscriptions then run on simulated time'),
-  invoice_delivery: invoiceDeliverySchema.default('pdf'),
-  buyer_reference: buyerReferenceSchema.nullable().optional(),
-});
+export const createCustomerSchema = z
+  .strictObject({
+    email: z.email().max(320),
+    name: z.string().min(1).max(200),
+    locale: localeSchema.default('en'),
+    country: countrySchema,
+    vat_id: vatIdSchema.nullable().optional(),
+    address: addressSchema.nullable().optional(),
+    test_clock_id: prefixedId('clock', 'a test clock')
+      .optional()
+      .describe('Attach the customer to this test clock: its subscriptions then run on simulated time'),
+    invoice_delivery: invoiceDeliverySchema.default('pdf'),
+    buyer_reference: buyerReferenceSchema.nullable().optional(),
+  })
+  .superRefine(refineVatIdForCountry);
 
 export type CreateCustomerInput = z.infer<typeof createCustomerSchema>;
 

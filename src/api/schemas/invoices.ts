@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { listQuerySchema, listResponseSchema, prefixedId, timestampSchema } from './common';
+import { currencySchema, listQuerySchema, listResponseSchema, prefixedId, timestampSchema } from './common';
+import { chargeLineShape, checkChargeLine } from './invoice-items';
 import { paymentResponseSchema } from './payments';
 
 export const listInvoicesQuerySchema = listQuerySchema.extend({
@@ -25,7 +26,14 @@ export const invoiceResponseSchema = z.strictObject({
   total: z.number().int(),
   credit_applied: z.number().int(),
   amount_due: z.number().int(),
-  amount_paid: z.number().int(),
+  amount_paid: z
+    .number()
+    .int()
+    .describe('Collected, less what card issuers took back in lost disputes (which reopen a paid invoice)'),
+  amount_refunded: z
+    .number()
+    .int()
+    .describe('Given back: refunds through the API, credit notes and refunds made at the gateway'),
   period_start: instant,
   period_end: instant,
   finalized_at: instant,
@@ -39,6 +47,12 @@ export const invoiceResponseSchema = z.strictObject({
       amount: z.number().int(),
       period_start: instant,
       period_end: instant,
+      tax_rate_bp: z
+        .number()
+        .int()
+        .nullable()
+        .describe('The VAT rate the line was taxed at, in basis points (700 = 7 %); null on discount lines'),
+      item_id: z.string().nullable().describe('The subscription item the line bills, if it bills one'),
     }),
   ),
   taxes: z.array(
@@ -67,3 +81,48 @@ export const invoicePayResponseSchema = invoiceResponseSchema.extend({
     ),
 });
 export type InvoicePayResponse = z.infer<typeof invoicePayResponseSchema>;
+
+/** An inline line of a one-off invoice: the same fields and rules as an invoice item. */
+const oneOffLineSchema = z
+  .strictObject(chargeLineShape)
+  .superRefine((line, ctx) => checkChargeLine(line, ctx));
+
+export const createInvoiceSchema = z
+  .strictObject({
+    customer_id: prefixedId('cus', 'a customer'),
+    currency: currencySchema,
+    lines: z
+      .array(oneOffLineSchema)
+      .min(1)
+      .max(100)
+      .optional()
+      .describe('Charges and credits billed on this invoice only, after the pending items'),
+    pending_items: z
+      .enum(['include', 'exclude'])
+      .default('include')
+      .describe(
+        "`include` (default) bills the customer's pending invoice items without a subscription in `currency`",
+      ),
+    collect: z
+      .enum(['now', 'later'])
+      .default('later')
+      .describe(
+        '`now` charges the customer’s default payment method at once; `later` (default) leaves the invoice open',
+      ),
+  })
+  .superRefine((body, ctx) => {
+    if (body.pending_items === 'exclude' && body.lines === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['lines'], message: 'required when pending_items is exclude' });
+    }
+  });
+
+export type CreateInvoiceInput = z.infer<typeof createInvoiceSchema>;
+
+export const createdInvoiceResponseSchema = invoiceResponseSchema.extend({
+  payment: paymentResponseSchema
+    .nullable()
+    .describe(
+      'With `collect: now`, the charge attempt (its status says whether it was declined); otherwise, or when ' +
+        'nothing was due, null',
+    ),
+});

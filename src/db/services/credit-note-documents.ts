@@ -25,13 +25,15 @@ export type CreditNoteFields = {
   reason: string;
   outcome: CreditNoteOutcome;
   idempotencyKey: string;
+  /** When the note is issued (a test clock's time, a gateway's report); else the customer's clock, else now. */
+  at?: string;
 };
 
 /**
  * Issues a credit note as a document, inside the caller's transaction: the next number of its series and the
  * seller's year (the sequence row is locked until commit, so a rollback hands the number back and the committed
  * numbers have no gaps), and one line per tax rate of the corrected invoice with the credited gross split pro rata
- * of that invoice's tax lines (largest remainder). A test-clock customer's note is dated by its clock.
+ * of that invoice's tax lines (largest remainder). Dated `at` when given, a test-clock customer's note by its clock.
  */
 export async function issueCreditNote(tx: EntityManager, fields: CreditNoteFields): Promise<CreditNote> {
   const { invoice } = fields;
@@ -41,7 +43,7 @@ export async function issueCreditNote(tx: EntityManager, fields: CreditNoteField
   ]);
   if (!seller) throw new StoreError('seller_not_configured', 'Seller settings are missing');
   const clock = customer.testClockId ? await tx.findOne(TestClock, customer.testClockId) : null;
-  const at = clock?.frozenTime ?? new Date();
+  const at = fields.at !== undefined ? new Date(fields.at) : (clock?.frozenTime ?? new Date());
   const series: CreditNoteSeries = customer.testClockId ? 'test' : 'live';
   const local = DateTime.fromJSDate(at, { zone: seller.timeZone });
   if (!local.isValid)

@@ -12,6 +12,9 @@ export const STORE_ERROR_CODES = [
   'insufficient_credit',
   'amount_exceeds_remaining',
   'idempotency_conflict',
+  'nothing_to_invoice',
+  'no_payment_method',
+  'not_refundable',
 ] as const;
 
 export type StoreErrorCode = (typeof STORE_ERROR_CODES)[number];

@@ -35,10 +35,16 @@ export function receiptRows(
   format: Formatters,
 ): EmailTableRow[] {
   const amount = (value: number) => format.amount({ amount: value, currency: invoice.currency });
-  const row = (line: ReceiptInvoice['lines'][number]): EmailTableRow => ({
-    label: line.quantity > 1 ? `${line.quantity} × ${line.description}` : line.description,
-    value: amount(line.amount),
-  });
+  // As on the PDF: with several rates, each line names the one it was taxed at.
+  const showLineRates = invoice.taxes.length > 1;
+  const row = (line: ReceiptInvoice['lines'][number]): EmailTableRow => {
+    const label = line.quantity > 1 ? `${line.quantity} × ${line.description}` : line.description;
+    const rate =
+      showLineRates && line.kind !== 'discount' && line.taxRateBp !== undefined
+        ? ` (${labels.lineRate(format.rate(line.taxRateBp))})`
+        : '';
+    return { label: `${label}${rate}`, value: amount(line.amount) };
+  };
   // Discounts follow the subtotal they reduce, as on the invoice PDF.
   const rows = invoice.lines.filter((line) => line.kind !== 'discount').map(row);
   rows.push({ label: labels.subtotal, value: amount(invoice.subtotal), strong: true });

@@ -23,7 +23,10 @@ const FINAL_ACTION: Record<DunningFinalAction, string> = {
 
 function retryParagraphs(data: DunningEmailData, format: Formatters) {
   return paragraphs(
-    `We will try again on ${format.date(data.nextRetryAt)}. Please check your payment method before then.`,
+    data.hardDecline
+      ? 'Your card can no longer be charged (it has expired or was blocked), so we will not try it again. ' +
+          'Please add a new payment method; we charge it at once.'
+      : `We will try again on ${format.date(data.nextRetryAt)}. Please check your payment method before then.`,
   );
 }
 
@@ -105,7 +108,10 @@ export const en: LocaleCatalogue = {
           data.incompleteExpiresAt
             ? `Your subscription starts once it is paid. Please update your payment method before ` +
                 `${format.date(data.incompleteExpiresAt)}, or the subscription will not start.`
-            : `We will try again on ${format.date(data.nextRetryAt)}. ` +
+            : data.hardDecline
+              ? 'Your card can no longer be charged (it has expired or was blocked), so we will not try it ' +
+                'again. Please add a new payment method; we charge it at once.'
+              : `We will try again on ${format.date(data.nextRetryAt)}. ` +
                 'Please update your payment method to keep your subscription running.',
         ),
         ...action('Update payment method', data.updatePaymentUrl),
@@ -184,6 +190,18 @@ export const en: LocaleCatalogue = {
           'Thank you for having been a customer.',
         ),
         ...action('Manage your subscription', data.portalUrl),
+      ],
+    }),
+
+    needs_attention: (data, format) => ({
+      subject: `Subscription ${data.subscriptionId} needs attention`,
+      blocks: [
+        ...paragraphs(
+          `Subscription ${data.subscriptionId} stopped on ${format.date(data.since)} because of data it cannot ` +
+            `bill with (${data.code}: ${data.message}).`,
+          'Nothing is retried until the cause is fixed. Once it is, retry it with ' +
+            `POST /v1/subscriptions/${data.subscriptionId}/retry.`,
+        ),
       ],
     }),
 

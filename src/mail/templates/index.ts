@@ -30,6 +30,7 @@ export const EMAIL_KINDS: readonly EmailKind[] = [
   'resumed',
   'plan_changed',
   'canceled',
+  'needs_attention',
 ];
 
 export const DOCUMENT_EMAIL_KINDS: readonly DocumentEmailKind[] = ['credit_note'];

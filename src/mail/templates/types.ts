@@ -15,7 +15,8 @@ export type EmailKind =
   | 'paused'
   | 'resumed'
   | 'plan_changed'
-  | 'canceled';
+  | 'canceled'
+  | 'needs_attention';
 
 /** Emails about a document, sent where the document is made rather than by a subscription's workflow. */
 export type DocumentEmailKind = 'credit_note';
@@ -59,7 +60,7 @@ export type UpcomingRenewalEmailData = EmailCommon & {
 export type ReceiptInvoice = {
   number: string;
   currency: string;
-  lines: readonly Pick<InvoiceLine, 'kind' | 'description' | 'amount' | 'quantity'>[];
+  lines: readonly Pick<InvoiceLine, 'kind' | 'description' | 'amount' | 'quantity' | 'taxRateBp'>[];
   subtotal: number;
   taxes: readonly TaxLine[];
   total: number;
@@ -87,6 +88,8 @@ export type PaymentFailedEmailData = EmailCommon & {
    * subscription ends at this instant unless a new payment method pays the invoice first.
    */
   incompleteExpiresAt?: string | null;
+  /** The card was declined for good (expired, lost, stolen …): no retry of it follows, a new method is needed. */
+  hardDecline?: boolean;
 };
 
 export type DunningEmailData = PaymentFailedEmailData;
@@ -125,6 +128,14 @@ export type CanceledEmailData = EmailCommon & {
   portalUrl?: string;
 };
 
+/** To the seller: a subscription stopped on data no retry can fix and waits for an operator. */
+export type NeedsAttentionEmailData = EmailCommon & {
+  subscriptionId: string;
+  code: string;
+  message: string;
+  since: string;
+};
+
 export type CreditNoteEmailData = EmailCommon & {
   creditNoteNumber: string;
   invoiceNumber: string;
@@ -149,6 +160,7 @@ export type EmailDataByKind = {
   resumed: ResumedEmailData;
   plan_changed: PlanChangedEmailData;
   canceled: CanceledEmailData;
+  needs_attention: NeedsAttentionEmailData;
   credit_note: CreditNoteEmailData;
 };
 

@@ -200,6 +200,7 @@ describe('OpenAPI document and human docs', () => {
         'POST /v1/products',
         'GET /v1/products',
         'GET /v1/products/{id}',
+        'POST /v1/products/{id}',
         'POST /v1/plans',
         'GET /v1/plans',
         'GET /v1/plans/{id}',
@@ -227,6 +228,15 @@ describe('OpenAPI document and human docs', () => {
         'POST /v1/invoices/{id}/void',
         'POST /v1/invoices/{id}/pay',
         'GET /v1/invoices/{id}/einvoice',
+        'POST /v1/invoices',
+        'POST /v1/invoice_items',
+        'GET /v1/invoice_items',
+        'GET /v1/invoice_items/{id}',
+        'DELETE /v1/invoice_items/{id}',
+        'POST /v1/meters',
+        'GET /v1/meters',
+        'GET /v1/meters/{id}',
+        'POST /v1/meters/{id}/archive',
         'GET /v1/payments',
         'GET /v1/payments/{id}',
         'POST /v1/credit_notes',
@@ -242,6 +252,8 @@ describe('OpenAPI document and human docs', () => {
         'POST /v1/refunds',
         'GET /v1/refunds',
         'GET /v1/refunds/{id}',
+        'GET /v1/disputes',
+        'GET /v1/disputes/{id}',
         'POST /v1/usage_events',
         'GET /v1/events',
         'POST /v1/portal_sessions',
@@ -259,8 +271,22 @@ describe('OpenAPI document and human docs', () => {
         'GET /v1/test_clocks/{id}',
         'POST /v1/test_clocks/{id}/advance',
         'DELETE /v1/test_clocks/{id}',
+        'GET /v1/analytics/revenue',
+        'GET /v1/analytics/cohorts',
+        'GET /v1/analytics/mrr_movements',
+        'GET /v1/analytics/settings',
+        'PUT /v1/analytics/settings',
       ].sort(),
     );
+    // Reports document their CSV form beside the JSON one, with its columns.
+    const revenueCsv = document.paths['/v1/analytics/revenue']?.get?.responses['200']?.content?.['text/csv'];
+    expect(revenueCsv?.schema).toMatchObject({
+      type: 'string',
+      description: expect.stringContaining('mrr_start'),
+    });
+    expect(document.paths['/v1/customers']?.get?.responses['200']?.content?.['text/csv']).toBeUndefined();
+    // Every group of operations says what it is for, in the document and on the human page.
+    expect(document.tags.filter((tag) => !tag.description).map((tag) => tag.name)).toEqual([]);
     const create = document.paths['/v1/customers']?.post;
     expect(Object.keys(create?.responses ?? {}).sort()).toEqual([
       '201',
@@ -284,6 +310,15 @@ describe('OpenAPI document and human docs', () => {
       expect.objectContaining({ name: 'limit', in: 'query', required: false }),
     );
     expect(list?.parameters).toContainEqual(expect.objectContaining({ name: 'starting_after', in: 'query' }));
+    const disputes = document.paths['/v1/disputes']?.get;
+    expect(disputes?.tags).toEqual(['Disputes']);
+    for (const filter of ['status', 'customer_id', 'invoice_id']) {
+      expect(disputes?.parameters).toContainEqual(expect.objectContaining({ name: filter, in: 'query' }));
+    }
+    expect(document.tags).toContainEqual({
+      name: 'Disputes',
+      description: expect.stringContaining('chargeback'),
+    });
   });
 
   test('is generated from the same zod schemas that validate requests and shape responses', () => {

@@ -16,6 +16,8 @@ import {
 import { recordChainIfAsked } from '../../support/histories';
 import {
   advanceClock,
+  baseItemId,
+  changeCommand,
   type LifecycleHarness,
   seedCustomer,
   seedPlan,
@@ -167,18 +169,20 @@ describe('lifecycle: commands', () => {
   test('a downgrade scheduled for the period end applies at renewal without proration, and a cancelled one never does', async () => {
     const { subscriptionId, handle } = await activeSubscription();
     const smaller = await seedPlan(harness.db.orm, { name: 'Sample beans', amounts: { EUR: 900 } });
-    const change = {
-      plan: { planId: smaller.id, unitAmount: 900, currency: 'EUR' },
-      quantity: 2,
+    const change = await changeCommand(harness, subscriptionId, {
+      edits: [{ id: await baseItemId(harness, subscriptionId), planId: smaller.id, quantity: 2 }],
       timing: 'period_end',
-    } as const;
+    });
     const scheduled = await handle.executeUpdate(changeUpdate, { args: [change] });
     expect(scheduled.invoice).toBeNull();
     const unscheduled = await handle.executeUpdate(cancelScheduledChangeUpdate, { args: [] });
     expect(unscheduled.state.scheduledChange).toBeNull();
     await handle.executeUpdate(changeUpdate, { args: [change] });
     const renewed = await advanceClock(harness, subscriptionId, '2027-02-01T00:00:00.000Z');
-    expect(renewed.state).toMatchObject({ plan: { planId: smaller.id }, quantity: 2, scheduledChange: null });
+    expect(renewed.state).toMatchObject({ scheduledChange: null });
+    expect(renewed.state.items.map((item) => [item.planId, item.quantity, item.amount])).toEqual([
+      [smaller.id, 2, 1800],
+    ]);
     const invoices = await invoicesOf(subscriptionId);
     expect(invoices.map((invoice) => [invoice.billingReason, invoice.subtotal])).toEqual([
       ['subscription_cycle', 3100],
@@ -212,14 +216,14 @@ describe('lifecycle: commands', () => {
     await advanceClock(harness, subscriptionId, '2027-01-12T00:00:00.000Z');
     const changed = await handle.executeUpdate(changeUpdate, {
       args: [
-        {
-          plan: { planId: bigger.id, unitAmount: 6200, currency: 'EUR' },
-          quantity: 1,
+        await changeCommand(harness, subscriptionId, {
+          edits: [{ id: await baseItemId(harness, subscriptionId), planId: bigger.id }],
           timing: 'immediately',
-        },
+        }),
       ],
     });
-    expect(changed.state).toMatchObject({ plan: { planId: bigger.id }, quantity: 1, status: 'active' });
+    expect(changed.state).toMatchObject({ status: 'active' });
+    expect(changed.state.items.map((item) => [item.planId, item.quantity])).toEqual([[bigger.id, 1]]);
     // 20 of 31 days remain: credit 31.00 × 20/31 = 20.00, charge 62.00 × 20/31 = 40.00, net 20.00 + 19 % VAT.
     expect(changed.invoice?.lines.map((line) => [line.kind, line.amount])).toEqual([
       ['proration', -2000],
@@ -292,23 +296,22 @@ describe('lifecycle: commands', () => {
     expect((await settled(harness, subscriptionId)).state.status).toBe('active');
   });
 
-  test('validators reject a currency mismatch, a resume of an active subscription, a pause of a paused one and any change after cancellation', async () => {
-    const { handle, plan } = await activeSubscription();
+  test('validators reject items of another interval, a resume of an active subscription, a pause of a paused one and any change after cancellation', async () => {
+    const { handle, subscriptionId } = await activeSubscription();
+    const yearlyAddOn = await seedPlan(harness.db.orm, {
+      name: 'Yearly grinder',
+      unit: 'year',
+      amounts: { EUR: 9900 },
+    });
     expect(
       await rejection(
         handle.executeUpdate(changeUpdate, {
-          args: [
-            {
-              plan: { planId: plan.id, unitAmount: 3300, currency: 'USD' },
-              quantity: 1,
-              timing: 'period_end',
-            },
-          ],
+          args: [await changeCommand(harness, subscriptionId, { edits: [{ planId: yearlyAddOn.id }] })],
         }),
       ),
     ).toEqual({
       type: 'InvalidCommandArgument',
-      message: `Plan ${plan.id} has no price in EUR, the subscription's currency`,
+      message: 'All items of a subscription bill on the same interval',
     });
     expect(await rejection(handle.executeUpdate(resumeUpdate, { args: [] }))).toEqual({
       type: 'InvalidSubscriptionState',
@@ -319,20 +322,14 @@ describe('lifecycle: commands', () => {
       type: 'InvalidSubscriptionState',
       message: 'Subscription is already paused',
     });
+    const threeSeats = await changeCommand(harness, subscriptionId, {
+      edits: [{ id: await baseItemId(harness, subscriptionId), quantity: 3 }],
+      timing: 'period_end',
+    });
     await handle.executeUpdate(cancelUpdate, { args: [{ at: 'immediately' }] });
-    expect(
-      await rejection(
-        handle.executeUpdate(changeUpdate, {
-          args: [
-            {
-              plan: { planId: plan.id, unitAmount: 3100, currency: 'EUR' },
-              quantity: 3,
-              timing: 'period_end',
-            },
-          ],
-        }),
-      ),
-    ).toMatchObject({ type: 'WorkflowNotFound' });
+    expect(await rejection(handle.executeUpdate(changeUpdate, { args: [threeSeats] }))).toMatchObject({
+      type: 'WorkflowNotFound',
+    });
     await recordChainIfAsked('lifecycle-commands', harness.env.client, handle.workflowId);
   });
 });

@@ -1,6 +1,6 @@
 import { Invoice } from '../../../src/db/entities';
 import { getSubscriptionQuery } from '../../../src/workflows/lifecycle/messages';
-import { recordHistoryIfAsked } from '../../support/histories';
+import { RECORDED_VERSION, recordHistoryIfAsked } from '../../support/histories';
 import {
   type LifecycleHarness,
   seedCustomer,
@@ -55,7 +55,7 @@ describe('lifecycle: ten years on the time-skipping server', () => {
         .getHandle(handle.workflowId, previousRunId)
         .fetchHistory();
       historySizes.push(completed.events?.length ?? 0);
-      if (year === 10) await recordHistoryIfAsked('lifecycle-monthly-renewal', completed);
+      if (year === 10) await recordHistoryIfAsked(`lifecycle-monthly-renewal-${RECORDED_VERSION}`, completed);
     }
     console.log(
       `ten simulated years: wall ms per year ${JSON.stringify(wallTimes)}, history events of the run that ` +
