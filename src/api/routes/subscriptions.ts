@@ -575,30 +575,6 @@ export function subscriptionsRouter(
       { planId: body.plan_id, ...(body.quantity ? { quantity: body.quantity } : {}) },
     ]),
   });
-  action({
-    path: 'items/:item_id',
-    operationId: 'updateSubscriptionItem',
-    summary: "Change an item's plan or quantity",
-    params: itemParamsSchema,
-    body: updateItemSchema,
-    send: change((body: z.output<typeof updateItemSchema>, params) => [
-      {
-        id: params.item_id as string,
-        ...(body.plan_id ? { planId: body.plan_id } : {}),
-        ...(body.quantity ? { quantity: body.quantity } : {}),
-      },
-    ]),
-  });
-  action({
-    path: 'items/:item_id',
-    method: 'delete',
-    operationId: 'removeSubscriptionItem',
-    summary: 'Remove an item; `timing` and `proration_behavior` as query parameters',
-    params: itemParamsSchema,
-    query: removeItemSchema,
-    send: change((_body: never, params) => [{ id: params.item_id as string, deleted: true }]),
-  });
-
   const preview = <S extends z.ZodType, P extends z.ZodType>(spec: {
     path: string;
     operationId: string;
@@ -701,6 +677,31 @@ export function subscriptionsRouter(
     params: itemParamsSchema,
     body: removeItemSchema,
     edits: (_body, params) => [{ id: params.item_id, deleted: true }],
+  });
+
+  // After the previews: `items/preview` would otherwise be read as an item id.
+  action({
+    path: 'items/:item_id',
+    operationId: 'updateSubscriptionItem',
+    summary: "Change an item's plan or quantity",
+    params: itemParamsSchema,
+    body: updateItemSchema,
+    send: change((body: z.output<typeof updateItemSchema>, params) => [
+      {
+        id: params.item_id as string,
+        ...(body.plan_id ? { planId: body.plan_id } : {}),
+        ...(body.quantity ? { quantity: body.quantity } : {}),
+      },
+    ]),
+  });
+  action({
+    path: 'items/:item_id',
+    method: 'delete',
+    operationId: 'removeSubscriptionItem',
+    summary: 'Remove an item; `timing` and `proration_behavior` as query parameters',
+    params: itemParamsSchema,
+    query: removeItemSchema,
+    send: change((_body: never, params) => [{ id: params.item_id as string, deleted: true }]),
   });
 
   action({

@@ -119,7 +119,7 @@ const itemEditSchema = z
     id: itemIdSchema.optional().describe('The item to change or delete; without it, a new item is added'),
     plan_id: planId.optional(),
     quantity: quantity.optional(),
-    deleted: z.literal(true).optional().describe('Removes the item named by `id`'),
+    deleted: z.boolean().optional().describe('`true` removes the item named by `id`'),
   })
   .superRefine((edit, ctx) => {
     if (edit.deleted && edit.id === undefined) {

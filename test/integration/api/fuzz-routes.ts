@@ -66,6 +66,7 @@ const address = {
  */
 export function routeExamples(f: FuzzFixtures): Record<string, RouteExample> {
   const subscription = { id: absent('sub') };
+  const item = { id: absent('sub'), item_id: absent('si') };
   return {
     receiveGatewayWebhook: {
       params: { gateway: 'sandbox' },
@@ -81,6 +82,7 @@ export function routeExamples(f: FuzzFixtures): Record<string, RouteExample> {
         trial_days: 0,
         time_zone: 'Europe/Berlin',
         trial_end_behavior: 'cancel',
+        coupon: 'WELCOME10',
       },
     },
     cancelSubscription: {
@@ -102,6 +104,32 @@ export function routeExamples(f: FuzzFixtures): Record<string, RouteExample> {
       body: { plan_id: f.planId, quantity: 3, timing: 'immediately' },
     },
     cancelScheduledChange: { params: subscription, body: {} },
+    retrySubscription: { params: subscription, body: {} },
+    addSubscriptionItem: {
+      params: subscription,
+      body: {
+        plan_id: f.planId,
+        quantity: 2,
+        timing: 'immediately',
+        proration_behavior: 'create_prorations',
+      },
+    },
+    previewAddSubscriptionItem: {
+      params: subscription,
+      body: { plan_id: f.planId, quantity: 2, timing: 'immediately', proration_behavior: 'none' },
+    },
+    updateSubscriptionItem: {
+      params: item,
+      body: { plan_id: f.planId, quantity: 4, timing: 'period_end', proration_behavior: 'always_invoice' },
+    },
+    previewUpdateSubscriptionItem: {
+      params: item,
+      body: { plan_id: f.planId, quantity: 4, timing: 'period_end', proration_behavior: 'always_invoice' },
+    },
+    previewRemoveSubscriptionItem: {
+      params: item,
+      body: { timing: 'immediately', proration_behavior: 'always_invoice' },
+    },
     applyCoupon: { params: subscription, body: { coupon: 'WELCOME10' } },
     updateSubscriptionPaymentMethod: { params: subscription, body: { payment_method_id: absent('pm') } },
     putSettings: {
@@ -277,6 +305,21 @@ export function routeExamples(f: FuzzFixtures): Record<string, RouteExample> {
  */
 export function alternativeBodies(f: FuzzFixtures): Record<string, Record<string, unknown>[]> {
   return {
+    createSubscription: [
+      { customer_id: f.customerId, items: [{ plan_id: f.planId, quantity: 2 }], currency: 'EUR' },
+    ],
+    changeSubscription: [
+      {
+        items: [
+          { id: `si_${'0'.repeat(24)}`, plan_id: f.planId, quantity: 2 },
+          { id: `si_${'1'.repeat(24)}`, deleted: true },
+        ],
+        timing: 'period_end',
+      },
+    ],
+    previewSubscriptionChange: [
+      { items: [{ plan_id: f.planId, quantity: 2 }], proration_behavior: 'create_prorations' },
+    ],
     createPlan: [
       {
         product_id: f.productId,

@@ -79,8 +79,10 @@ describe('subscription items, fees, interval changes and usage through the API o
       ['e1', 700, '2027-04-03T08:00:00.000Z'],
       ['e3', 99, '2027-05-02T08:00:00.000Z'],
     ]);
+    await api.advance(clock, '2027-04-30T00:00:00.000Z');
+    // Up to the clock's time: the May event is still ahead.
     const pending = await api.ok('GET', `/v1/subscriptions/${id}/usage`);
-    expect(pending).toMatchObject({ period_start: T0, total: 6000 });
+    expect(pending).toMatchObject({ period_start: T0, period_end: '2027-04-30T00:00:00.000Z', total: 6000 });
 
     await api.advance(clock, '2027-05-01T00:00:00.000Z');
     const renewal = (await api.invoices(id)).find(

@@ -268,8 +268,9 @@ describe('pending invoice items on PostgreSQL', () => {
         quantity: 1,
         periodStart: '2026-03-01T00:00:00.000Z',
         periodEnd: '2026-04-01T00:00:00.000Z',
+        taxRateBp: 1900,
       },
-      { kind: 'dispute_fee', description: 'Dispute fee', amount: 1500, quantity: 1 },
+      { kind: 'dispute_fee', description: 'Dispute fee', amount: 1500, quantity: 1, taxRateBp: 1900 },
     ]);
     // 19 % of the net 10.00.
     expect(draft).toMatchObject({ subtotal: 1000, total: 1190, amountDue: 1190 });
