@@ -139,6 +139,28 @@ describe('the journal', () => {
     ]);
   });
 
+  it('books a dispute fee the gateway kept against the clearing account', () => {
+    const entries = journalEntries(
+      {
+        ...none,
+        fees: [
+          {
+            id: 'dp_1',
+            date: '2026-01-25',
+            currency: 'EUR',
+            amount: 1500,
+            reference: '2026-000001',
+            description: 'Gebühr Rückbelastung Rechnung 2026-000001',
+          },
+        ],
+      },
+      DEFAULT_ACCOUNTS.skr03,
+    );
+    expect(entries.map((e) => [e.kind, e.debit, e.credit, e.amount, e.documentNumber])).toEqual([
+      ['fee', 4970, 1360, 1500, '2026-000001'],
+    ]);
+  });
+
   it('numbers debtors from 10001, with one digit more per digit of a longer chart', () => {
     expect(debtorAccount(1, 4)).toBe(10001);
     expect(debtorAccount(42, 5)).toBe(100042);
