@@ -147,6 +147,9 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
     'email to the seller’s `notification_email`.',
   Coupons: 'Percent or fixed discounts with duration, expiry and redemption limits.',
   Events: 'The audit log of domain events that also feeds outbound webhooks.',
+  Analytics:
+    'Revenue figures from the MRR ledger (MRR, movements, churn, retention, ARPU, LTV, trials, dunning recovery, ' +
+    'cohorts), as JSON or CSV; test-clock data stays out unless asked for.',
   'Webhook endpoints': 'Where signed outbound webhooks go, and which event types each receives.',
   'Gateway webhooks': "Payment gateways' own events, authenticated by their signature.",
   Portal: 'Short-lived tokens that let a self-service portal act for one customer.',

@@ -1,6 +1,6 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { type Client, type WorkflowHandle, WorkflowNotFoundError } from '@temporalio/client';
+import { type Client, ServiceError, type WorkflowHandle, WorkflowNotFoundError } from '@temporalio/client';
 import { periodBounds } from '../domain/calendar';
 import { Customer, Subscription, TestClock } from '../db/entities';
 import type { Orm } from '../db/orm.config';
@@ -64,6 +64,8 @@ export interface ItemEdit {
 
 export interface ChangeRequest {
   edits: ItemEdit[];
+  /** The edit came as the `plan_id`/`quantity` shorthand: errors name those fields, not `items.0.…`. */
+  shorthand?: boolean;
   timing?: ChangeTiming;
   proration?: ProrationBehavior;
 }
@@ -126,6 +128,22 @@ function itemError(error: unknown): never {
  * `expectedPlanId` records the plan the caller's edit was made against, so a concurrent edit is refused, not lost.
  */
 export async function changeCommandFor(
+  em: EntityManager,
+  state: SubscriptionState,
+  request: ChangeRequest,
+): Promise<ChangeCommand> {
+  try {
+    return await operationsFor(em, state, request);
+  } catch (error) {
+    // The shorthand's fields are top-level: `plan_id`, not `items.0.plan_id`.
+    if (request.shorthand && error instanceof SubscriptionCommandError && error.param) {
+      throw new SubscriptionCommandError(error.kind, error.code, error.message, error.param.split('.').pop());
+    }
+    throw error;
+  }
+}
+
+async function operationsFor(
   em: EntityManager,
   state: SubscriptionState,
   request: ChangeRequest,
@@ -317,9 +335,36 @@ export async function sendCommand<R>(
 ): Promise<R> {
   const state = await committedState(deps, row);
   const handle = deps.client.workflow.getHandle(row.workflowId);
-  if (!state.testClockId) return send(handle, state);
+  const deliver = () => withUpdateRetries(() => send(handle, state));
+  if (!state.testClockId) return deliver();
   return deps.orm.em.fork().transactional(async (tx) => {
     await tx.findOne(TestClock, state.testClockId as string, { lockMode: LockMode.PESSIMISTIC_READ });
-    return send(handle, state);
+    return deliver();
   });
 }
+
+/**
+ * An update that arrives while the workflow task it would join fails (typically a run continuing as new at that
+ * moment: the server refuses the completion as `UnhandledCommand` and the update with it) was never admitted, so
+ * sending it again is safe; callers pass a stable update id, so a repetition that does reach an admitted update is
+ * answered with its outcome.
+ */
+export async function withUpdateRetries<R>(send: () => Promise<R>, attempts = 5): Promise<R> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await send();
+    } catch (error) {
+      if (attempt >= attempts || !updateNotAdmitted(error)) throw error;
+      await sleep(50 * attempt);
+    }
+  }
+}
+
+function updateNotAdmitted(error: unknown): boolean {
+  if (!(error instanceof ServiceError)) return false;
+  const cause = error.cause as { code?: number; details?: string } | undefined;
+  return cause?.code === FAILED_PRECONDITION && /workflow task failure/i.test(cause.details ?? '');
+}
+
+/** gRPC status of a request the server refused in the workflow's current state. */
+const FAILED_PRECONDITION = 9;

@@ -26,7 +26,7 @@ export async function createTestApi(
   const inner = createApp({
     orm,
     client,
-    logger: createLogger('silent', 'test-api'),
+    logger: createLogger(process.env.TEST_API_LOG ?? 'silent', 'test-api'),
     config: { TEMPORAL_TASK_QUEUE: taskQueue, RATE_LIMIT_PER_MINUTE: 1200 },
     gateway,
     ...options,

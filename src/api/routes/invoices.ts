@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import { withUpdateRetries } from '../../subscriptions/commands';
 import type { FilterQuery } from '@mikro-orm/core';
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { Router } from 'express';
@@ -78,6 +80,8 @@ const fromUpdateError = (error: unknown): unknown => fromCommandRejection(error,
 /** Only an open invoice can be voided or paid; every other status is final or not issued yet. */
 function assertOpen(invoice: Invoice, action: 'voided' | 'paid'): void {
   if (invoice.status === 'open') return;
+  // An uncollectible invoice can still be paid: that is how an `unpaid` subscription recovers.
+  if (action === 'paid' && invoice.status === 'uncollectible') return;
   throw new AppError(
     'conflict',
     `invoice_${invoice.status}`,
@@ -195,13 +199,15 @@ export function invoicesRouter(orm: Orm, registry: RouteRegistry, client: Client
       let direct = workflowId === null;
       if (workflowId) {
         try {
-          await client.workflow
-            .getHandle(workflowId)
-            // One update id per invoice: two voids racing past the open check become one update and one event.
-            .executeUpdate(voidInvoiceUpdate, {
-              args: [{ invoiceId: invoice.id }],
-              updateId: `void:${invoice.id}`,
-            });
+          await withUpdateRetries(() =>
+            client.workflow
+              .getHandle(workflowId)
+              // One update id per invoice: two voids racing past the open check become one update and one event.
+              .executeUpdate(voidInvoiceUpdate, {
+                args: [{ invoiceId: invoice.id }],
+                updateId: `void:${invoice.id}`,
+              }),
+          );
         } catch (error) {
           // The subscription's workflow has ended: nothing will ever charge this invoice again.
           if (!(error instanceof WorkflowNotFoundError)) throw fromUpdateError(error);
@@ -263,9 +269,12 @@ export function invoicesRouter(orm: Orm, registry: RouteRegistry, client: Client
       }
       const before = await orm.em.count(PaymentAttempt, { invoice: invoice.id });
       try {
-        await client.workflow
-          .getHandle(workflowId)
-          .executeUpdate(payInvoiceUpdate, { args: [{ invoiceId: invoice.id }] });
+        const updateId = randomUUID();
+        await withUpdateRetries(() =>
+          client.workflow
+            .getHandle(workflowId)
+            .executeUpdate(payInvoiceUpdate, { args: [{ invoiceId: invoice.id }], updateId }),
+        );
       } catch (error) {
         if (error instanceof WorkflowNotFoundError) {
           throw new AppError(

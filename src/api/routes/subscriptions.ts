@@ -1,7 +1,7 @@
 import type { FilterQuery } from '@mikro-orm/core';
 import { type Client, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { type Request, Router } from 'express';
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Config } from '../../config';
 import { Coupon, Customer, PaymentMethod, PlanPrice, SellerSettings, Subscription } from '../../db/entities';
@@ -197,10 +197,13 @@ function toAppError(error: unknown, id: string): unknown {
   return fromCommandRejection(error, 'invalid_state');
 }
 
-/** Temporal deduplicates updates by id: a client's retry with the same Idempotency-Key never runs a command twice. */
-function updateIdFor(req: Request): string | undefined {
+/**
+ * Temporal deduplicates updates by id: a client's retry with the same Idempotency-Key never runs a command twice,
+ * and the API's own retry of an update that was not admitted (see `withUpdateRetries`) reuses the request's id.
+ */
+function updateIdFor(req: Request): string {
   const key = req.header('idempotency-key');
-  if (!key) return undefined;
+  if (!key) return randomUUID();
   const caller = req.header('authorization') ?? '';
   return createHash('sha256')
     .update(`${caller}\n${key}\n${req.method} ${req.path}`)
@@ -261,8 +264,9 @@ export function subscriptionsRouter(
     ) => Promise<SubscriptionSnapshot>,
   ): Promise<SubscriptionResponse> {
     const row = await readModel(id);
+    const updateId = updateIdFor(req);
     try {
-      const snapshot = await sendCommand(deps, row, (handle, state) => send(handle, state, updateIdFor(req)));
+      const snapshot = await sendCommand(deps, row, (handle, state) => send(handle, state, updateId));
       return await withBalance(fromState(snapshot.state, true));
     } catch (error) {
       throw toAppError(error, id);
@@ -522,6 +526,7 @@ export function subscriptionsRouter(
     ) => {
       const command = await changeCommandFor(orm.em.fork(), input.state, {
         edits: edits(input.body as never, input.params),
+        shorthand: true,
         ...changeOptions(input.body),
       });
       return handle.executeUpdate(changeUpdate, { args: [command], ...opts(input.updateId) });
@@ -561,6 +566,7 @@ export function subscriptionsRouter(
     send: async (handle, { body, state, updateId }) => {
       const command = await changeCommandFor(orm.em.fork(), state, {
         edits: changeEdits(body, state),
+        shorthand: body.items === undefined,
         ...changeOptions(body),
       });
       return handle.executeUpdate(changeUpdate, { args: [command], ...opts(updateId) });
@@ -582,6 +588,8 @@ export function subscriptionsRouter(
     params: P;
     body: S;
     edits: (body: z.output<S>, params: z.output<P>, state: SubscriptionState) => ItemEdit[];
+    /** Edits given by top-level fields: errors name `plan_id`, `quantity`. */
+    shorthand?: (body: z.output<S>) => boolean;
   }) =>
     defineRoute(
       router,
@@ -609,6 +617,7 @@ export function subscriptionsRouter(
           const parsed = body as z.output<S> & ChangeBody;
           const result = await previewChange(deps, row, {
             edits: spec.edits(parsed, typed, state),
+            shorthand: spec.shorthand?.(parsed) ?? true,
             ...changeOptions(parsed),
           });
           const base = baseItem(result.items);
@@ -647,6 +656,7 @@ export function subscriptionsRouter(
     params: subscriptionParams,
     body: changeSubscriptionSchema,
     edits: (body, _params, state) => changeEdits(body, state),
+    shorthand: (body) => body.items === undefined,
   });
   preview({
     path: 'items/preview',

@@ -174,7 +174,9 @@ describe('plan changes through the API: preview, then the change itself', () => 
       plan_id: 'plan_000000000000000000000000',
     });
     expect(unknownPlan).toMatchObject({ status: 404, body: { error: { param: 'plan_id' } } });
-    const unknown = await call('POST', '/v1/subscriptions/sub_000000000000000000000000/change/preview', {});
+    const unknown = await call('POST', '/v1/subscriptions/sub_000000000000000000000000/change/preview', {
+      quantity: 2,
+    });
     expect(unknown.status).toBe(404);
   });
 });

@@ -24,7 +24,7 @@ describe('commands that cannot race', () => {
   });
 
   const T0 = '2027-06-01T00:00:00.000Z';
-  const TRIES = 4;
+  const TRIES = Number(process.env.RACE_TRIES ?? 4);
 
   async function subscribed(): Promise<{ clock: string; id: string }> {
     const clock = await api.clock(T0);
@@ -54,7 +54,8 @@ describe('commands that cannot race', () => {
       await api.untilReady(clock);
       const invoices = await api.invoices(id);
       expect(invoices.map((invoice) => invoice.period_start)).toEqual([T0, '2027-06-10T00:00:00.000Z']);
-      expect(await stack.db.orm.em.fork().count(PaymentAttempt, { invoice: { subscription: id } })).toBe(2);
+      // The pause credited the unused period, which pays the resumed period's invoice: no second charge either.
+      expect(await stack.db.orm.em.fork().count(PaymentAttempt, { invoice: { subscription: id } })).toBe(1);
     }
   });
 
@@ -83,7 +84,7 @@ describe('commands that cannot race', () => {
         api.call('POST', `/v1/subscriptions/${id}/cancel`, { at: 'immediately' }),
         api.call('POST', `/v1/test_clocks/${clock}/advance`, { frozen_time: '2027-07-01T00:01:00.000Z' }),
       ]);
-      expect(canceled.status).toBe(200);
+      expect(canceled).toMatchObject({ status: 200 });
       await api.untilReady(clock);
       const subscription = await api.subscription(id);
       expect(subscription.status).toBe('canceled');
