@@ -13,6 +13,7 @@ import { Migration20261202110000_tax_categories } from './Migration2026120211000
 import { Migration20261202120000_disputes } from './Migration20261202120000_disputes';
 import { Migration20261202130000_invoice_items } from './Migration20261202130000_invoice_items';
 import { Migration20261202130000_meter_archive } from './Migration20261202130000_meter_archive';
+import { Migration20261202140000_books } from './Migration20261202140000_books';
 import { Migration20261202150000_analytics } from './Migration20261202150000_analytics';
 
 export const migrationsList: MigrationObject[] = [
@@ -28,5 +29,6 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261202120000_disputes', class: Migration20261202120000_disputes },
   { name: 'Migration20261202130000_invoice_items', class: Migration20261202130000_invoice_items },
   { name: 'Migration20261202130000_meter_archive', class: Migration20261202130000_meter_archive },
+  { name: 'Migration20261202140000_books', class: Migration20261202140000_books },
   { name: 'Migration20261202150000_analytics', class: Migration20261202150000_analytics },
 ];

@@ -4,7 +4,7 @@ import { Customer, Invoice, InvoiceLine, SellerSettings } from '../db/entities';
 import type { InvoiceLine as DomainInvoiceLine } from '../domain/invoice';
 import type { InvoicePdfInput } from '../documents/invoice-pdf';
 
-const addressLines = (address: PostalAddress | null | undefined): string[] =>
+export const addressLines = (address: PostalAddress | null | undefined): string[] =>
   address
     ? [
         address.line1,

@@ -19,6 +19,7 @@ import { idempotency } from './idempotency';
 import { createMetrics } from './metrics';
 import { openApiRouter } from './openapi';
 import { RouteRegistry } from './route';
+import { booksRouter } from './routes/books';
 import { refuseUnstorableText, requireUtf8Body, undecodablePathError } from './text-guard';
 import { analyticsRouter } from './routes/analytics';
 import { catalogRouter } from './routes/catalog';
@@ -38,6 +39,7 @@ import { refundsRouter } from './routes/refunds';
 import { portalSessionsRouter } from './routes/portal-sessions';
 import { usageRouter } from './routes/usage';
 import { settingsRouter } from './routes/settings';
+import { accountingSettingsRouter } from './routes/accounting-settings';
 import { subscriptionsRouter } from './routes/subscriptions';
 import { testClocksRouter } from './routes/test-clocks';
 import { webhookEndpointsRouter } from './routes/webhook-endpoints';
@@ -51,7 +53,10 @@ export interface AppDeps {
   gateway?: PaymentGateway;
   /** Checks newly given VAT ids against a register (VIES); without one, well-formed ids are accepted as they are. */
   vatIdVerifier?: VatIdVerifier;
-  /** Sends the seller's notices that gateway webhooks cause (disputes); without one they are logged and skipped. */
+  /**
+   * Sends what the API itself causes: the seller's notices of gateway webhooks (disputes) and the credit notes it
+   * issues; without one they are logged and skipped.
+   */
   mailer?: Mailer;
 }
 
@@ -130,6 +135,7 @@ export function createApp({
   app.use('/v1', idempotency(orm, logger));
   app.use('/v1', subscriptionsRouter(orm, client, routes, config));
   app.use('/v1', settingsRouter(orm, routes, vatIdVerifier));
+  app.use('/v1', accountingSettingsRouter(orm, routes));
   app.use('/v1', catalogRouter(orm, routes));
   app.use('/v1', customersRouter(orm, routes, gateway, vatIdVerifier));
   app.use('/v1', invoiceItemsRouter(orm, routes));
@@ -140,10 +146,11 @@ export function createApp({
   );
   app.use('/v1', paymentsRouter(orm, routes));
   const publish = createEventPublisher({ orm, client, logger, taskQueue: config.TEMPORAL_TASK_QUEUE });
-  app.use('/v1', creditNotesRouter(orm, routes, gateway, publish));
+  app.use('/v1', creditNotesRouter(orm, routes, gateway, publish, mailer));
   app.use('/v1', refundsRouter(orm, routes, gateway, publish));
   app.use('/v1', metersRouter(orm, routes));
   app.use('/v1', disputesRouter(orm, routes));
+  app.use('/v1', booksRouter(orm, routes));
   app.use('/v1', usageRouter(orm, routes));
   app.use('/v1', eventsRouter(orm, routes));
   app.use('/v1', portalSessionsRouter(orm, routes));

@@ -106,8 +106,15 @@ function operationSection(
     : '';
   const responses = Object.entries(operation.responses)
     .map(([status, response]) => {
-      const schema = response.content?.['application/json'].schema;
-      return `<li><b>${escape(status)}</b> ${escape(response.description)}${schema ? ` — ${typeOf(schema)}` : ''}</li>`;
+      const schema = response.content?.['application/json']?.schema;
+      // A file route answers bytes of the listed media types rather than a JSON object.
+      const files = Object.keys(response.content ?? {}).filter((type) => type !== 'application/json');
+      const shape = schema
+        ? ` — ${typeOf(schema)}`
+        : files.length > 0
+          ? ` — ${escape(files.join(', '))}`
+          : '';
+      return `<li><b>${escape(status)}</b> ${escape(response.description)}${shape}</li>`;
     })
     .join('');
   return (

@@ -42,7 +42,7 @@ export interface OpenApiParameter {
 
 export interface OpenApiResponse {
   description: string;
-  content?: { 'application/json': { schema: JsonSchema }; 'text/csv'?: { schema: JsonSchema } };
+  content?: { 'application/json'?: { schema: JsonSchema } } & Record<string, { schema: JsonSchema }>;
 }
 
 export interface OpenApiOperation {
@@ -103,7 +103,9 @@ const RESPONSE_NAMES = new Map<z.ZodType, string>([
 
 /** What each group of operations is for, shown above the group in the document and on `/docs`. */
 const TAG_DESCRIPTIONS: Record<string, string> = {
-  Settings: 'The seller: legal name, address, VAT id, invoice number prefix, time zone, dunning policy.',
+  Settings:
+    'The seller: legal name, address, VAT id, invoice number prefix, time zone, dunning policy; and its books ' +
+    '(`/settings/accounting`): DATEV numbers, chart of accounts, account overrides, the e-invoice contact.',
   Products: 'What is sold; plans price a product.',
   Plans:
     'Billing interval, pricing model (flat, per unit, package, graduated, volume) and one price per currency; ' +
@@ -120,11 +122,19 @@ const TAG_DESCRIPTIONS: Record<string, string> = {
     'one-off invoice.',
   Invoices:
     'Finalized invoices with gapless numbers per seller and year; one-off invoices outside subscriptions, paid ' +
-    'now or left open; void and pay.',
+    'now or left open; void and pay; each also as an EN 16931 e-invoice (XRechnung CII or UBL, ZUGFeRD).',
   Payments: 'Charge attempts of invoices with their outcome, keyed `<invoice>:attempt:<n>` at the gateway.',
   'Credit notes':
     'Corrections of paid invoices, which themselves never change: to the balance, refunded, or written off. Each ' +
-    'emits `credit_note.created`.',
+    'is a document (a gapless `CN-` number per year, one line per VAT rate, a PDF, an e-invoice, an email to the ' +
+    'customer) and emits `credit_note.created`.',
+  Revenue:
+    'Revenue recognised per day over each invoice line’s service period, and the deferred balance at a date; per ' +
+    'currency, product and tax country, as JSON or CSV (docs/accounting.md).',
+  Exports:
+    'The bookings of a period for the accountant: the double-entry journal (JSON or CSV) and a DATEV EXTF ' +
+    'Buchungsstapel, on SKR03 or SKR04 accounts.',
+  Reports: 'Receivables aging: what customers still owed at a date, by days past due.',
   Refunds:
     'Money returned on a payment: refunds made through this API (once per Idempotency-Key), refunds made at the ' +
     'gateway’s dashboard (recorded once from its webhook, with a credit note) and chargebacks of lost disputes. ' +
@@ -224,12 +234,9 @@ export function buildOpenApiDocument(routes: readonly AnyRouteSpec[]): OpenApiDo
   const tags = new Set<string>();
   for (const route of routes) {
     tags.add(route.tag);
-    const responseName = named(
-      RESPONSE_NAMES,
-      responses,
-      route.response,
-      `${pascal(route.operationId)}Response`,
-    );
+    const responseName = route.produces
+      ? undefined
+      : named(RESPONSE_NAMES, responses, route.response, `${pascal(route.operationId)}Response`);
     const status = route.status ?? 200;
     const signed = route.auth === 'signature';
     const operation: OpenApiOperation = {
@@ -246,21 +253,25 @@ export function buildOpenApiDocument(routes: readonly AnyRouteSpec[]): OpenApiDo
       responses: {
         [status]: {
           description: STATUS_TEXT[status] ?? 'OK',
-          content: {
-            'application/json': { schema: ref(responseName) },
-            ...(route.csv
-              ? {
-                  'text/csv': {
-                    schema: {
-                      type: 'string',
-                      description:
-                        'With `Accept: text/csv`: RFC 4180, a header row, then one row per record of `data`. ' +
-                        `Columns: ${route.csv.columns.join(', ')}.`,
-                    },
-                  },
-                }
-              : {}),
-          },
+          content: route.produces
+            ? Object.fromEntries(
+                route.produces.map((type) => [type, { schema: { type: 'string', contentMediaType: type } }]),
+              )
+            : {
+                'application/json': { schema: ref(responseName ?? '') },
+                ...(route.csv
+                  ? {
+                      'text/csv': {
+                        schema: {
+                          type: 'string',
+                          description:
+                            'With `Accept: text/csv`: RFC 4180, a header row, then one row per record of `data`. ' +
+                            `Columns: ${route.csv.columns.join(', ')}.`,
+                        },
+                      },
+                    }
+                  : {}),
+              },
         },
       },
     };

@@ -35,6 +35,8 @@ export interface RouteSpec<
   errors: readonly (400 | 404 | 409 | 422 | 503)[];
   /** The route also answers `text/csv` to a client that asks for it (`Accept: text/csv`). */
   csv?: CsvView<z.input<R>>;
+  /** Set for routes that answer a file (PDF, XML, an export) instead of JSON: its possible media types. */
+  produces?: readonly string[];
 }
 
 /** A CSV view of a route's JSON answer: a header row of `columns`, then one row per record. */
@@ -46,16 +48,25 @@ export interface CsvView<T> {
   records(body: T): readonly Record<string, unknown>[];
 }
 
+/** Text a spreadsheet would run as a formula; decimal amounts (`-4.84`) are numbers, not formulas. */
+const FORMULA = /^[=+\-@\t\r]/;
+const DECIMAL = /^-?\d+(\.\d+)?$/;
+
 /**
  * RFC 4180 text: CRLF line ends, fields quoted only when they must be, `null` as an empty field, booleans and
- * numbers as their JSON text (csv-stringify would write `true` as 1 and `false` as an empty field).
+ * numbers as their JSON text (csv-stringify would write `true` as 1 and `false` as an empty field). Text that a
+ * spreadsheet would run as a formula (a customer named "=HYPERLINK(…)") gets a leading apostrophe.
  */
 export function toCsv(columns: readonly string[], records: readonly Record<string, unknown>[]): string {
   return stringify(records as Record<string, unknown>[], {
     header: true,
     columns: [...columns],
     record_delimiter: 'windows',
-    cast: { boolean: (value) => String(value), number: (value) => String(value) },
+    cast: {
+      boolean: (value) => String(value),
+      number: (value) => String(value),
+      string: (value) => (FORMULA.test(value) && !DECIMAL.test(value) ? `'${value}` : value),
+    },
   });
 }
 
@@ -178,5 +189,49 @@ export function defineRoute<
       return;
     }
     res.status(spec.status ?? 200).json(result);
+  });
+}
+
+/** A file answer: its bytes, media type and the name a browser or mail client saves it under. */
+export type FileResult = {
+  contentType: string;
+  filename: string;
+  disposition: 'inline' | 'attachment';
+  body: Buffer;
+};
+
+/** The response slot of a file route in the registry: the document describes its bytes, not a JSON schema. */
+export const fileResponseSchema = z.string().describe('The file’s bytes');
+
+/**
+ * Declares a route that answers a file, validated and documented like any other: its path and query parameters
+ * parsed by the spec's schemas (zod errors become 400s naming the field), its media types in the OpenAPI document.
+ */
+export function defineFileRoute<
+  P extends z.ZodType | undefined = undefined,
+  Q extends z.ZodType | undefined = undefined,
+>(
+  router: Router,
+  registry: RouteRegistry,
+  spec: Omit<RouteSpec<P, Q, undefined>, 'response' | 'body' | 'csv' | 'produces' | 'method'> & {
+    produces: readonly string[];
+  },
+  handler: (input: {
+    params: Parsed<P>;
+    query: Parsed<Q>;
+    req: Request;
+    res: Response;
+  }) => Promise<FileResult>,
+): void {
+  registry.add({ ...spec, method: 'get', response: fileResponseSchema } as AnyRouteSpec);
+  router.get(spec.path, async (req, res) => {
+    const params = (spec.params ? parseParams(spec.params, req.params) : undefined) as Parsed<P>;
+    const query = (spec.query ? spec.query.parse(req.query ?? {}) : undefined) as Parsed<Q>;
+    const file = await handler({ params, query, req, res });
+    res
+      .status(200)
+      .type(file.contentType)
+      .setHeader('Content-Disposition', `${file.disposition}; filename="${file.filename}"`)
+      .send(file.body);
   });
 }

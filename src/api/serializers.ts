@@ -148,6 +148,8 @@ export function serializeCustomer(customer: Customer): CustomerResponse {
     balance: customer.balance,
     balance_currency: customer.balanceCurrency ?? null,
     test_clock_id: customer.testClockId ?? null,
+    invoice_delivery: customer.invoiceDelivery,
+    buyer_reference: customer.buyerReference ?? null,
     created_at: customer.createdAt.toISOString(),
     updated_at: customer.updatedAt.toISOString(),
   };

@@ -1,20 +1,34 @@
 import type { FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Router } from 'express';
-import { CreditNote, type DomainEvent, Invoice, PaymentAttempt, Refund } from '../../db/entities';
+import { loadCreditNoteDocument } from '../../activities/credit-note-document';
+import { sendCreditNoteEmail } from '../../activities/credit-note-notifications';
+import { creditNoteEInvoiceAttachment } from '../../activities/einvoice-attachment';
+import {
+  CreditNote,
+  CreditNoteLine,
+  type DomainEvent,
+  Invoice,
+  PaymentAttempt,
+  Refund,
+} from '../../db/entities';
 import type { Orm } from '../../db/orm.config';
 import { createCreditNote } from '../../db/services/credit-notes';
+import { creditNotePdfFilename, renderCreditNotePdf } from '../../documents/credit-note-pdf';
+import { EInvoiceError } from '../../documents/einvoice';
 import type { PaymentGateway } from '../../gateways';
+import type { Mailer } from '../../mail/mailer';
 import type { EventPublisher } from '../../webhooks/publish';
 import { AppError } from '../errors';
 import { paginate } from '../pagination';
-import { defineRoute, type RouteRegistry } from '../route';
+import { defineFileRoute, defineRoute, type RouteRegistry } from '../route';
 import { idParamsSchema } from '../schemas/common';
 import {
   creditNoteListSchema,
   creditNoteResponseSchema,
   type CreditNoteResponse,
   createCreditNoteSchema,
+  eInvoiceQuerySchema,
   listCreditNotesQuerySchema,
 } from '../schemas/credit-notes';
 import { refundedByAttempt } from './payments';
@@ -25,17 +39,31 @@ const creditNoteParams = idParamsSchema('cn', 'a credit note');
 /** Each refund of a credit note is keyed by the note and the attempt it returns money on. */
 const refundKeyPrefix = (creditNote: CreditNote) => `credit_note:${creditNote.id}:`;
 
-function serializeCreditNote(creditNote: CreditNote, refunds: Refund[]): CreditNoteResponse {
+function serializeCreditNote(
+  creditNote: CreditNote,
+  lines: CreditNoteLine[],
+  refunds: Refund[],
+): CreditNoteResponse {
   const prefix = refundKeyPrefix(creditNote);
   return {
     id: creditNote.id,
     object: 'credit_note',
+    number: creditNote.number,
     invoice_id: creditNote.invoice.id,
     customer_id: creditNote.customer.id,
     amount: creditNote.amount,
     currency: creditNote.currency,
     reason: creditNote.reason,
     outcome: creditNote.outcome,
+    lines: lines
+      .filter((line) => line.creditNote.id === creditNote.id)
+      .map((line) => ({
+        description: line.description,
+        rate_bp: line.rateBp,
+        taxable: line.taxable,
+        tax: line.tax,
+        reverse_charge: line.reverseCharge,
+      })),
     refunds: refunds.filter((refund) => refund.idempotencyKey.startsWith(prefix)).map(serializeRefund),
     created_at: creditNote.createdAt.toISOString(),
   };
@@ -48,6 +76,15 @@ async function refundsOf(em: EntityManager, notes: CreditNote[]): Promise<Refund
     Refund,
     { $or: withRefunds.map((note) => ({ idempotencyKey: { $like: `${refundKeyPrefix(note)}%` } })) },
     { orderBy: { createdAt: 'asc', id: 'asc' } },
+  );
+}
+
+async function linesOf(em: EntityManager, notes: CreditNote[]): Promise<CreditNoteLine[]> {
+  if (notes.length === 0) return [];
+  return em.find(
+    CreditNoteLine,
+    { creditNote: { $in: notes.map((note) => note.id) } },
+    { orderBy: { creditNote: 'asc', position: 'asc' } },
   );
 }
 
@@ -74,8 +111,15 @@ export function creditNotesRouter(
   registry: RouteRegistry,
   gateway: PaymentGateway | undefined,
   publish: EventPublisher,
+  mailer?: Mailer,
 ): Router {
   const router = Router();
+
+  async function find(id: string): Promise<CreditNote> {
+    const note = await orm.em.findOne(CreditNote, id);
+    if (!note) throw new AppError('not_found', 'resource_missing', `No such credit note: ${id}`, 'id');
+    return note;
+  }
 
   /**
    * Refunds what the note still owes the card; parts refunded by an earlier try are found by their keys. Returns
@@ -120,7 +164,10 @@ export function creditNotesRouter(
         'Credits part or all of a paid invoice: to the customer balance (`credit_balance`), back to the card ' +
         '(`refund`, through the payment gateway) or nowhere (`none`). The credited amounts of an invoice never ' +
         'exceed its total. The same Idempotency-Key creates one note and refunds once. An open invoice is voided ' +
-        'instead. Emits `credit_note.created`, and `refund.created` for each refund it makes.',
+        'instead. The note is a document: a number from its own gapless series per year, one line per VAT rate ' +
+        'of the invoice (the amount split pro rata of its tax lines), a PDF (`GET /v1/credit_notes/{id}/pdf`) and ' +
+        'an e-invoice; it is emailed to the customer once. Emits `credit_note.created`, and `refund.created` for ' +
+        'each refund it makes.',
       tag: 'Credit notes',
       body: createCreditNoteSchema,
       response: creditNoteResponseSchema,
@@ -164,7 +211,18 @@ export function creditNotesRouter(
         // The note's own webhook goes out even if its refund fails below; it exists either way.
         await publish([event]);
         if (creditNote.outcome === 'refund') await publish(await settleRefund(em, creditNote));
-        return serializeCreditNote(creditNote, await refundsOf(em, [creditNote]));
+        if (mailer) {
+          // Once per note (outbox). A mail server that is down does not undo the credit: the outbox row stays
+          // pending (visible in /metrics) rather than failing a request whose money has already moved.
+          await sendCreditNoteEmail({ orm, mailer }, creditNote.id).catch((error: unknown) =>
+            req.log.warn({ err: error, creditNoteId: creditNote.id }, 'credit note email not sent'),
+          );
+        }
+        return serializeCreditNote(
+          creditNote,
+          await linesOf(em, [creditNote]),
+          await refundsOf(em, [creditNote]),
+        );
       } catch (error) {
         const mapped = fromMoneyError(error);
         if (mapped instanceof AppError && mapped.code === 'invalid_state') {
@@ -194,10 +252,13 @@ export function creditNotesRouter(
         ...(query.customer_id ? { customer: query.customer_id } : {}),
       };
       const page = await paginate(orm.em, CreditNote, where, query);
-      const refunds = await refundsOf(orm.em, page.items);
+      const [lines, refunds] = await Promise.all([
+        linesOf(orm.em, page.items),
+        refundsOf(orm.em, page.items),
+      ]);
       return {
         object: 'list' as const,
-        data: page.items.map((note) => serializeCreditNote(note, refunds)),
+        data: page.items.map((note) => serializeCreditNote(note, lines, refunds)),
         has_more: page.hasMore,
         next_cursor: page.nextCursor,
       };
@@ -218,10 +279,63 @@ export function creditNotesRouter(
       errors: [404],
     },
     async ({ params }) => {
-      const note = await orm.em.findOne(CreditNote, params.id);
-      if (!note)
-        throw new AppError('not_found', 'resource_missing', `No such credit note: ${params.id}`, 'id');
-      return serializeCreditNote(note, await refundsOf(orm.em, [note]));
+      const note = await find(params.id);
+      return serializeCreditNote(note, await linesOf(orm.em, [note]), await refundsOf(orm.em, [note]));
+    },
+  );
+
+  defineFileRoute(
+    router,
+    registry,
+    {
+      path: '/credit_notes/:id/pdf',
+      operationId: 'getCreditNotePdf',
+      summary: 'The credit note as a PDF in the customer’s language',
+      description:
+        'Its number, the invoice it corrects, the credited amount split by VAT rate, and what happens to the money.',
+      tag: 'Credit notes',
+      params: creditNoteParams,
+      errors: [404],
+      produces: ['application/pdf'],
+    },
+    async ({ params }) => {
+      await find(params.id);
+      const document = await loadCreditNoteDocument(orm.em.fork(), params.id);
+      return {
+        contentType: 'application/pdf',
+        filename: creditNotePdfFilename(document.creditNote.number, document.input.locale),
+        disposition: 'inline',
+        body: await renderCreditNotePdf(document.input),
+      };
+    },
+  );
+
+  defineFileRoute(
+    router,
+    registry,
+    {
+      path: '/credit_notes/:id/einvoice',
+      operationId: 'getCreditNoteEInvoice',
+      summary: 'The credit note as an EN 16931 e-invoice (XRechnung CII or UBL, or ZUGFeRD)',
+      description:
+        'A credit note (type 381) referring to the invoice it corrects. Answers 409 `einvoice_unavailable` while the ' +
+        'seller’s e-invoice contact (PUT /v1/settings/accounting) is not set.',
+      tag: 'Credit notes',
+      params: creditNoteParams,
+      query: eInvoiceQuerySchema,
+      errors: [400, 404, 409],
+      produces: ['application/xml', 'application/pdf'],
+    },
+    async ({ params, query }) => {
+      await find(params.id);
+      try {
+        const file = await creditNoteEInvoiceAttachment(orm.em.fork(), params.id, query.format);
+        return { ...file, disposition: 'attachment', body: file.content };
+      } catch (error) {
+        if (error instanceof EInvoiceError)
+          throw new AppError('conflict', 'einvoice_unavailable', error.message);
+        throw error;
+      }
     },
   );
 

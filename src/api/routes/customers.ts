@@ -90,6 +90,8 @@ export function customersRouter(
           vatId: body.vat_id ?? null,
           address: body.address ? toPostalAddress(body.address) : null,
           testClockId: body.test_clock_id ?? null,
+          invoiceDelivery: body.invoice_delivery,
+          buyerReference: body.buyer_reference ?? null,
         }),
       );
     },
@@ -172,6 +174,8 @@ export function customersRouter(
         ...(body.address === undefined
           ? {}
           : { address: body.address === null ? null : toPostalAddress(body.address) }),
+        ...(body.invoice_delivery === undefined ? {} : { invoiceDelivery: body.invoice_delivery }),
+        ...(body.buyer_reference === undefined ? {} : { buyerReference: body.buyer_reference }),
       });
       if (!customer) throw noSuchCustomer(params.id);
       return serializeCustomer(customer);

@@ -3,6 +3,7 @@ import { withUpdateRetries } from '../../subscriptions/commands';
 import type { FilterQuery } from '@mikro-orm/core';
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { Router } from 'express';
+import { eInvoiceAttachment } from '../../activities/einvoice-attachment';
 import { loadInvoiceDocument } from '../../activities/invoice-document';
 import { Invoice, InvoiceLine, PaymentAttempt, Subscription } from '../../db/entities';
 import type { Orm } from '../../db/orm.config';
@@ -10,12 +11,14 @@ import { isStoreError } from '../../db/services/errors';
 import { appendDomainEvent } from '../../db/services/events';
 import { closeInvoice } from '../../db/services/invoice-status';
 import { payInvoiceUpdate, voidInvoiceUpdate } from '../../workflows/lifecycle/messages';
+import { EInvoiceError } from '../../documents/einvoice';
 import { invoicePdfFilename, renderInvoicePdf } from '../../documents/invoice-pdf';
 import { fromCommandRejection } from '../command-rejection';
 import { AppError } from '../errors';
 import { paginate } from '../pagination';
-import { defineRoute, type RouteRegistry } from '../route';
+import { defineFileRoute, defineRoute, type RouteRegistry } from '../route';
 import { idParamsSchema } from '../schemas/common';
+import { eInvoiceQuerySchema } from '../schemas/credit-notes';
 import {
   invoiceActionBodySchema,
   invoiceListSchema,
@@ -318,6 +321,39 @@ export function invoicesRouter(orm: Orm, registry: RouteRegistry, client: Client
       )
       .send(pdf);
   });
+
+  defineFileRoute(
+    router,
+    registry,
+    {
+      path: '/invoices/:id/einvoice',
+      operationId: 'getInvoiceEInvoice',
+      summary: 'The invoice as an EN 16931 e-invoice (XRechnung CII or UBL, or ZUGFeRD)',
+      description:
+        'XRechnung 3.0 as CII or UBL XML, or ZUGFeRD/Factur-X (profile EN 16931): the invoice PDF with the CII XML ' +
+        'embedded. Lines carry their net after discounts. Answers 409 for a draft, and `einvoice_unavailable` while ' +
+        'the seller’s e-invoice contact (PUT /v1/settings/accounting) is not set.',
+      tag: 'Invoices',
+      params: invoiceParams,
+      query: eInvoiceQuerySchema,
+      errors: [400, 404, 409],
+      produces: ['application/xml', 'application/pdf'],
+    },
+    async ({ params, query }) => {
+      const invoice = await find(params.id);
+      if (invoice.status === 'draft') {
+        throw new AppError('conflict', 'invoice_draft', 'A draft invoice has no document yet');
+      }
+      try {
+        const file = await eInvoiceAttachment(orm.em.fork(), params.id, query.format);
+        return { ...file, disposition: 'attachment', body: file.content };
+      } catch (error) {
+        if (error instanceof EInvoiceError)
+          throw new AppError('conflict', 'einvoice_unavailable', error.message);
+        throw error;
+      }
+    },
+  );
 
   return router;
 }

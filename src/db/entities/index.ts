@@ -2,6 +2,8 @@ import { AnalyticsSettingsSchema } from './analytics-settings';
 import { ApiKeySchema } from './api-key';
 import { CouponSchema } from './coupon';
 import { CreditNoteSchema } from './credit-note';
+import { CreditNoteLineSchema } from './credit-note-line';
+import { CreditNoteNumberSequenceSchema } from './credit-note-number-sequence';
 import { CustomerSchema } from './customer';
 import { CustomerBalanceTransactionSchema } from './customer-balance-transaction';
 import { DiscountSchema } from './discount';
@@ -37,7 +39,9 @@ export { ApiKey } from './api-key';
 export type { PostalAddress } from './columns';
 export { Coupon, type CouponDurationType } from './coupon';
 export { CreditNote, type CreditNoteOutcome } from './credit-note';
-export { Customer, type CustomerLocale } from './customer';
+export { CreditNoteLine } from './credit-note-line';
+export { CreditNoteNumberSequence, type CreditNoteSeries } from './credit-note-number-sequence';
+export { Customer, type CustomerLocale, type InvoiceDelivery } from './customer';
 export { CustomerBalanceTransaction } from './customer-balance-transaction';
 export { Discount } from './discount';
 export {
@@ -78,6 +82,8 @@ export const entities = [
   ApiKeySchema,
   CouponSchema,
   CreditNoteSchema,
+  CreditNoteLineSchema,
+  CreditNoteNumberSequenceSchema,
   CustomerSchema,
   CustomerBalanceTransactionSchema,
   DiscountSchema,

@@ -1,5 +1,6 @@
 import { EntitySchema, OptionalProps } from '@mikro-orm/core';
 import type { DunningPolicy } from '../../domain/dunning';
+import type { AccountingSettings } from '../../books/accounting-settings';
 import type { SellerTaxRate } from '../../domain/tax';
 import { countryCheck, createdAtColumn, currencyCheck, updatedAtColumn, type PostalAddress } from './columns';
 
@@ -25,6 +26,8 @@ export class SellerSettings {
   notificationLocale: NotificationLocale = 'en';
   /** Rates of the countries outside the EU where the seller is registered, keyed by country code. */
   taxRates: Record<string, Exclude<SellerTaxRate, number>> = {};
+  /** DATEV numbers, chart of accounts and account overrides, e-invoice contact (`PUT /v1/settings/accounting`). */
+  accounting?: AccountingSettings | null;
   createdAt: Date = new Date();
   updatedAt: Date = new Date();
 }
@@ -51,6 +54,7 @@ export const SellerSettingsSchema = new EntitySchema<SellerSettings>({
     notificationEmail: { type: 'text', nullable: true },
     notificationLocale: { type: 'text', enum: true, items: [...NOTIFICATION_LOCALES], default: 'en' },
     taxRates: { type: 'json', defaultRaw: "'{}'" },
+    accounting: { type: 'json', nullable: true },
     createdAt: createdAtColumn,
     updatedAt: updatedAtColumn,
   },

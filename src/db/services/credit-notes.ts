@@ -1,7 +1,7 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { CreditNote, DomainEvent, Invoice, type CreditNoteOutcome } from '../entities';
-import { newId } from '../ids';
+import { issueCreditNote } from './credit-note-documents';
 import { adjustCustomerBalance } from './credit';
 import { StoreError } from './errors';
 import { appendDomainEvent } from './events';
@@ -67,24 +67,22 @@ export async function createCreditNote(
         `Invoice ${invoice.id} totals ${invoice.total}, ${credited} already credited, ${input.amount} requested`,
       );
     }
-    const creditNote = tx.create(CreditNote, {
-      id: newId('cn'),
+    // The document: its number, and lines with the invoice's VAT split.
+    const creditNote = await issueCreditNote(tx, {
       invoice,
-      customer: invoice.customer,
       amount: input.amount,
-      currency: invoice.currency,
       reason: input.reason,
       outcome: input.outcome,
       idempotencyKey: input.idempotencyKey,
+      ...(input.at === undefined ? {} : { at: input.at }),
     });
-    await tx.flush();
     if (input.outcome === 'credit_balance') {
       await adjustCustomerBalance(tx, {
         customerId: invoice.customer.id,
         amount: input.amount,
         currency: invoice.currency,
         sourceKey: `credit_note:${creditNote.id}`,
-        description: `Credit note ${creditNote.id} for invoice ${invoice.number ?? invoice.id}`,
+        description: `Credit note ${creditNote.number} for invoice ${invoice.number ?? invoice.id}`,
       });
     }
     const { event } = await appendDomainEvent(tx, {
@@ -94,6 +92,7 @@ export async function createCreditNote(
       customerId: invoice.customer.id,
       data: {
         creditNoteId: creditNote.id,
+        number: creditNote.number,
         invoiceId: invoice.id,
         amount: creditNote.amount,
         currency: creditNote.currency,

@@ -1,7 +1,13 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { PaymentGateway } from '../../gateways/types';
-import { Customer, PaymentMethod, type CustomerLocale, type PostalAddress } from '../entities';
+import {
+  Customer,
+  PaymentMethod,
+  type CustomerLocale,
+  type InvoiceDelivery,
+  type PostalAddress,
+} from '../entities';
 import { newId } from '../ids';
 
 export type CustomerInput = {
@@ -11,6 +17,8 @@ export type CustomerInput = {
   country: string;
   vatId: string | null;
   address: PostalAddress | null;
+  invoiceDelivery?: InvoiceDelivery;
+  buyerReference?: string | null;
 };
 
 /** A test clock is fixed at creation, so it is not part of what an update may change. */
@@ -27,6 +35,8 @@ export function createCustomer(
       vatId: input.vatId,
       address: input.address,
       testClockId: input.testClockId ?? null,
+      invoiceDelivery: input.invoiceDelivery ?? 'pdf',
+      buyerReference: input.buyerReference ?? null,
     });
     await tx.flush();
     return customer;
@@ -54,6 +64,8 @@ export function updateCustomer(
     if (update.country !== undefined) customer.country = update.country;
     if (update.vatId !== undefined) customer.vatId = update.vatId;
     if (update.address !== undefined) customer.address = update.address;
+    if (update.invoiceDelivery !== undefined) customer.invoiceDelivery = update.invoiceDelivery;
+    if (update.buyerReference !== undefined) customer.buyerReference = update.buyerReference;
     await tx.flush();
     return customer;
   });

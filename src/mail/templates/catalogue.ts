@@ -2,7 +2,7 @@ import type { Money } from '../../domain';
 import { formatAmount, formatDate, formatRate } from '../../documents/format';
 import type { InvoiceTotalsLabels } from '../../documents/invoice-labels';
 import type { EmailBlock, EmailTableRow } from './layout';
-import type { EmailDataByKind, EmailKind, EmailLocale, ReceiptInvoice } from './types';
+import type { AnyEmailKind, EmailDataByKind, EmailLocale, ReceiptInvoice } from './types';
 
 /** Formatting bound to one email's locale and time zone, so templates cannot mix them up. */
 export type Formatters = {
@@ -25,7 +25,7 @@ export type LocaleCatalogue = {
   /** Called with a trimmed, possibly empty name. */
   greeting(customerName: string): string;
   closing: string;
-  templates: { [K in EmailKind]: (data: EmailDataByKind[K], format: Formatters) => TemplateOutput };
+  templates: { [K in AnyEmailKind]: (data: EmailDataByKind[K], format: Formatters) => TemplateOutput };
 };
 
 /** The receipt's summary table; both languages share its arithmetic-free layout and differ only in labels. */

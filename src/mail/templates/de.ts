@@ -211,5 +211,19 @@ export const de: LocaleCatalogue = {
         ),
       ],
     }),
+
+    credit_note: (data, format) => ({
+      subject: `Rechnungskorrektur ${data.creditNoteNumber} zu Rechnung ${data.invoiceNumber}`,
+      blocks: paragraphs(
+        `Wir haben am ${format.date(data.issuedAt)} die Rechnungskorrektur ${data.creditNoteNumber} über ` +
+          `${format.amount(data.amount)} zu Rechnung ${data.invoiceNumber} ausgestellt.`,
+        data.outcome === 'credit_balance'
+          ? 'Der Betrag wurde Ihrem Kundenkonto gutgeschrieben und wird mit Ihren nächsten Rechnungen verrechnet.'
+          : data.outcome === 'refund'
+            ? 'Der Betrag wurde auf Ihr Zahlungsmittel erstattet; die Gutschrift kann einige Tage dauern.'
+            : 'Zu dieser Rechnungskorrektur erfolgt keine Zahlung.',
+        data.documentAttached && 'Die Rechnungskorrektur finden Sie im Anhang.',
+      ),
+    }),
   },
 };

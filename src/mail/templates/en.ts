@@ -204,5 +204,19 @@ export const en: LocaleCatalogue = {
         ),
       ],
     }),
+
+    credit_note: (data, format) => ({
+      subject: `Credit note ${data.creditNoteNumber} for invoice ${data.invoiceNumber}`,
+      blocks: paragraphs(
+        `We have issued credit note ${data.creditNoteNumber} of ${format.amount(data.amount)} for invoice ` +
+          `${data.invoiceNumber} on ${format.date(data.issuedAt)}.`,
+        data.outcome === 'credit_balance'
+          ? 'The amount has been credited to your customer account and will be set against your next invoices.'
+          : data.outcome === 'refund'
+            ? 'The amount has been refunded to your payment method; it may take a few days to appear.'
+            : 'No payment is made for this credit note.',
+        data.documentAttached && 'The credit note is attached.',
+      ),
+    }),
   },
 };

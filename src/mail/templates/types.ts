@@ -18,6 +18,11 @@ export type EmailKind =
   | 'canceled'
   | 'needs_attention';
 
+/** Emails about a document, sent where the document is made rather than by a subscription's workflow. */
+export type DocumentEmailKind = 'credit_note';
+
+export type AnyEmailKind = EmailKind | DocumentEmailKind;
+
 /**
  * What every email needs. Instants are ISO 8601 strings so that the data can travel in activity inputs and
  * outbox rows as plain JSON; `timeZone` is the subscription's billing zone, in which the dates are shown.
@@ -131,6 +136,17 @@ export type NeedsAttentionEmailData = EmailCommon & {
   since: string;
 };
 
+export type CreditNoteEmailData = EmailCommon & {
+  creditNoteNumber: string;
+  invoiceNumber: string;
+  /** The credited gross. */
+  amount: Money;
+  outcome: 'credit_balance' | 'refund' | 'none';
+  issuedAt: string;
+  /** Whether the credit note travels with the email (as a PDF, or as the e-invoice the customer chose). */
+  documentAttached: boolean;
+};
+
 export type EmailDataByKind = {
   welcome: WelcomeEmailData;
   trial_ending: TrialEndingEmailData;
@@ -145,11 +161,12 @@ export type EmailDataByKind = {
   plan_changed: PlanChangedEmailData;
   canceled: CanceledEmailData;
   needs_attention: NeedsAttentionEmailData;
+  credit_note: CreditNoteEmailData;
 };
 
 /** One email to render, discriminated by kind: the shape to store in an outbox row or pass to an activity. */
 export type EmailTemplateInput = {
-  [K in EmailKind]: { kind: K; locale: EmailLocale; data: EmailDataByKind[K] };
-}[EmailKind];
+  [K in AnyEmailKind]: { kind: K; locale: EmailLocale; data: EmailDataByKind[K] };
+}[AnyEmailKind];
 
 export type RenderedEmail = { subject: string; text: string; html: string };

@@ -185,6 +185,26 @@ export function routeExamples(f: FuzzFixtures): Record<string, RouteExample> {
         country: 'DE',
         vat_id: 'DE123456789',
         address,
+        invoice_delivery: 'xrechnung',
+        buyer_reference: '04011000-12345-67',
+      },
+    },
+    putAccountingSettings: {
+      params: {},
+      body: {
+        chart: 'skr04',
+        datev: {
+          consultant_number: 29098,
+          client_number: 55003,
+          account_length: 4,
+          fiscal_year_start_month: 1,
+        },
+        accounts: { skr04: { revenue_by_rate: { '1900': 4400 }, clearing: 1460 } },
+        einvoice: {
+          contact_name: 'Buchhaltung',
+          contact_phone: '+49 30 123456',
+          contact_email: 'b@example.test',
+        },
       },
     },
     updateCustomer: {

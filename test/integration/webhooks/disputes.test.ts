@@ -535,6 +535,7 @@ describe('disputes and gateway refunds, from the gateway webhook to the books', 
     expect((await eventsOf(customerId, 'credit_note.created')).map((event) => event.data)).toEqual([
       {
         creditNoteId: note.id,
+        number: note.number,
         invoiceId: invoice.id,
         amount: 100,
         currency: 'EUR',

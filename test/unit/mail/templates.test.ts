@@ -7,6 +7,7 @@ import {
   type DraftInvoice,
 } from '../../../src/domain';
 import {
+  DOCUMENT_EMAIL_KINDS,
   EMAIL_KINDS,
   escapeHtml,
   renderEmail,
@@ -104,6 +105,15 @@ const fixtures: { [K in keyof EmailDataByKind]: EmailDataByKind[K] } = {
     message: 'invalid_amount: Amount must be a safe integer',
     since: '2027-02-01T00:00:00.000Z',
   },
+  credit_note: {
+    ...common,
+    creditNoteNumber: 'CN-2027-000007',
+    invoiceNumber: '2027-000042',
+    amount: money(2261, 'EUR'),
+    outcome: 'refund',
+    issuedAt: '2027-03-02T10:00:00.000Z',
+    documentAttached: true,
+  },
 };
 
 /** Intl separates amount and currency sign with a no-break space; the assertions read better with a plain one. */
@@ -113,17 +123,20 @@ function plain(text: string): string {
 
 describe('email templates', () => {
   describe.each(LOCALES)('every kind in %s', (locale) => {
-    test.each(EMAIL_KINDS)('%s renders a subject, a text part and an HTML document in the locale', (kind) => {
-      const email = renderEmail(kind, locale, fixtures[kind]);
+    test.each([...EMAIL_KINDS, ...DOCUMENT_EMAIL_KINDS])(
+      '%s renders a subject, a text part and an HTML document in the locale',
+      (kind) => {
+        const email = renderEmail(kind, locale, fixtures[kind]);
 
-      expect(email.subject.trim()).not.toBe('');
-      expect(email.subject).not.toMatch(/[\r\n]/);
-      expect(email.text).toContain(common.customerName);
-      expect(email.text).toContain(common.sellerName);
-      expect(email.html).toMatch(new RegExp(`^<!DOCTYPE html>\\n<html lang="${locale}">`));
-      expect(email.html).toContain(`<title>${escapeHtml(email.subject)}</title>`);
-      expect(email.html).toContain(escapeHtml(common.customerName));
-    });
+        expect(email.subject.trim()).not.toBe('');
+        expect(email.subject).not.toMatch(/[\r\n]/);
+        expect(email.text).toContain(common.customerName);
+        expect(email.text).toContain(common.sellerName);
+        expect(email.html).toMatch(new RegExp(`^<!DOCTYPE html>\\n<html lang="${locale}">`));
+        expect(email.html).toContain(`<title>${escapeHtml(email.subject)}</title>`);
+        expect(email.html).toContain(escapeHtml(common.customerName));
+      },
+    );
   });
 
   test('the kind-tagged entry point renders exactly what renderEmail renders', () => {
