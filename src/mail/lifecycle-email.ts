@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { deliveryFormat, eInvoiceAttachment } from '../activities/einvoice-attachment';
 import { loadInvoiceDocument } from '../activities/invoice-document';
 import type { EmailDraft } from '../activities/lifecycle.contract';
 import { Customer, SellerSettings } from '../db/entities';
@@ -74,11 +75,17 @@ export async function renderLifecycleEmail(
     case 'receipt': {
       const document = await loadInvoiceDocument(em, payload.invoiceId as string, state.timeZone);
       const { invoice } = document;
-      attachments.push({
-        filename: invoicePdfFilename(document.input.invoice.number, locale),
-        content: await renderInvoicePdf(document.input),
-        contentType: 'application/pdf',
-      });
+      // A business customer who asked for e-invoices gets the XRechnung or ZUGFeRD file instead of the plain PDF.
+      const format = deliveryFormat(customer.invoiceDelivery);
+      attachments.push(
+        format
+          ? await eInvoiceAttachment(em, invoice.id, format)
+          : {
+              filename: invoicePdfFilename(document.input.invoice.number, locale),
+              content: await renderInvoicePdf(document.input),
+              contentType: 'application/pdf',
+            },
+      );
       template = {
         kind: 'receipt',
         locale,
