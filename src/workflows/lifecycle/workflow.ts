@@ -244,7 +244,9 @@ async function runLifecycle(input: LifecycleInput): Promise<SubscriptionSnapshot
     retryAttentionUpdate,
     ...update<void, SubscriptionSnapshot>(retryAttentionRule, async () => {
       await machine.retryAttention();
+      // What stopped is tried again now, so the answer already shows whether the fix worked.
       if (!machine.opened) await open();
+      while (machine.hasDueMoment()) await handleDue();
       return snapshotNow();
     }),
   );
