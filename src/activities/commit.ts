@@ -28,7 +28,8 @@ import { money, multiplyByRatio } from '../domain/money';
 import { taxRateFor } from '../domain/tax';
 import { discountAppliesToPeriod } from '../domain/coupons';
 import { toDomainCoupon } from '../db/services/coupons';
-import type { CommitRequest, EmailDraft } from './lifecycle.contract';
+import type { CommitRequest, EmailDraft, OperatorView } from './lifecycle.contract';
+import { operatorView } from './operator-view';
 
 const refused = (message: string, type: string) => ApplicationFailure.nonRetryable(message, type);
 
@@ -188,7 +189,7 @@ async function project(tx: EntityManager, state: SubscriptionState): Promise<voi
  * state.
  */
 export function createCommitActivity({ orm, client }: { orm: Orm; client?: Client }) {
-  return async function commitTransition(request: CommitRequest): Promise<void> {
+  return async function commitTransition(request: CommitRequest): Promise<OperatorView> {
     const eventIds = await classified(() =>
       orm.em.fork().transactional(async (tx) => {
         const { state, at } = request;
@@ -327,5 +328,6 @@ export function createCommitActivity({ orm, client }: { orm: Orm; client?: Clien
     if (client && eventIds.length > 0) {
       await dispatchWebhooks({ orm, client, taskQueue: Context.current().info.taskQueue }, eventIds);
     }
+    return operatorView(orm.em.fork(), request.state);
   };
 }

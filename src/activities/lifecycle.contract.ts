@@ -206,6 +206,12 @@ export interface CommitRequest {
   pendingItems: PendingItemDraft[];
 }
 
+/** What an operator reads about the subscription in the Temporal Web UI, in the seller's language. */
+export interface OperatorView {
+  summary: string;
+  details: string;
+}
+
 export interface LifecycleActivities {
   planPeriod(request: PlanPeriodRequest): Promise<PeriodPlan>;
   planDunningStep(request: DunningStepRequest): Promise<DunningDecision>;
@@ -218,5 +224,6 @@ export interface LifecycleActivities {
     currency: string;
     items: SubscriptionItem[];
   }): Promise<{ items: SubscriptionItem[]; testClockId: string | null }>;
-  commitTransition(request: CommitRequest): Promise<void>;
+  /** Answers how the committed subscription reads for an operator (the Web UI's details and summary). */
+  commitTransition(request: CommitRequest): Promise<OperatorView>;
 }

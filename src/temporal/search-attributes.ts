@@ -1,6 +1,6 @@
 import type { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { searchAttributeKeys } from '../workflows/search-attributes';
+import { searchAttributeKeys, searchAttributeTypeName } from '../workflows/search-attributes';
 
 /**
  * Registers the custom search attributes on a namespace. The dev server takes them as start flags; the time-skipping
@@ -12,9 +12,12 @@ export async function registerSearchAttributes(connection: Connection, namespace
     searchAttributes: Object.fromEntries(
       searchAttributeKeys.map((key) => [
         key.name,
-        key.type === 'DATETIME'
-          ? temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_DATETIME
-          : temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+        {
+          Datetime: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_DATETIME,
+          Int: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_INT,
+          Bool: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_BOOL,
+          Keyword: temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+        }[searchAttributeTypeName(key.type)],
       ]),
     ),
   });

@@ -17,7 +17,7 @@ import {
   type SubscriptionSnapshot,
   testClockAdvancedSignal,
 } from '../../src/workflows/lifecycle/messages';
-import { searchAttributeKeys } from '../../src/workflows/search-attributes';
+import { searchAttributeKeys, searchAttributeTypeName } from '../../src/workflows/search-attributes';
 import { createTestDatabase, type TestDatabase } from './database';
 import { seedCustomer, seedPlan, seedSeller } from './lifecycle';
 import { TEST_SANDBOX_WEBHOOK_SECRET } from './workers';
@@ -119,7 +119,7 @@ export async function startDevServer(): Promise<DevServer> {
     'error',
     ...searchAttributeKeys.flatMap((key) => [
       '--search-attribute',
-      `${key.name}=${key.type === 'DATETIME' ? 'Datetime' : 'Keyword'}`,
+      `${key.name}=${searchAttributeTypeName(key.type)}`,
     ]),
   ];
   let child: ChildProcess | null = null;

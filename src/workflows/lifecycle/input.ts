@@ -1,3 +1,4 @@
+import type { OperatorView } from '../../activities/lifecycle.contract';
 import type { ClockState } from './clock';
 import { STATE_SCHEMA_VERSION, type SubscriptionState } from './state';
 
@@ -12,6 +13,8 @@ export interface LifecycleInput {
   eventSeq: number;
   /** Set when a version 1 run hands over: its item's amount and name are read from the catalogue first. */
   repriceItems?: boolean;
+  /** How the previous run last described the subscription to operators: shown until this run commits. */
+  view?: OperatorView;
 }
 
 export function isCurrentInput(input: unknown): input is LifecycleInput {

@@ -13,6 +13,7 @@ import type {
   EventDraft,
   InvoiceAction,
   LifecycleActivities,
+  OperatorView,
   PendingItemDraft,
 } from '../../activities/lifecycle.contract';
 import { externalCharge, localCalendar, localDbWrite } from '../activity-options';
@@ -104,7 +105,7 @@ export class SubscriptionMachine {
   constructor(
     input: LifecycleInput,
     private readonly clock: Clock,
-    private readonly onCommitted: (state: SubscriptionState) => void,
+    private readonly onCommitted: (state: SubscriptionState, view: OperatorView | null) => void,
   ) {
     this.state = clone(input.state);
     this.eventSeq = input.eventSeq;
@@ -152,7 +153,7 @@ export class SubscriptionMachine {
         data: { status: next.status, periodIndex: next.periodIndex, at, ...event.data },
       };
     });
-    await records.commitTransition({
+    const view = await records.commitTransition({
       state: next,
       // Before its opening a subscription had no status yet (revenue figures count its trial start or its new MRR).
       previous: this.opened ? this.state : null,
@@ -166,7 +167,7 @@ export class SubscriptionMachine {
     });
     this.state = next;
     this.eventSeq = seq;
-    this.onCommitted(next);
+    this.onCommitted(next, view);
   }
 
   // ── Money in ────────────────────────────────────────────────────────────────────────────────────────────────
@@ -646,7 +647,7 @@ export class SubscriptionMachine {
       if (!activityGaveUp(error)) throw error;
       // Nothing could be recorded either: the state still says so, for the query and the operator.
       this.state = next;
-      this.onCommitted(next);
+      this.onCommitted(next, null);
     }
   }
 
@@ -662,7 +663,7 @@ export class SubscriptionMachine {
     );
   }
 
-  async cancel(command: CancelCommand): Promise<void> {
+  async cancel(command: CancelCommand, source: Record<string, unknown> = {}): Promise<void> {
     const next = clone(this.state);
     const fx = noEffects();
     if (command.at === 'period_end') {
@@ -693,10 +694,18 @@ export class SubscriptionMachine {
     next.cancelAtPeriodEnd = false;
     fx.events.push({
       type: 'subscription.canceled',
-      data: { reason: next.cancelReason, unused: command.unused ?? 'none' },
+      data: { reason: next.cancelReason, unused: command.unused ?? 'none', ...source },
     });
     fx.emails.push({ kind: 'canceled', cause: 'canceled' });
     await this.commit(next, fx);
+  }
+
+  /** A cancellation requested in the Temporal Web UI: an operator's immediate cancel, nothing refunded. */
+  async operatorCancel(): Promise<void> {
+    await this.cancel(
+      { at: 'immediately', unused: 'none', reason: 'operator_request' },
+      { requestedBy: 'operator' },
+    );
   }
 
   async reactivate(): Promise<void> {

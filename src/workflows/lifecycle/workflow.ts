@@ -1,14 +1,24 @@
 import {
   allHandlersFinished,
   ApplicationFailure,
+  CancellationScope,
   condition,
   continueAsNew,
+  isCancellation,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
+import type { OperatorView } from '../../activities/lifecycle.contract';
 import { ActivityFailureType } from '../failure-types';
-import { NextBillingAtKey, PlanIdKey, SubscriptionStatusKey } from '../search-attributes';
+import {
+  DunningLevelKey,
+  NeedsAttentionKey,
+  NextBillingAtKey,
+  PlanIdKey,
+  SubscriptionStatusKey,
+  TestClockIdKey,
+} from '../search-attributes';
 import { createClock } from './clock';
 import { describeForOperators } from './details';
 import { isCurrentInput, type LifecycleInput } from './input';
@@ -92,7 +102,8 @@ async function runLifecycle(input: LifecycleInput): Promise<SubscriptionSnapshot
   let changed = false;
 
   let published = input.opened ? searchAttributesOf(input.state) : null;
-  const publish = (state: SubscriptionState) => {
+  let view: OperatorView | null = input.view ?? null;
+  const publish = (state: SubscriptionState, latest: OperatorView | null) => {
     const attributes = searchAttributesOf(state);
     // Each upsert is a history event: only a change is written.
     if (JSON.stringify(attributes) !== JSON.stringify(published)) {
@@ -103,21 +114,28 @@ async function runLifecycle(input: LifecycleInput): Promise<SubscriptionSnapshot
           key: NextBillingAtKey,
           value: attributes.nextBillingAt ? new Date(attributes.nextBillingAt) : null,
         },
+        { key: DunningLevelKey, value: attributes.dunningLevel },
+        { key: NeedsAttentionKey, value: attributes.needsAttention },
+        { key: TestClockIdKey, value: attributes.testClockId },
       ]);
       published = attributes;
     }
-    setCurrentDetails(describeForOperators(state, nextMoment(state)));
+    if (latest) view = latest;
+    setCurrentDetails(view?.details ?? describeForOperators(state, nextMoment(state)));
   };
   const machine = new SubscriptionMachine(input, clock, publish);
-  setCurrentDetails(describeForOperators(machine.state, nextMoment(machine.state)));
+  setCurrentDetails(view?.details ?? describeForOperators(machine.state, nextMoment(machine.state)));
 
-  /** Commands, facts and timed moments never interleave: each runs to completion before the next starts. */
+  /**
+   * Commands, facts and timed moments never interleave: each runs to completion before the next starts, and a
+   * cancellation request from the Web UI never interrupts one half-way (it is handled where the workflow waits).
+   */
   async function exclusive<T>(work: () => Promise<T>): Promise<T> {
     // Several waiters can wake in the same activation; each re-checks before taking the turn.
     while (busy) await condition(() => !busy);
     busy = true;
     try {
-      return await work();
+      return await CancellationScope.nonCancellable(work);
     } finally {
       busy = false;
       changed = true;
@@ -292,20 +310,31 @@ async function runLifecycle(input: LifecycleInput): Promise<SubscriptionSnapshot
     changed = true;
   });
 
-  if (input.repriceItems) await machine.repriceItems();
-  if (!machine.opened) await exclusive(open);
+  try {
+    if (input.repriceItems) await exclusive(() => machine.repriceItems());
+    if (!machine.opened) await exclusive(open);
 
-  while (!isFinal(machine.state.status) && !machine.periodRolled) {
-    if (machine.hasDueMoment()) {
-      await exclusive(handleDue);
-      continue;
+    while (!isFinal(machine.state.status) && !machine.periodRolled) {
+      if (machine.hasDueMoment()) {
+        await exclusive(handleDue);
+        continue;
+      }
+      changed = false;
+      const moment = nextMoment(machine.state);
+      await clock.waitUntil(moment ? Date.parse(moment.at) : null, () => changed);
     }
-    changed = false;
-    const moment = nextMoment(machine.state);
-    await clock.waitUntil(moment ? Date.parse(moment.at) : null, () => changed);
-  }
 
-  await condition(() => allHandlersFinished() && !busy);
+    await condition(() => allHandlersFinished() && !busy);
+  } catch (error) {
+    if (!isCancellation(error)) throw error;
+    // "Request Cancellation" in the Web UI is an operator's cancel: now, no refund, recorded as such.
+    await CancellationScope.nonCancellable(async () => {
+      await condition(() => !busy);
+      if (!isFinal(machine.state.status)) await exclusive(() => machine.operatorCancel());
+      await condition(() => allHandlersFinished() && !busy);
+    });
+    return machine.snapshot(false);
+  }
   if (machine.periodRolled && !isFinal(machine.state.status)) {
     return continueAsNew<typeof subscriptionLifecycleWorkflow>({
       schemaVersion: STATE_SCHEMA_VERSION,
@@ -313,6 +342,7 @@ async function runLifecycle(input: LifecycleInput): Promise<SubscriptionSnapshot
       clock: clock.toJSON(),
       opened: true,
       eventSeq: machine.nextEventSeq,
+      ...(view ? { view } : {}),
     });
   }
   return machine.snapshot(false);
@@ -324,5 +354,8 @@ function searchAttributesOf(state: SubscriptionState) {
     status: state.status,
     planId: base?.planId ?? '',
     nextBillingAt: isFinal(state.status) || state.status === 'paused' ? null : nextMoneyMoment(state),
+    dunningLevel: state.dunning?.failedAttempts ?? 0,
+    needsAttention: state.attention !== null,
+    testClockId: state.testClockId,
   };
 }

@@ -1,5 +1,14 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { Coupon, Customer, DomainEvent, EmailMessage, Invoice, Refund } from '../../../src/db/entities';
+import {
+  Coupon,
+  Customer,
+  DomainEvent,
+  EmailMessage,
+  Invoice,
+  Refund,
+  Subscription,
+} from '../../../src/db/entities';
+import { workflowMetadataQuery } from '@temporalio/workflow';
 import {
   applyCouponUpdate,
   cancelScheduledChangeUpdate,
@@ -13,6 +22,7 @@ import {
   resumeUpdate,
   testClockAdvancedSignal,
 } from '../../../src/workflows/lifecycle/messages';
+import { reconcileSubscription } from '../../../src/subscriptions/reconcile';
 import { recordChainIfAsked } from '../../support/histories';
 import {
   advanceClock,
@@ -294,6 +304,66 @@ describe('lifecycle: commands', () => {
     }
     expect(types).toEqual(['charge.disputed', 'charge.failed', 'charge.refunded']);
     expect((await settled(harness, subscriptionId)).state.status).toBe('active');
+  });
+
+  test('"Request Cancellation" in the Web UI cancels now as an operator: nothing refunded, read model and event agree', async () => {
+    const { subscriptionId, handle } = await activeSubscription();
+    await advanceClock(harness, subscriptionId, '2027-01-12T00:00:00.000Z');
+    await handle.cancel();
+    const result = await handle.result();
+    expect(result.state).toMatchObject({
+      status: 'canceled',
+      canceledAt: '2027-01-12T00:00:00.000Z',
+      cancelReason: 'operator_request',
+    });
+    const em = harness.db.orm.em.fork();
+    expect((await em.findOneOrFail(Subscription, subscriptionId)).status).toBe('canceled');
+    const event = await em.findOneOrFail(DomainEvent, { subscriptionId, type: 'subscription.canceled' });
+    expect(event.data).toMatchObject({ reason: 'operator_request', requestedBy: 'operator', unused: 'none' });
+    expect(await em.count(Refund, { paymentAttempt: { invoice: { subscription: subscriptionId } } })).toBe(0);
+  });
+
+  test('the Web UI reads who, what, at what price and what next, in plain words, in every run', async () => {
+    const { subscriptionId, handle, customer } = await activeSubscription();
+    const details = async () =>
+      (await harness.env.client.workflow.getHandle(handle.workflowId).query(workflowMetadataQuery))
+        .currentDetails ?? '';
+    const first = await details();
+    expect(first).toContain(`${customer.name} <${customer.email}>`);
+    expect(first).toContain('Monthly beans');
+    // 31.00 EUR + 19 % VAT, charged at the period end.
+    expect(first).toMatch(/next: charge €36\.89 on February 1, 2027/);
+    await advanceClock(harness, subscriptionId, '2027-02-01T00:00:00.000Z');
+    // A new run after continue-as-new: it still says what the subscription is and waits for.
+    expect(await details()).toMatch(/next: charge €36\.89 on March 1, 2027/);
+    await handle.executeUpdate(pauseUpdate, {
+      args: [{ at: 'immediately', resumesAt: '2027-04-01T00:00:00.000Z' }],
+    });
+    expect(await details()).toMatch(/paused since February 1, 2027 until April 1, 2027/);
+  });
+
+  test('a workflow an operator terminated is started again from its committed state, and renews without billing twice', async () => {
+    const { subscriptionId, handle } = await activeSubscription();
+    await advanceClock(harness, subscriptionId, '2027-01-20T00:00:00.000Z');
+    await handle.terminate('operator pressed Terminate');
+    const deps = { em: harness.db.orm.em.fork(), client: harness.env.client, taskQueue: harness.taskQueue };
+    expect(await reconcileSubscription(deps, subscriptionId)).toMatchObject({ action: 'restarted' });
+    expect(await reconcileSubscription(deps, subscriptionId)).toMatchObject({ action: 'running' });
+    const resumed = await settled(harness, subscriptionId);
+    expect(resumed.state).toMatchObject({ status: 'active', periodIndex: 0 });
+    // The restarted run keeps its clock: the advance it missed is not lost, the next one renews once.
+    const renewed = await advanceClock(harness, subscriptionId, '2027-02-01T00:00:00.000Z');
+    expect(renewed.state).toMatchObject({ status: 'active', periodIndex: 1 });
+    expect(
+      (await invoicesOf(subscriptionId)).map((invoice) => [invoice.periodIndex, invoice.status]),
+    ).toEqual([
+      [0, 'paid'],
+      [1, 'paid'],
+    ]);
+    const keys = (await harness.db.orm.em.fork().find(DomainEvent, { subscriptionId })).map(
+      (event) => event.key,
+    );
+    expect(new Set(keys).size).toBe(keys.length);
   });
 
   test('validators reject items of another interval, a resume of an active subscription, a pause of a paused one and any change after cancellation', async () => {
