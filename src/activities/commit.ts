@@ -320,7 +320,8 @@ export function createCommitActivity({ orm, client }: { orm: Orm; client?: Clien
             .execute('run');
         }
         await tx.flush();
-        if (request.emails.length > 0) await tx.getConnection().execute(`notify ${OUTBOX_CHANNEL}`);
+        // In the transaction: PostgreSQL delivers the notification at commit, on this connection.
+        if (request.emails.length > 0) await tx.execute(`notify ${OUTBOX_CHANNEL}`);
         return ids;
       }),
     );
