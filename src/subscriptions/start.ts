@@ -1,5 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import {
+  type Client,
+  WithStartWorkflowOperation,
+  WorkflowExecutionAlreadyStartedError,
+} from '@temporalio/client';
 import { Customer, PaymentMethod, Plan, Subscription } from '../db/entities';
 import { newId } from '../db/ids';
 import { redeemCoupon } from '../db/services/coupons';
@@ -7,11 +11,21 @@ import { isStoreError } from '../db/services/errors';
 import { isDomainError } from '../domain/errors';
 import type { ClockState } from '../workflows/lifecycle/clock';
 import type { LifecycleInput } from '../workflows/lifecycle/input';
-import { lifecycleWorkflowIdFor } from '../workflows/lifecycle/messages';
+import {
+  lifecycleWorkflowIdFor,
+  openedUpdate,
+  type SubscriptionSnapshot,
+} from '../workflows/lifecycle/messages';
+import { withUpdateRetries } from './commands';
 import { MAX_ITEMS } from '../workflows/lifecycle/rules';
 import { STATE_SCHEMA_VERSION } from '../workflows/lifecycle/state';
 import { subscriptionLifecycleWorkflow } from '../workflows/lifecycle/workflow';
-import { CustomerIdKey, PlanIdKey, SubscriptionStatusKey } from '../workflows/search-attributes';
+import {
+  CustomerIdKey,
+  PlanIdKey,
+  SubscriptionStatusKey,
+  TestClockIdKey,
+} from '../workflows/search-attributes';
 import { initialSubscriptionState } from './initial-state';
 import { ItemError, type ItemRequest, priceItems } from './items';
 
@@ -34,6 +48,8 @@ export interface StartSubscriptionInput {
   testClockTime?: string;
   /** For callers that retry: the same id never starts a second workflow. */
   subscriptionId?: string;
+  /** Answer once the subscription has opened (trial begun or first invoice charged), in the same call as the start. */
+  awaitOpening?: boolean;
 }
 
 export class StartSubscriptionError extends Error {
@@ -67,7 +83,12 @@ const sameInterval = (a: { unit: string; count: number }, b: { unit: string; cou
 export async function startSubscription(
   deps: { em: EntityManager; client: Client; taskQueue: string },
   input: StartSubscriptionInput,
-): Promise<{ subscriptionId: string; workflowId: string; alreadyStarted: boolean }> {
+): Promise<{
+  subscriptionId: string;
+  workflowId: string;
+  alreadyStarted: boolean;
+  snapshot?: SubscriptionSnapshot;
+}> {
   const { em } = deps;
   const customer = await em.findOne(Customer, input.customerId);
   if (!customer) {
@@ -180,20 +201,34 @@ export async function startSubscription(
     opened: false,
     eventSeq: 0,
   };
+  const options = {
+    workflowId,
+    taskQueue: deps.taskQueue,
+    args: [workflowInput] as [LifecycleInput],
+    typedSearchAttributes: [
+      { key: CustomerIdKey, value: customer.id },
+      { key: PlanIdKey, value: base.planId },
+      { key: SubscriptionStatusKey, value: state.status },
+      ...(state.testClockId ? [{ key: TestClockIdKey, value: state.testClockId }] : []),
+    ],
+    staticSummary: `Subscription ${subscriptionId} · ${customer.name} <${customer.email}> · ${items
+      .map((item) => item.name)
+      .join(' + ')} (${state.currency})`,
+  };
+  if (input.awaitOpening) {
+    // One round trip: the workflow starts (or is found running) and answers once it has opened.
+    const snapshot = await withUpdateRetries(() =>
+      deps.client.workflow.executeUpdateWithStart(openedUpdate, {
+        startWorkflowOperation: new WithStartWorkflowOperation(subscriptionLifecycleWorkflow, {
+          ...options,
+          workflowIdConflictPolicy: 'USE_EXISTING',
+        }),
+      }),
+    );
+    return { subscriptionId, workflowId, alreadyStarted: false, snapshot };
+  }
   try {
-    await deps.client.workflow.start(subscriptionLifecycleWorkflow, {
-      workflowId,
-      taskQueue: deps.taskQueue,
-      args: [workflowInput],
-      typedSearchAttributes: [
-        { key: CustomerIdKey, value: customer.id },
-        { key: PlanIdKey, value: base.planId },
-        { key: SubscriptionStatusKey, value: state.status },
-      ],
-      staticSummary: `Subscription ${subscriptionId} · ${customer.name} <${customer.email}> · ${items
-        .map((item) => item.name)
-        .join(' + ')} (${state.currency})`,
-    });
+    await deps.client.workflow.start(subscriptionLifecycleWorkflow, options);
     return { subscriptionId, workflowId, alreadyStarted: false };
   } catch (error) {
     if (error instanceof WorkflowExecutionAlreadyStartedError)

@@ -211,19 +211,6 @@ function updateIdFor(req: Request): string {
     .slice(0, 40);
 }
 
-const OPENING_WAIT_MS = 15_000;
-
-/** Waits until the new workflow has opened the subscription (trial begun, or first invoice charged). */
-async function settledSnapshot(handle: WorkflowHandle): Promise<SubscriptionSnapshot> {
-  const deadline = Date.now() + OPENING_WAIT_MS;
-  let snapshot = await handle.query(getSubscriptionQuery);
-  while (!snapshot.caughtUp && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    snapshot = await handle.query(getSubscriptionQuery);
-  }
-  return snapshot;
-}
-
 type ChangeBody = { timing?: ChangeRequest['timing']; proration_behavior?: ChangeRequest['proration'] };
 const changeOptions = (body: ChangeBody) => ({
   ...(body.timing ? { timing: body.timing } : {}),
@@ -330,10 +317,13 @@ export function subscriptionsRouter(
             trialEndWithoutPaymentMethod: body.trial_end_behavior,
             ...(coupon ? { couponId: coupon.id } : {}),
             testClockTime: await clockTimeForCustomer(em, body.customer_id),
+            awaitOpening: true,
           },
         );
         // Like Stripe, answer once the first invoice has been charged (or the trial has begun), so the status is final.
-        const snapshot = await settledSnapshot(client.workflow.getHandle(started.workflowId));
+        const snapshot =
+          started.snapshot ??
+          (await client.workflow.getHandle(started.workflowId).query(getSubscriptionQuery));
         return await withBalance(fromState(snapshot.state, true));
       } catch (error) {
         if (error instanceof StartSubscriptionError) {

@@ -90,6 +90,11 @@ export interface PayResult extends SubscriptionSnapshot {
   charge: ChargeOutcome | null;
 }
 
+/**
+ * Answers once the subscription has opened (its trial begun, or its first invoice charged or declined): sent with
+ * the workflow's start (update-with-start), so creating a subscription needs no polling.
+ */
+export const openedUpdate = defineUpdate<SubscriptionSnapshot, []>('opened');
 export const cancelUpdate = defineUpdate<SubscriptionSnapshot, [CancelCommand]>('cancel');
 export const reactivateUpdate = defineUpdate<SubscriptionSnapshot, []>('reactivate');
 export const pauseUpdate = defineUpdate<SubscriptionSnapshot, [PauseCommand]>('pause');

@@ -32,6 +32,7 @@ import {
   CommandRejection,
   disputeClosedSignal,
   getSubscriptionQuery,
+  openedUpdate,
   pauseUpdate,
   payInvoiceUpdate,
   paymentDisputedSignal,
@@ -195,6 +196,10 @@ async function runLifecycle(input: LifecycleInput): Promise<SubscriptionSnapshot
   };
 
   setHandler(getSubscriptionQuery, () => machine.snapshot(busy));
+  setHandler(openedUpdate, async () => {
+    await condition(() => (machine.opened || machine.state.attention !== null) && !busy);
+    return machine.snapshot(busy);
+  });
 
   setHandler(
     cancelUpdate,
