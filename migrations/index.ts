@@ -9,6 +9,7 @@ import { Migration20261122080000_drop_renewals } from './Migration20261122080000
 import { Migration20261122090000_test_clocks } from './Migration20261122090000_test_clocks';
 import { Migration20261122091000_portal_sessions } from './Migration20261122091000_portal_sessions';
 import { Migration20261202090000_subscription_items } from './Migration20261202090000_subscription_items';
+import { Migration20261202091000_invoice_documents } from './Migration20261202091000_invoice_documents';
 import { Migration20261202110000_tax_categories } from './Migration20261202110000_tax_categories';
 import { Migration20261202120000_disputes } from './Migration20261202120000_disputes';
 import { Migration20261202130000_invoice_items } from './Migration20261202130000_invoice_items';
@@ -25,6 +26,7 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261122090000_test_clocks', class: Migration20261122090000_test_clocks },
   { name: 'Migration20261122091000_portal_sessions', class: Migration20261122091000_portal_sessions },
   { name: 'Migration20261202090000_subscription_items', class: Migration20261202090000_subscription_items },
+  { name: 'Migration20261202091000_invoice_documents', class: Migration20261202091000_invoice_documents },
   { name: 'Migration20261202110000_tax_categories', class: Migration20261202110000_tax_categories },
   { name: 'Migration20261202120000_disputes', class: Migration20261202120000_disputes },
   { name: 'Migration20261202130000_invoice_items', class: Migration20261202130000_invoice_items },

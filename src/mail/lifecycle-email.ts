@@ -3,7 +3,8 @@ import { deliveryFormat, eInvoiceAttachment } from '../activities/einvoice-attac
 import { loadInvoiceDocument } from '../activities/invoice-document';
 import type { EmailDraft } from '../activities/lifecycle.contract';
 import { Customer, SellerSettings } from '../db/entities';
-import { invoicePdfFilename, renderInvoicePdf } from '../documents/invoice-pdf';
+import { invoicePdfFilename } from '../documents/invoice-pdf';
+import { storedInvoicePdf } from '../documents/stored-invoice-pdf';
 import { money } from '../domain/money';
 import { licensedAmount, type SubscriptionItem, type SubscriptionState } from '../workflows/lifecycle/state';
 import type { OutgoingMail } from './mailer';
@@ -82,7 +83,7 @@ export async function renderLifecycleEmail(
           ? await eInvoiceAttachment(em, invoice.id, format)
           : {
               filename: invoicePdfFilename(document.input.invoice.number, locale),
-              content: await renderInvoicePdf(document.input),
+              content: await storedInvoicePdf(em, invoice.id, document.input),
               contentType: 'application/pdf',
             },
       );

@@ -12,7 +12,8 @@ import { appendDomainEvent } from '../../db/services/events';
 import { closeInvoice } from '../../db/services/invoice-status';
 import { payInvoiceUpdate, voidInvoiceUpdate } from '../../workflows/lifecycle/messages';
 import { EInvoiceError } from '../../documents/einvoice';
-import { invoicePdfFilename, renderInvoicePdf } from '../../documents/invoice-pdf';
+import { invoicePdfFilename } from '../../documents/invoice-pdf';
+import { storedInvoicePdf } from '../../documents/stored-invoice-pdf';
 import { fromCommandRejection } from '../command-rejection';
 import { AppError } from '../errors';
 import { paginate } from '../pagination';
@@ -311,7 +312,7 @@ export function invoicesRouter(orm: Orm, registry: RouteRegistry, client: Client
       ? await orm.em.findOne(Subscription, invoice.subscription.id)
       : null;
     const document = await loadInvoiceDocument(orm.em.fork(), id, subscription?.timeZone ?? 'UTC');
-    const pdf = await renderInvoicePdf(document.input);
+    const pdf = await storedInvoicePdf(orm.em, id, document.input);
     res
       .status(200)
       .type('application/pdf')

@@ -13,6 +13,7 @@ import { EmailMessageSchema } from './email-message';
 import { GatewayEventSchema } from './gateway-event';
 import { IdempotencyRecordSchema } from './idempotency-record';
 import { InvoiceSchema } from './invoice';
+import { InvoiceDocumentSchema } from './invoice-document';
 import { InvoiceItemSchema } from './invoice-item';
 import { InvoiceLineSchema } from './invoice-line';
 import { InvoiceNumberSequenceSchema } from './invoice-number-sequence';
@@ -55,6 +56,7 @@ export { DomainEvent, type DomainEventData } from './domain-event';
 export { EmailMessage } from './email-message';
 export { GatewayEvent } from './gateway-event';
 export { IdempotencyRecord } from './idempotency-record';
+export { InvoiceDocument } from './invoice-document';
 export { Invoice, type BillingReason, type InvoiceStatus } from './invoice';
 export { InvoiceItem, type InvoiceItemKind } from './invoice-item';
 export { InvoiceLine } from './invoice-line';
@@ -93,6 +95,7 @@ export const entities = [
   GatewayEventSchema,
   IdempotencyRecordSchema,
   InvoiceSchema,
+  InvoiceDocumentSchema,
   InvoiceItemSchema,
   InvoiceLineSchema,
   InvoiceNumberSequenceSchema,

@@ -10,7 +10,7 @@ import {
 } from '../../support/lifecycle';
 
 /** Events one billing period may add to a run's history; continue-as-new keeps every run near this size. */
-const HISTORY_EVENTS_PER_RUN_BOUND = 80;
+const HISTORY_EVENTS_PER_RUN_BOUND = 20;
 
 describe('lifecycle: ten years on the time-skipping server', () => {
   let harness: LifecycleHarness;
