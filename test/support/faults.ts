@@ -71,15 +71,20 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
-/** Keeps the end of a child's output for the failure message, without holding a whole run's logs. */
+/**
+ * Keeps the start and the end of a child's output for the failure message (a Go panic names its cause first and
+ * then prints pages of stack), without holding a whole run's logs.
+ */
 function tailOf(child: ChildProcess): () => string {
-  let output = '';
+  let head = '';
+  let tail = '';
   const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-8000);
+    if (head.length < 2000) head += chunk.toString();
+    else tail = (tail + chunk.toString()).slice(-6000);
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
-  return () => output;
+  return () => (tail ? `${head}\n…\n${tail}` : head);
 }
 
 /** A Temporal dev server as an OS process of its own, on a database file that outlives the process. */
@@ -90,6 +95,12 @@ export interface DevServer {
   /** Starts again on the same file and port, and resolves once the frontend answers. */
   start(): Promise<void>;
   close(): Promise<void>;
+}
+
+class DevServerExited extends Error {
+  constructor(output: string) {
+    super(`dev server exited:\n${output}`);
+  }
 }
 
 export async function startDevServer(): Promise<DevServer> {
@@ -125,28 +136,44 @@ export async function startDevServer(): Promise<DevServer> {
   let child: ChildProcess | null = null;
   let output = () => '';
 
+  const startOnce = async (): Promise<void> => {
+    const started = spawn(executable.path, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = started;
+    output = tailOf(started);
+    let gone = false;
+    await waitUntil(
+      async () => {
+        // waitUntil reads a throwing check as "not yet", so an exit is noted and ends the wait by answering true.
+        if (started.exitCode !== null) return (gone = true);
+        const connection = await Connection.connect({ address, connectTimeout: 1000 });
+        try {
+          await connection.workflowService.getSystemInfo({});
+          return true;
+        } finally {
+          await connection.close();
+        }
+      },
+      `the Temporal dev server on ${address}`,
+      60000,
+    ).catch((error: unknown) => {
+      throw new Error(`${error instanceof Error ? error.message : String(error)}\n${output()}`);
+    });
+    if (gone) throw new DevServerExited(output());
+  };
+
   const server: DevServer = {
     address,
     async start() {
-      const started = spawn(executable.path, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-      child = started;
-      output = tailOf(started);
-      await waitUntil(
-        async () => {
-          if (started.exitCode !== null) throw new Error(`dev server exited:\n${output()}`);
-          const connection = await Connection.connect({ address, connectTimeout: 1000 });
-          try {
-            await connection.workflowService.getSystemInfo({});
-            return true;
-          } finally {
-            await connection.close();
-          }
-        },
-        `the Temporal dev server on ${address}`,
-        60000,
-      ).catch((error: unknown) => {
-        throw new Error(`${error instanceof Error ? error.message : String(error)}\n${output()}`);
-      });
+      // The CLI picks its HTTP API port itself, free when chosen but possibly taken by another process before it
+      // binds (many servers start at once on a test machine); that start exits at once, so it is tried again.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await startOnce();
+          return;
+        } catch (error) {
+          if (attempt >= 3 || !(error instanceof DevServerExited)) throw error;
+        }
+      }
     },
     async stop() {
       const running = child;
