@@ -1,9 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Invoice, PaymentMethod, SellerSettings } from '../db/entities';
-import { recordPaymentAttempt, recordPaymentResult } from '../db/services';
+import { chargeInvoiceAttempt } from '../db/services/invoice-collection';
 import { DEFAULT_DUNNING_POLICY, nextDunningStep } from '../domain/dunning';
-import { money } from '../domain/money';
-import { chargeOnce, isGatewayError, type PaymentGateway } from '../gateways';
+import type { PaymentGateway } from '../gateways';
 import { normalizeDeclineCode, requiresNewPaymentMethod } from '../gateways/decline-codes';
 import { noticeEmail } from './calendar.activities';
 import type { ChargeOutcome, DunningContext, DunningDecision } from './lifecycle.contract';
@@ -48,9 +47,9 @@ export interface AttemptRequest {
 }
 
 /**
- * One charge attempt of an invoice, keyed by (invoice, attempt) end to end: the attempt row, the gateway's
- * idempotency key and the lookup that settles an ambiguous earlier try all use the same key. A decline is an
- * answer, with the dunning step it leads to; an unreachable processor is thrown for the activity's retries.
+ * One charge attempt of an invoice with the subscription's own card, else the customer's default: the shared
+ * collection step (`chargeInvoiceAttempt`: attempt row, gateway key `<invoice>:attempt:<n>`, an ambiguous try
+ * settled by lookup), and on a decline the dunning step it leads to and whether a retry of the same card can succeed.
  */
 export async function chargeAttempt(
   em: EntityManager,
@@ -58,60 +57,25 @@ export async function chargeAttempt(
   request: AttemptRequest,
 ): Promise<ChargeOutcome> {
   const invoice = await em.findOneOrFail(Invoice, request.invoiceId, { refresh: true });
-  const declined = async (declineCode: string): Promise<ChargeOutcome> => ({
+  const method =
+    invoice.status === 'paid'
+      ? null
+      : await resolvePaymentMethod(em, invoice.customer.id, request.paymentMethodId);
+  const result = await chargeInvoiceAttempt(em, gateway, {
+    invoiceId: invoice.id,
+    attempt: request.attempt,
+    paymentMethodId: method?.id ?? null,
+    metadata: { invoice_id: invoice.id, subscription_id: request.subscriptionId },
+    at: request.at,
+  });
+  if (result.outcome === 'paid')
+    return { outcome: 'paid', chargeId: result.chargeId, attempt: request.attempt };
+  const { declineCode } = result;
+  return {
     outcome: 'declined',
     declineCode,
     hard: declineCode === 'no_payment_method' || requiresNewPaymentMethod(normalizeDeclineCode(declineCode)),
     attempt: request.attempt,
     dunning: await dunningDecision(em, request.dunning),
-  });
-  if (invoice.status === 'paid' || invoice.amountDue - invoice.amountPaid <= 0) {
-    return { outcome: 'paid', chargeId: null, attempt: request.attempt };
-  }
-  const method = await resolvePaymentMethod(em, invoice.customer.id, request.paymentMethodId);
-  if (!method) return declined('no_payment_method');
-  const { attempt } = await recordPaymentAttempt(em, {
-    invoiceId: invoice.id,
-    attempt: request.attempt,
-    gateway: gateway.name,
-    paymentMethodId: method.id,
-  });
-  if (attempt.status === 'succeeded')
-    return { outcome: 'paid', chargeId: attempt.gatewayReference ?? null, attempt: request.attempt };
-  if (attempt.status === 'failed') return declined(attempt.failureCode ?? 'generic_decline');
-
-  let result;
-  try {
-    const { customerRef } = await gateway.createCustomer({
-      idempotencyKey: `customer:${invoice.customer.id}`,
-    });
-    result = await chargeOnce(gateway, {
-      amount: money(attempt.amount, attempt.currency),
-      customerRef,
-      paymentMethodRef: method.token,
-      idempotencyKey: attempt.idempotencyKey,
-      description: `Invoice ${invoice.number ?? invoice.id}`,
-      metadata: { invoice_id: invoice.id, subscription_id: request.subscriptionId },
-    });
-  } catch (error) {
-    // A processor that is down or slow is retried by the activity; a request it refuses is a decline.
-    if (isGatewayError(error) && !error.retryable) {
-      result = { status: 'declined' as const, declineCode: error.code, message: error.message };
-    } else throw error;
-  }
-  if (result.status === 'succeeded') {
-    await recordPaymentResult(em, attempt.idempotencyKey, {
-      status: 'succeeded',
-      gatewayReference: result.chargeId,
-      at: request.at,
-    });
-    return { outcome: 'paid', chargeId: result.chargeId, attempt: request.attempt };
-  }
-  await recordPaymentResult(em, attempt.idempotencyKey, {
-    status: 'failed',
-    failureCode: result.declineCode,
-    failureMessage: result.message,
-    at: request.at,
-  });
-  return declined(result.declineCode);
+  };
 }

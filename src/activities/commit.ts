@@ -1,11 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
-import { createHash } from 'node:crypto';
 import {
   Customer,
   Discount,
-  EmailMessage,
   Invoice,
   Plan,
   SellerSettings,
@@ -16,12 +14,12 @@ import type { Orm } from '../db/orm.config';
 import { appendDomainEvent, closeInvoice, isStoreError, redeemCoupon } from '../db/services';
 import { createInvoiceItem } from '../db/services/invoice-items';
 import { isDomainError } from '../domain/errors';
-import { OUTBOX_CHANNEL } from '../mail/outbox-relay';
 import { dispatchWebhooks } from '../webhooks/dispatch';
 import { CommandRejection } from '../workflows/lifecycle/messages';
 import { nextMoneyMoment, type SubscriptionState } from '../workflows/lifecycle/state';
 import { classified } from './failures';
 import { pricesOf, taxAndCredit } from './invoice-drafts';
+import { queueEmail } from '../mail/outbox';
 import { recordMrrChange } from '../db/services/mrr';
 import { subscriptionMrr, trialTransition } from '../domain/mrr';
 import { money, multiplyByRatio } from '../domain/money';
@@ -114,10 +112,6 @@ function mrrOf(snapshot: ReturnType<typeof subscriptionSnapshot>): number {
     ),
     testMode: snapshot.test_mode,
   });
-}
-
-function stableMessageId(causeKey: string): string {
-  return `<${createHash('sha256').update(causeKey).digest('hex').slice(0, 32)}@perennial>`;
 }
 
 async function recipientOf(
@@ -301,27 +295,17 @@ export function createCommitActivity({ orm, client }: { orm: Orm; client?: Clien
         for (const [index, email] of request.emails.entries()) {
           const recipient = await recipientOf(tx, state, email);
           if (!recipient) continue;
-          await tx
-            .createQueryBuilder(EmailMessage)
-            .insert({
-              causeKey: email.cause,
-              kind: email.kind,
-              recipient,
-              subject: email.kind,
-              messageId: stableMessageId(email.cause),
-              status: 'pending',
-              subscriptionId: state.subscriptionId,
-              payload: { ...email, state, at },
-              // The relay sends in this order: a transition's emails as the workflow listed them.
-              createdAt: new Date(Date.now() + index),
-            })
-            .onConflict(['causeKey'])
-            .ignore()
-            .execute('run');
+          await queueEmail(tx, {
+            cause: email.cause,
+            kind: email.kind,
+            recipient,
+            subscriptionId: state.subscriptionId,
+            payload: { ...email, state, at },
+            // The relay sends in this order: a transition's emails as the workflow listed them.
+            createdAt: new Date(Date.now() + index),
+          });
         }
         await tx.flush();
-        // In the transaction: PostgreSQL delivers the notification at commit, on this connection.
-        if (request.emails.length > 0) await tx.execute(`notify ${OUTBOX_CHANNEL}`);
         return ids;
       }),
     );

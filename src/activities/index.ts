@@ -5,7 +5,6 @@ import { DEFAULT_DUNNING_POLICY } from '../domain/dunning';
 import type { PaymentGateway } from '../gateways';
 import type { Mailer } from '../mail/mailer';
 import { createCalendarActivities } from './calendar.activities';
-import { createInvoiceReceiptActivities } from './invoice-receipt';
 import { createLifecycleActivities } from './lifecycle.activities';
 import { createLegacyLifecycleActivities } from './legacy.activities';
 import type { LegacyLifecycleActivities } from './legacy.contract';
@@ -42,6 +41,5 @@ export function createActivities(deps: ActivityDeps) {
     ...legacy,
     ...lifecycle,
     ...createWebhookActivities(deps),
-    ...createInvoiceReceiptActivities(deps),
   };
 }

@@ -14,6 +14,72 @@ import type { EmailCommon, EmailTemplateInput } from './templates/types';
 /** What a lifecycle outbox row carries: the email's cause and the subscription as it was when the email was due. */
 export type LifecycleEmailPayload = EmailDraft & { state: SubscriptionState; at: string };
 
+/** A receipt of an invoice no subscription charges (a one-off invoice): no state, the seller's time zone. */
+export type InvoiceReceiptPayload = { kind: 'invoice_receipt'; cause: string; invoiceId: string };
+
+/** Whatever an outbox row carries for the relay to render. */
+export type OutboxPayload = LifecycleEmailPayload | InvoiceReceiptPayload;
+
+export async function renderOutboxEmail(
+  em: EntityManager,
+  payload: OutboxPayload,
+  links: { publicUrl: string },
+): Promise<Omit<OutgoingMail, 'to' | 'messageId'>> {
+  if (payload.kind !== 'invoice_receipt') return renderLifecycleEmail(em, payload, links);
+  const seller = await em.findOneOrFail(SellerSettings, 1);
+  return receiptEmail(em, payload.invoiceId, seller.timeZone);
+}
+
+/**
+ * A paid invoice's receipt in the customer's language, with the invoice PDF, or the e-invoice a business customer
+ * chose instead.
+ */
+export async function receiptEmail(
+  em: EntityManager,
+  invoiceId: string,
+  timeZone: string,
+): Promise<Omit<OutgoingMail, 'to' | 'messageId'>> {
+  const [document, seller] = await Promise.all([
+    loadInvoiceDocument(em, invoiceId, timeZone),
+    em.findOne(SellerSettings, 1),
+  ]);
+  const { invoice, customer } = document;
+  const locale = customer.locale;
+  const format = deliveryFormat(customer.invoiceDelivery);
+  const attachment = format
+    ? await eInvoiceAttachment(em, invoice.id, format)
+    : {
+        filename: invoicePdfFilename(document.input.invoice.number, locale),
+        content: await storedInvoicePdf(em, invoice.id, document.input),
+        contentType: 'application/pdf',
+      };
+  const rendered = renderEmailTemplate({
+    kind: 'receipt',
+    locale,
+    data: {
+      customerName: customer.name,
+      sellerName: seller?.name ?? 'Perennial',
+      timeZone,
+      invoice: {
+        number: document.input.invoice.number,
+        currency: invoice.currency,
+        lines: document.lines,
+        subtotal: invoice.subtotal,
+        taxes: invoice.taxes,
+        total: invoice.total,
+        creditApplied: invoice.creditApplied,
+        amountDue: invoice.amountDue,
+        notes: invoice.notes,
+      },
+      paidAt: (invoice.paidAt ?? invoice.finalizedAt ?? invoice.createdAt).toISOString(),
+      periodStart: invoice.periodStart?.toISOString(),
+      periodEnd: invoice.periodEnd?.toISOString(),
+      pdfAttached: true,
+    },
+  });
+  return { subject: rendered.subject, text: rendered.text, html: rendered.html, attachments: [attachment] };
+}
+
 const itemNames = (items: readonly SubscriptionItem[]) =>
   items.map((item) => (item.quantity === 1 ? item.name : `${item.name} × ${item.quantity}`)).join(' + ');
 
@@ -73,44 +139,8 @@ export async function renderLifecycleEmail(
         data: { ...common, planName, renewsAt: state.period.end, amount: periodAmount, portalUrl },
       };
       break;
-    case 'receipt': {
-      const document = await loadInvoiceDocument(em, payload.invoiceId as string, state.timeZone);
-      const { invoice } = document;
-      // A business customer who asked for e-invoices gets the XRechnung or ZUGFeRD file instead of the plain PDF.
-      const format = deliveryFormat(customer.invoiceDelivery);
-      attachments.push(
-        format
-          ? await eInvoiceAttachment(em, invoice.id, format)
-          : {
-              filename: invoicePdfFilename(document.input.invoice.number, locale),
-              content: await storedInvoicePdf(em, invoice.id, document.input),
-              contentType: 'application/pdf',
-            },
-      );
-      template = {
-        kind: 'receipt',
-        locale,
-        data: {
-          ...common,
-          invoice: {
-            number: document.input.invoice.number,
-            currency: invoice.currency,
-            lines: document.lines,
-            subtotal: invoice.subtotal,
-            taxes: invoice.taxes,
-            total: invoice.total,
-            creditApplied: invoice.creditApplied,
-            amountDue: invoice.amountDue,
-            notes: invoice.notes,
-          },
-          paidAt: (invoice.paidAt ?? invoice.finalizedAt ?? invoice.createdAt).toISOString(),
-          periodStart: invoice.periodStart?.toISOString(),
-          periodEnd: invoice.periodEnd?.toISOString(),
-          pdfAttached: true,
-        },
-      };
-      break;
-    }
+    case 'receipt':
+      return receiptEmail(em, payload.invoiceId as string, state.timeZone);
     case 'payment_failed':
     case 'dunning_reminder':
     case 'dunning_second_reminder':

@@ -2,11 +2,9 @@ import { Client as PgClient } from 'pg';
 import { EmailMessage } from '../db/entities';
 import type { Orm } from '../db/orm.config';
 import { isDatabaseUnavailable } from '../db/unavailable';
-import { renderLifecycleEmail, type LifecycleEmailPayload } from './lifecycle-email';
+import { renderOutboxEmail, type OutboxPayload } from './lifecycle-email';
 import type { Mailer } from './mailer';
-
-/** The channel a commit notifies when it wrote outbox rows, so the relay sends at once instead of at its next poll. */
-export const OUTBOX_CHANNEL = 'perennial_outbox';
+import { OUTBOX_CHANNEL } from './outbox';
 
 export interface OutboxRelayOptions {
   orm: Orm;
@@ -75,7 +73,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     const row = await em.findOneOrFail(EmailMessage, id);
     let mail;
     try {
-      mail = await renderLifecycleEmail(em, row.payload as unknown as LifecycleEmailPayload, {
+      mail = await renderOutboxEmail(em, row.payload as unknown as OutboxPayload, {
         publicUrl: options.publicUrl,
       });
     } catch (error) {

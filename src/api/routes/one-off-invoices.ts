@@ -1,3 +1,4 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Client } from '@temporalio/client';
 import { Router } from 'express';
 import { createHash } from 'node:crypto';
@@ -13,6 +14,7 @@ import { clockTimeForCustomer } from '../../db/services/test-clocks';
 import { isDomainError } from '../../domain/errors';
 import { isGatewayError, type PaymentGateway } from '../../gateways';
 import type { Logger } from '../../logging';
+import { queueInvoiceReceipt } from '../../mail/outbox';
 import { dispatchWebhooks } from '../../webhooks/dispatch';
 import { AppError } from '../errors';
 import { defineRoute, type RouteRegistry } from '../route';
@@ -72,11 +74,29 @@ export function oneOffInvoicesRouter(deps: OneOffInvoiceDeps, registry: RouteReg
   const { orm } = deps;
   const router = Router();
 
-  /** Audit events of the invoice and their outbound webhooks; a delivery that cannot start is logged, not fatal. */
+  /**
+   * Audit events of the invoice, its receipt when paid (in the same transaction) and their outbound webhooks; a
+   * delivery that cannot start is logged, not fatal.
+   */
   async function recordOutcome(invoiceId: string, declined: boolean, at: string): Promise<void> {
-    const em = orm.em.fork();
+    await orm.em.fork().transactional((tx) => recordOutcomeIn(tx, invoiceId, declined, at));
+    const events = await orm.em.fork().find(DomainEvent, {
+      key: { $in: ['finalized', 'paid', 'payment_failed:1'].map((suffix) => `${invoiceId}:${suffix}`) },
+    });
+    try {
+      await dispatchWebhooks(
+        { orm, client: deps.client, taskQueue: deps.taskQueue },
+        events.map((event) => event.id),
+      );
+    } catch (error) {
+      deps.logger.error({ err: error, invoiceId }, 'webhook deliveries of a one-off invoice could not start');
+    }
+  }
+
+  async function recordOutcomeIn(em: EntityManager, invoiceId: string, declined: boolean, at: string) {
     const invoice = await em.findOneOrFail(Invoice, invoiceId, { refresh: true });
     if (invoice.status === 'paid') {
+      await queueInvoiceReceipt(em, invoice);
       await appendDomainEvent(em, {
         key: `${invoice.id}:paid`,
         type: 'invoice.paid',
@@ -92,17 +112,6 @@ export function oneOffInvoicesRouter(deps: OneOffInvoiceDeps, registry: RouteReg
         data: { invoiceId: invoice.id, attempt: 1 },
         occurredAt: at,
       });
-    }
-    const events = await em.find(DomainEvent, {
-      key: { $in: ['finalized', 'paid', 'payment_failed:1'].map((suffix) => `${invoice.id}:${suffix}`) },
-    });
-    try {
-      await dispatchWebhooks(
-        { orm, client: deps.client, taskQueue: deps.taskQueue },
-        events.map((event) => event.id),
-      );
-    } catch (error) {
-      deps.logger.error({ err: error, invoiceId }, 'webhook deliveries of a one-off invoice could not start');
     }
   }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SUBSCRIPTION_STATUSES } from '../../db/entities/subscription';
 import {
   currencySchema,
   listQuerySchema,
@@ -14,16 +15,7 @@ const paymentMethodId = prefixedId('pm', 'a payment method');
 export const itemIdSchema = prefixedId('si', 'a subscription item');
 const quantity = z.number().int().min(1).max(100000).describe('Units (seats) billed per period');
 
-export const SUBSCRIPTION_STATUSES = [
-  'incomplete',
-  'trialing',
-  'active',
-  'past_due',
-  'unpaid',
-  'paused',
-  'canceled',
-  'ended',
-] as const;
+export { SUBSCRIPTION_STATUSES };
 
 const timing = z
   .enum(['immediately', 'period_end'])

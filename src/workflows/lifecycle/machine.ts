@@ -395,6 +395,20 @@ export class SubscriptionMachine {
     return charge;
   }
 
+  /** The paid, unused rest of the current period, credited or refunded once per cause. */
+  private async settleUnusedTime(next: SubscriptionState, disposition: 'refund' | 'credit', cause: string) {
+    await billing.settleUnusedTime({
+      subscriptionId: next.subscriptionId,
+      periodIndex: next.periodIndex,
+      customerId: next.customerId,
+      currency: next.currency,
+      period: next.period,
+      at: this.nowIso(),
+      disposition,
+      causeKey: `${next.subscriptionId}:${cause}`,
+    });
+  }
+
   // ── Timed moments ───────────────────────────────────────────────────────────────────────────────────────────
 
   /** The first run's opening: a trial begins, or the first period is invoiced and charged at once. */
@@ -676,16 +690,7 @@ export class SubscriptionMachine {
     const now = this.nowIso();
     const paidPeriod = next.status === 'active' && next.dunning === null;
     if (paidPeriod && command.unused && command.unused !== 'none') {
-      await billing.settleUnusedTime({
-        subscriptionId: next.subscriptionId,
-        periodIndex: next.periodIndex,
-        customerId: next.customerId,
-        currency: next.currency,
-        period: next.period,
-        at: now,
-        disposition: command.unused,
-        causeKey: `${next.subscriptionId}:cancel`,
-      });
+      await this.settleUnusedTime(next, command.unused, 'cancel');
     }
     if (next.status === 'active' || next.status === 'past_due') await this.billFinalUsage(next, now, fx);
     next.status = 'canceled';
@@ -727,16 +732,7 @@ export class SubscriptionMachine {
     }
     if (next.status === 'active') {
       // Pausing immediately credits the unused part of the paid period to the customer's balance.
-      await billing.settleUnusedTime({
-        subscriptionId: next.subscriptionId,
-        periodIndex: next.periodIndex,
-        customerId: next.customerId,
-        currency: next.currency,
-        period: next.period,
-        at: this.nowIso(),
-        disposition: 'credit',
-        causeKey: `${next.subscriptionId}:pause:${next.periodIndex}`,
-      });
+      await this.settleUnusedTime(next, 'credit', `pause:${next.periodIndex}`);
     }
     next.status = 'paused';
     next.pause = { since: this.nowIso(), resumesAt };
