@@ -363,7 +363,8 @@ export function buildOpenApiDocument(routes: readonly AnyRouteSpec[]): OpenApiDo
         'Text anywhere in a request (path, query, body, object keys) must be storable: U+0000 or an unpaired ' +
         'UTF-16 surrogate is a 400 `invalid_text` naming the field in `param`. Every response carries a ' +
         '`Request-Id`; those of key-authenticated operations also the `RateLimit` and `RateLimit-Policy` headers ' +
-        'of the key’s rate limit. A typed TypeScript client generated from this document is in `clients/typescript`.',
+        'of the key’s rate limit. The Perennial repository carries a typed TypeScript client generated from this ' +
+        'document (`clients/typescript`).',
       license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
     servers: [

@@ -26,6 +26,10 @@ export async function writtenTheNaturalWay(client: PerennialClient): Promise<voi
   await client.POST('/v1/customers', {});
   // @ts-expect-error a change says what changes
   await client.POST('/v1/subscriptions/{id}/change', { params: subscription });
+  // @ts-expect-error a list under a customer needs the customer
+  client.list('/v1/customers/{id}/payment_methods');
+  // @ts-expect-error only lists are iterated
+  client.list('/v1/invoices/{id}', { path: { id: 'in_0' } });
   // @ts-expect-error statuses are a closed set
   await client.GET('/v1/subscriptions', { params: { query: { status: 'suspended' } } });
 }
