@@ -62,7 +62,12 @@ export interface AppDeps {
 
 const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 
-export function createApp({
+export function createApp(deps: AppDeps): Express {
+  return createApiApp(deps).app;
+}
+
+/** The app and the registry of its declared routes, from which the OpenAPI document is built. */
+export function createApiApp({
   orm,
   client,
   logger,
@@ -70,7 +75,7 @@ export function createApp({
   gateway,
   mailer,
   vatIdVerifier = new NoopVatIdVerifier(),
-}: AppDeps): Express {
+}: AppDeps): { app: Express; routes: RouteRegistry } {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
@@ -161,5 +166,5 @@ export function createApp({
   app.use(notFoundRoute);
   app.use(undecodablePathError(routes));
   app.use(errorHandler(logger));
-  return app;
+  return { app, routes };
 }

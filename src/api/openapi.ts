@@ -1,33 +1,9 @@
 import { Router } from 'express';
 import { z } from 'zod';
+import { REQUEST_NAMES, RESPONSE_NAMES } from './component-names';
+import { renderDocsPage } from './docs';
 import { errorStatus } from './errors';
 import type { AnyRouteSpec, RouteRegistry } from './route';
-import { errorResponseSchema } from './schemas/common';
-import {
-  attachPaymentMethodSchema,
-  createCustomerSchema,
-  customerListSchema,
-  customerResponseSchema,
-  paymentMethodListSchema,
-  paymentMethodResponseSchema,
-  updateCustomerSchema,
-} from './schemas/customers';
-import { createPlanSchema, planListSchema, planResponseSchema, updatePlanSchema } from './schemas/plans';
-import {
-  createProductSchema,
-  productListSchema,
-  productResponseSchema,
-  updateProductSchema,
-} from './schemas/products';
-import { putSettingsSchema, settingsResponseSchema } from './schemas/settings';
-import { renderDocsPage } from './docs';
-import {
-  createdWebhookEndpointResponseSchema,
-  createWebhookEndpointSchema,
-  updateWebhookEndpointSchema,
-  webhookEndpointListSchema,
-  webhookEndpointResponseSchema,
-} from './schemas/webhooks';
 
 /** A JSON Schema 2020-12 object as zod emits it; OpenAPI 3.1 schema objects are exactly that. */
 export type JsonSchema = { [key: string]: unknown };
@@ -40,9 +16,21 @@ export interface OpenApiParameter {
   schema: JsonSchema;
 }
 
+export interface OpenApiHeader {
+  description: string;
+  schema: JsonSchema;
+}
+
 export interface OpenApiResponse {
   description: string;
+  headers?: Record<string, { $ref: string }>;
   content?: { 'application/json'?: { schema: JsonSchema } } & Record<string, { schema: JsonSchema }>;
+}
+
+export interface OpenApiRequestBody {
+  description?: string;
+  required: boolean;
+  content: { 'application/json': { schema: JsonSchema } };
 }
 
 export interface OpenApiOperation {
@@ -51,7 +39,8 @@ export interface OpenApiOperation {
   description?: string;
   tags: string[];
   parameters: (OpenApiParameter | { $ref: string })[];
-  requestBody?: { required: boolean; content: { 'application/json': { schema: JsonSchema } } };
+  /** Always a reference into `components.requestBodies`: see `buildOpenApiDocument`. */
+  requestBody?: { $ref: string };
   responses: Record<string, OpenApiResponse>;
   security?: Record<string, string[]>[];
 }
@@ -59,47 +48,38 @@ export interface OpenApiOperation {
 export interface OpenApiDocument {
   openapi: '3.1.0';
   jsonSchemaDialect: string;
-  info: { title: string; version: string; description: string };
-  servers: { url: string }[];
+  info: {
+    title: string;
+    version: string;
+    description: string;
+    license: { name: string; identifier: string };
+  };
+  servers: { url: string; description: string }[];
   security: Record<string, string[]>[];
   tags: { name: string; description?: string }[];
   paths: Record<string, Record<string, OpenApiOperation>>;
   components: {
     schemas: Record<string, JsonSchema>;
+    requestBodies: Record<string, OpenApiRequestBody>;
     parameters: Record<string, OpenApiParameter>;
+    headers: Record<string, OpenApiHeader>;
     securitySchemes: Record<string, { type: 'http'; scheme: 'bearer'; description: string }>;
   };
 }
 
-/** Component names of the schemas the routes share; a schema not listed is named after its operation. */
-const REQUEST_NAMES = new Map<z.ZodType, string>([
-  [putSettingsSchema, 'PutSettingsRequest'],
-  [createProductSchema, 'CreateProductRequest'],
-  [updateProductSchema, 'UpdateProductRequest'],
-  [createPlanSchema, 'CreatePlanRequest'],
-  [updatePlanSchema, 'UpdatePlanRequest'],
-  [createCustomerSchema, 'CreateCustomerRequest'],
-  [updateCustomerSchema, 'UpdateCustomerRequest'],
-  [attachPaymentMethodSchema, 'AttachPaymentMethodRequest'],
-  [createWebhookEndpointSchema, 'CreateWebhookEndpointRequest'],
-  [updateWebhookEndpointSchema, 'UpdateWebhookEndpointRequest'],
-]);
+const REQUEST_BODY_PREFIX = '#/components/requestBodies/';
 
-const RESPONSE_NAMES = new Map<z.ZodType, string>([
-  [errorResponseSchema, 'Error'],
-  [settingsResponseSchema, 'Settings'],
-  [productResponseSchema, 'Product'],
-  [productListSchema, 'ProductList'],
-  [planResponseSchema, 'Plan'],
-  [planListSchema, 'PlanList'],
-  [customerResponseSchema, 'Customer'],
-  [customerListSchema, 'CustomerList'],
-  [paymentMethodResponseSchema, 'PaymentMethod'],
-  [paymentMethodListSchema, 'PaymentMethodList'],
-  [webhookEndpointResponseSchema, 'WebhookEndpoint'],
-  [createdWebhookEndpointResponseSchema, 'CreatedWebhookEndpoint'],
-  [webhookEndpointListSchema, 'WebhookEndpointList'],
-]);
+/** The request body an operation takes, resolved from `components.requestBodies`. */
+export function requestBodyOf(
+  document: OpenApiDocument,
+  operation: OpenApiOperation,
+): (OpenApiRequestBody & { name: string }) | undefined {
+  const ref = operation.requestBody?.$ref;
+  if (!ref?.startsWith(REQUEST_BODY_PREFIX)) return undefined;
+  const name = ref.slice(REQUEST_BODY_PREFIX.length);
+  const body = document.components.requestBodies[name];
+  return body && { ...body, name };
+}
 
 /** What each group of operations is for, shown above the group in the document and on `/docs`. */
 const TAG_DESCRIPTIONS: Record<string, string> = {
@@ -174,18 +154,25 @@ const STATUS_TEXT: Record<number, string> = {
 };
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const header = (name: string) => ({ $ref: `#/components/headers/${name}` });
 const pascal = (id: string) => id.charAt(0).toUpperCase() + id.slice(1);
+
+/** Where a named request schema lives: inside its request body component, not under `components.schemas`. */
+const requestSchemaUri = (id: string) => `${REQUEST_BODY_PREFIX}${id}/content/application~1json/schema`;
 
 function componentsOf(
   registry: z.core.$ZodRegistry<{ id: string }>,
   io: 'input' | 'output',
+  uri: (id: string) => string,
 ): Record<string, JsonSchema> {
   const converted = z.toJSONSchema(registry, {
     target: 'draft-2020-12',
     io,
     unrepresentable: 'any',
-    uri: (id) => `#/components/schemas/${id}`,
-  }) as { schemas: Record<string, JsonSchema> };
+    uri,
+  }) as {
+    schemas: Record<string, JsonSchema>;
+  };
   return Object.fromEntries(
     Object.entries(converted.schemas).map(([name, schema]) => {
       const { $schema: _schema, $id: _id, ...rest } = schema;
@@ -212,33 +199,72 @@ function parametersOf(schema: z.ZodType | undefined, location: 'path' | 'query')
   });
 }
 
-/** Builds the OpenAPI 3.1 document from the routes' own zod schemas: what is validated is what is documented. */
+/** Every `$ref` under a value. */
+function refsIn(value: unknown): string[] {
+  if (Array.isArray(value)) return value.flatMap(refsIn);
+  if (value === null || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([key, item]) =>
+    key === '$ref' && typeof item === 'string' ? [item] : refsIn(item),
+  );
+}
+
+/** The named schemas the operations reach, directly or through other schemas; the rest are left out. */
+function reachableSchemas(roots: unknown, schemas: Record<string, JsonSchema>): Record<string, JsonSchema> {
+  const prefix = '#/components/schemas/';
+  const reached = new Set<string>();
+  const pending = refsIn(roots);
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    if (!next.startsWith(prefix)) continue;
+    const name = next.slice(prefix.length);
+    if (reached.has(name) || !schemas[name]) continue;
+    reached.add(name);
+    pending.push(...refsIn(schemas[name]));
+  }
+  return Object.fromEntries(Object.entries(schemas).filter(([name]) => reached.has(name)));
+}
+
+/**
+ * True when the server accepts the request without a body: the body is parsed as `{}` when absent, so a schema
+ * that accepts `{}` makes the body optional (`resume`, `reactivate`, an invoice's `void` and `pay`, …).
+ */
+function bodyOptional(schema: z.ZodType): boolean {
+  return schema.safeParse({}).success;
+}
+
+/**
+ * Builds the OpenAPI 3.1 document from the routes' own zod schemas: what is validated is what is documented.
+ *
+ * Request bodies are `components.requestBodies` (converted as zod's input: a field with a server default is
+ * optional), responses `components.schemas` (converted as output: such a field is always present). The split is
+ * also what generators need: openapi-typescript, by default, reads `default` in a schema component as "always
+ * present" and would make `interval_count` or `locale` required in a request; it does not in a request body.
+ */
 export function buildOpenApiDocument(routes: readonly AnyRouteSpec[]): OpenApiDocument {
   const requests = z.registry<{ id: string }>();
   const responses = z.registry<{ id: string }>();
-  const named = (
-    map: Map<z.ZodType, string>,
-    reg: z.core.$ZodRegistry<{ id: string }>,
-    schema: z.ZodType,
-    fallback: string,
-  ) => {
-    const existing = reg.get(schema)?.id;
+  for (const [schema, id] of RESPONSE_NAMES) responses.add(schema, { id });
+  const requestName = (schema: z.ZodType, fallback: string) => {
+    const existing = requests.get(schema)?.id;
     if (existing) return existing;
-    const name = map.get(schema) ?? fallback;
-    reg.add(schema, { id: name });
+    const name = REQUEST_NAMES.get(schema) ?? fallback;
+    requests.add(schema, { id: name });
     return name;
   };
-  named(RESPONSE_NAMES, responses, errorResponseSchema, 'Error');
+  const responseName = (schema: z.ZodType, fallback: string) => {
+    const existing = responses.get(schema)?.id;
+    if (existing) return existing;
+    responses.add(schema, { id: fallback });
+    return fallback;
+  };
+  const bodyRequired = new Map<string, boolean>();
 
   const paths: OpenApiDocument['paths'] = {};
   const tags = new Set<string>();
   for (const route of routes) {
     tags.add(route.tag);
-    const responseName = route.produces
-      ? undefined
-      : named(RESPONSE_NAMES, responses, route.response, `${pascal(route.operationId)}Response`);
     const status = route.status ?? 200;
     const signed = route.auth === 'signature';
+    const idempotent = route.method === 'post' && !signed;
     const operation: OpenApiOperation = {
       operationId: route.operationId,
       summary: route.summary,
@@ -247,18 +273,24 @@ export function buildOpenApiDocument(routes: readonly AnyRouteSpec[]): OpenApiDo
       parameters: [
         ...parametersOf(route.params, 'path'),
         ...parametersOf(route.query, 'query'),
-        ...(route.method === 'post' && !signed ? [{ $ref: '#/components/parameters/IdempotencyKey' }] : []),
+        ...(idempotent ? [{ $ref: '#/components/parameters/IdempotencyKey' }] : []),
       ],
       ...(signed ? { security: [] } : {}),
       responses: {
         [status]: {
           description: STATUS_TEXT[status] ?? 'OK',
+          headers: {
+            'Request-Id': header('RequestId'),
+            ...(idempotent ? { 'Idempotent-Replayed': header('IdempotentReplayed') } : {}),
+          },
           content: route.produces
             ? Object.fromEntries(
                 route.produces.map((type) => [type, { schema: { type: 'string', contentMediaType: type } }]),
               )
             : {
-                'application/json': { schema: ref(responseName ?? '') },
+                'application/json': {
+                  schema: ref(responseName(route.response, `${pascal(route.operationId)}Response`)),
+                },
                 ...(route.csv
                   ? {
                       'text/csv': {
@@ -276,8 +308,10 @@ export function buildOpenApiDocument(routes: readonly AnyRouteSpec[]): OpenApiDo
       },
     };
     if (route.body) {
-      const bodyName = named(REQUEST_NAMES, requests, route.body, `${pascal(route.operationId)}Request`);
-      operation.requestBody = { required: true, content: { 'application/json': { schema: ref(bodyName) } } };
+      const name = requestName(route.body, `${pascal(route.operationId)}Request`);
+      // A gateway's event is its signed body: there is always one.
+      bodyRequired.set(name, signed || !bodyOptional(route.body));
+      operation.requestBody = { $ref: `${REQUEST_BODY_PREFIX}${name}` };
     }
     // Any key-authenticated route can meet a portal session that may not use it (403), and looks the key up in
     // PostgreSQL, so an unreachable database is a 503 on every one of them. Every route has a path, a query or a
@@ -286,12 +320,34 @@ export function buildOpenApiDocument(routes: readonly AnyRouteSpec[]): OpenApiDo
     for (const errorCode of [...new Set([...route.errors, ...implied])].sort((a, b) => a - b)) {
       operation.responses[errorCode] = {
         description: STATUS_TEXT[errorCode] ?? 'Error',
+        headers: {
+          'Request-Id': header('RequestId'),
+          ...(errorCode === 429
+            ? {
+                'Retry-After': header('RetryAfter'),
+                RateLimit: header('RateLimit'),
+                'RateLimit-Policy': header('RateLimitPolicy'),
+              }
+            : {}),
+        },
         content: { 'application/json': { schema: ref('Error') } },
       };
     }
     const path = `/v1${route.path.replace(/:([A-Za-z_]+)/g, '{$1}')}`;
     paths[path] = { ...paths[path], [route.method]: operation };
   }
+
+  const requestSchemas = componentsOf(requests, 'input', requestSchemaUri);
+  const requestBodies = Object.fromEntries(
+    Object.entries(requestSchemas).map(([name, schema]): [string, OpenApiRequestBody] => [
+      name,
+      { required: bodyRequired.get(name) ?? true, content: { 'application/json': { schema } } },
+    ]),
+  );
+  const schemas = reachableSchemas(
+    [paths, requestBodies],
+    componentsOf(responses, 'output', (id) => `#/components/schemas/${id}`),
+  );
 
   return {
     openapi: '3.1.0',
@@ -305,9 +361,18 @@ export function buildOpenApiDocument(routes: readonly AnyRouteSpec[]): OpenApiDo
         Object.keys(errorStatus).join(', ') +
         '. Lists take `limit` (1–100) and `starting_after` and answer `{object, data, has_more, next_cursor}`. ' +
         'Text anywhere in a request (path, query, body, object keys) must be storable: U+0000 or an unpaired ' +
-        'UTF-16 surrogate is a 400 `invalid_text` naming the field in `param`.',
+        'UTF-16 surrogate is a 400 `invalid_text` naming the field in `param`. Every response carries a ' +
+        '`Request-Id`; those of key-authenticated operations also the `RateLimit` and `RateLimit-Policy` headers ' +
+        'of the key’s rate limit. The Perennial repository carries a typed TypeScript client generated from this ' +
+        'document (`clients/typescript`).',
+      license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
-    servers: [{ url: '/' }],
+    servers: [
+      {
+        url: '/',
+        description: 'The host that serves this document (`http://localhost:3000` for `npm start`)',
+      },
+    ],
     security: [{ bearerAuth: [] }],
     tags: [...tags].map((name) => {
       const description = TAG_DESCRIPTIONS[name];
@@ -315,16 +380,47 @@ export function buildOpenApiDocument(routes: readonly AnyRouteSpec[]): OpenApiDo
     }),
     paths,
     components: {
-      schemas: { ...componentsOf(requests, 'input'), ...componentsOf(responses, 'output') },
+      schemas,
+      requestBodies,
       parameters: {
         IdempotencyKey: {
           name: 'Idempotency-Key',
           in: 'header',
           required: false,
           description:
-            'Makes the POST safe to retry: the first successful response is stored for 24 hours and replayed; ' +
-            'the same key with a different request is a 409.',
-          schema: { type: 'string', minLength: 1, maxLength: 255 },
+            'Makes the POST safe to retry: the first successful response is stored for 24 hours and replayed ' +
+            '(with `Idempotent-Replayed: true`); the same key with a different request is a 409 ' +
+            '`idempotency_key_reused`, and a retry while the first request still runs a 409 ' +
+            '`idempotency_request_in_progress`. A request that fails stores nothing and frees its key. 1 to 255 ' +
+            'printable ASCII characters, scoped to the API key.',
+          schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' },
+        },
+      },
+      headers: {
+        RequestId: {
+          description:
+            'Identifies the request in Perennial’s logs. A caller’s own `X-Request-Id` (1 to 128 of ' +
+            '`A-Z a-z 0-9 _ . : -`) is kept; otherwise it is `req_` and a UUID.',
+          schema: { type: 'string', maxLength: 128 },
+        },
+        IdempotentReplayed: {
+          description:
+            '`true` when this is the stored response of an earlier request with the same `Idempotency-Key`; ' +
+            'absent otherwise.',
+          schema: { type: 'string', enum: ['true'] },
+        },
+        RetryAfter: {
+          description: 'Seconds until the rate limit lets requests of this key through again.',
+          schema: { type: 'integer', minimum: 0 },
+        },
+        RateLimit: {
+          description:
+            'The rate limit’s current state (IETF draft 8): `"<policy>"; r=<remaining>; t=<seconds>`.',
+          schema: { type: 'string' },
+        },
+        RateLimitPolicy: {
+          description: 'The rate limit (IETF draft 8): `"<policy>"; q=<requests>; w=<window seconds>`.',
+          schema: { type: 'string' },
         },
       },
       securitySchemes: {

@@ -301,27 +301,38 @@ export function invoicesRouter(orm: Orm, registry: RouteRegistry, client: Client
     },
   );
 
-  // The PDF is a binary answer, so it is registered by hand rather than through the JSON route helper.
-  router.get('/invoices/:id/pdf', async (req, res) => {
-    const { id } = invoiceParams.parse(req.params);
-    const invoice = await find(id);
-    if (invoice.status === 'draft') {
-      throw new AppError('conflict', 'invoice_draft', 'A draft invoice has no document yet');
-    }
-    const subscription = invoice.subscription
-      ? await orm.em.findOne(Subscription, invoice.subscription.id)
-      : null;
-    const document = await loadInvoiceDocument(orm.em.fork(), id, subscription?.timeZone ?? 'UTC');
-    const pdf = await storedInvoicePdf(orm.em, id, document.input);
-    res
-      .status(200)
-      .type('application/pdf')
-      .setHeader(
-        'Content-Disposition',
-        `inline; filename="${invoicePdfFilename(document.input.invoice.number, document.input.locale)}"`,
-      )
-      .send(pdf);
-  });
+  defineFileRoute(
+    router,
+    registry,
+    {
+      path: '/invoices/:id/pdf',
+      operationId: 'getInvoicePdf',
+      summary: 'The invoice as a PDF in the customer’s language',
+      description:
+        'The finalized invoice with its number, lines, VAT per rate (or the reverse-charge note) and the seller’s ' +
+        'details. Answers 409 `invoice_draft` for a draft, which has no document yet.',
+      tag: 'Invoices',
+      params: invoiceParams,
+      errors: [404, 409],
+      produces: ['application/pdf'],
+    },
+    async ({ params }) => {
+      const invoice = await find(params.id);
+      if (invoice.status === 'draft') {
+        throw new AppError('conflict', 'invoice_draft', 'A draft invoice has no document yet');
+      }
+      const subscription = invoice.subscription
+        ? await orm.em.findOne(Subscription, invoice.subscription.id)
+        : null;
+      const document = await loadInvoiceDocument(orm.em.fork(), params.id, subscription?.timeZone ?? 'UTC');
+      return {
+        contentType: 'application/pdf',
+        filename: invoicePdfFilename(document.input.invoice.number, document.input.locale),
+        disposition: 'inline',
+        body: await storedInvoicePdf(orm.em, params.id, document.input),
+      };
+    },
+  );
 
   defineFileRoute(
     router,

@@ -1,22 +1,12 @@
 import { Router } from 'express';
-import { z } from 'zod';
 import { createPortalSession } from '../../db/api-keys';
 import { Customer } from '../../db/entities';
 import type { Orm } from '../../db/orm.config';
 import { AppError } from '../errors';
 import { defineRoute, type RouteRegistry } from '../route';
-import { prefixedId, timestampSchema } from '../schemas/common';
+import { createPortalSessionSchema, portalSessionResponseSchema } from '../schemas/portal-sessions';
 
 const PORTAL_SESSION_TTL_MS = 60 * 60 * 1000;
-
-const createPortalSessionSchema = z.strictObject({ customer_id: prefixedId('cus', 'a customer') });
-
-const portalSessionResponseSchema = z.strictObject({
-  object: z.literal('portal_session'),
-  customer_id: z.string(),
-  token: z.string().describe('Bearer token for the customer’s own resources; shown once'),
-  expires_at: timestampSchema,
-});
 
 /** Short-lived tokens for a self-service portal, created with a secret key. */
 export function portalSessionsRouter(orm: Orm, registry: RouteRegistry): Router {

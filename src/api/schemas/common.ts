@@ -122,6 +122,9 @@ export function listResponseSchema<T extends z.ZodType>(item: T) {
   });
 }
 
+/** The body of a command that takes no parameters: absent, `{}`, or a 400 for anything in it. */
+export const emptyBodySchema = z.strictObject({});
+
 export const booleanQuerySchema = z.enum(['true', 'false']).transform((value) => value === 'true');
 
 export const errorResponseSchema = z.strictObject({

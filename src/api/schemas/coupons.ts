@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { COUPON_DURATIONS } from '../../db/entities/coupon';
 import { MAX_AMOUNT_OFF } from '../../domain/limits';
 import { amountSchema, currencySchema, listResponseSchema, prefixedId, timestampSchema } from './common';
 
@@ -52,7 +53,7 @@ export const couponResponseSchema = z.strictObject({
   percent_off: z.number().int().nullable(),
   amount_off: z.number().int().nullable(),
   currency: z.string().nullable(),
-  duration: z.string(),
+  duration: z.enum(COUPON_DURATIONS),
   duration_in_periods: z.number().int().nullable(),
   redeem_by: timestampSchema.nullable(),
   max_redemptions: z.number().int().nullable(),

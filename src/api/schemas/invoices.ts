@@ -1,22 +1,55 @@
 import { z } from 'zod';
-import { currencySchema, listQuerySchema, listResponseSchema, prefixedId, timestampSchema } from './common';
+import { BILLING_REASONS, INVOICE_STATUSES } from '../../db/entities/invoice';
+import { INVOICE_LINE_KINDS } from '../../db/entities/invoice-line';
+import {
+  currencySchema,
+  emptyBodySchema,
+  listQuerySchema,
+  listResponseSchema,
+  prefixedId,
+  timestampSchema,
+} from './common';
 import { chargeLineShape, checkChargeLine } from './invoice-items';
 import { paymentResponseSchema } from './payments';
 
 export const listInvoicesQuerySchema = listQuerySchema.extend({
   subscription_id: prefixedId('sub', 'a subscription').optional(),
   customer_id: prefixedId('cus', 'a customer').optional(),
-  status: z.enum(['draft', 'open', 'paid', 'void', 'uncollectible']).optional(),
+  status: z.enum(INVOICE_STATUSES).optional(),
 });
 
 const instant = timestampSchema.nullable();
+
+export const invoiceLineSchema = z.strictObject({
+  kind: z.enum(INVOICE_LINE_KINDS),
+  description: z.string(),
+  quantity: z.number().int(),
+  unit_amount: z.number().int().nullable(),
+  amount: z.number().int(),
+  period_start: instant,
+  period_end: instant,
+  tax_rate_bp: z
+    .number()
+    .int()
+    .nullable()
+    .describe('The VAT rate the line was taxed at, in basis points (700 = 7 %); null on discount lines'),
+  item_id: z.string().nullable().describe('The subscription item the line bills, if it bills one'),
+});
+
+export const invoiceTaxSchema = z.strictObject({
+  rate_bp: z.number().int(),
+  taxable: z.number().int(),
+  amount: z.number().int(),
+  reverse_charge: z.boolean(),
+  inclusive: z.boolean(),
+});
 
 export const invoiceResponseSchema = z.strictObject({
   id: z.string(),
   object: z.literal('invoice'),
   number: z.string().nullable(),
-  status: z.string(),
-  billing_reason: z.string(),
+  status: z.enum(INVOICE_STATUSES),
+  billing_reason: z.enum(BILLING_REASONS),
   customer_id: z.string(),
   subscription_id: z.string().nullable(),
   currency: z.string(),
@@ -38,39 +71,15 @@ export const invoiceResponseSchema = z.strictObject({
   period_end: instant,
   finalized_at: instant,
   paid_at: instant,
-  lines: z.array(
-    z.strictObject({
-      kind: z.string(),
-      description: z.string(),
-      quantity: z.number().int(),
-      unit_amount: z.number().int().nullable(),
-      amount: z.number().int(),
-      period_start: instant,
-      period_end: instant,
-      tax_rate_bp: z
-        .number()
-        .int()
-        .nullable()
-        .describe('The VAT rate the line was taxed at, in basis points (700 = 7 %); null on discount lines'),
-      item_id: z.string().nullable().describe('The subscription item the line bills, if it bills one'),
-    }),
-  ),
-  taxes: z.array(
-    z.strictObject({
-      rate_bp: z.number().int(),
-      taxable: z.number().int(),
-      amount: z.number().int(),
-      reverse_charge: z.boolean(),
-      inclusive: z.boolean(),
-    }),
-  ),
+  lines: z.array(invoiceLineSchema),
+  taxes: z.array(invoiceTaxSchema),
 });
 
 export const invoiceListSchema = listResponseSchema(invoiceResponseSchema);
 export type InvoiceResponse = z.infer<typeof invoiceResponseSchema>;
 
 /** Invoice actions take no parameters; an empty or absent body is accepted, anything in it is a 400. */
-export const invoiceActionBodySchema = z.strictObject({});
+export const invoiceActionBodySchema = emptyBodySchema;
 
 /** `pay` answers with the invoice and the attempt it made, so a decline is visible in the same answer. */
 export const invoicePayResponseSchema = invoiceResponseSchema.extend({

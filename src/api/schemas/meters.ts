@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { METER_AGGREGATIONS } from '../../db/entities/meter';
-import { booleanQuerySchema, listQuerySchema, listResponseSchema, timestampSchema } from './common';
+import {
+  booleanQuerySchema,
+  emptyBodySchema,
+  listQuerySchema,
+  listResponseSchema,
+  timestampSchema,
+} from './common';
 
 export const createMeterSchema = z.strictObject({
   name: z.string().min(1).max(200).describe('Shown on invoice lines, e.g. "API calls"'),
@@ -41,4 +47,4 @@ export type MeterResponse = z.infer<typeof meterResponseSchema>;
 export const meterListSchema = listResponseSchema(meterResponseSchema);
 
 /** Archiving takes no parameters; an empty or absent body is accepted, anything in it is a 400. */
-export const archiveMeterBodySchema = z.strictObject({});
+export const archiveMeterBodySchema = emptyBodySchema;

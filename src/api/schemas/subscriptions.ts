@@ -169,7 +169,7 @@ export const itemParamsSchema = z.strictObject({
   item_id: itemIdSchema,
 });
 
-const subscriptionItemSchema = z.strictObject({
+export const subscriptionItemSchema = z.strictObject({
   id: z.string(),
   object: z.literal('subscription_item'),
   plan_id: z.string(),
@@ -184,7 +184,7 @@ const subscriptionItemSchema = z.strictObject({
 });
 export type SubscriptionItemResponse = z.output<typeof subscriptionItemSchema>;
 
-const previewLineSchema = z.strictObject({
+export const previewLineSchema = z.strictObject({
   kind: z.enum(['proration', 'subscription', 'usage', 'setup_fee', 'invoice_item']),
   description: z.string(),
   amount: z.number().int().describe('Minor units; a credit for unused time is negative'),
@@ -222,7 +222,7 @@ export const applyCouponSchema = z.strictObject({
   coupon: z.string().min(1).max(100).describe('The coupon code'),
 });
 
-export const emptyBodySchema = z.strictObject({});
+export { emptyBodySchema } from './common';
 
 const instant = timestampSchema.nullable();
 

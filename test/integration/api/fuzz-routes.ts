@@ -1,6 +1,6 @@
 import type { Express } from 'express';
 import request from 'supertest';
-import type { OpenApiDocument, OpenApiParameter } from '../../../src/api/openapi';
+import { requestBodyOf, type OpenApiDocument, type OpenApiParameter } from '../../../src/api/openapi';
 import type { JsonSchema } from './fuzz-schema';
 
 /** Objects the examples point at: created through the API before fuzzing, so updates aim at real rows. */
@@ -355,9 +355,7 @@ export function writeRoutes(document: OpenApiDocument, examples: Record<string, 
     for (const [method, operation] of Object.entries(item)) {
       if (method !== 'post' && method !== 'put') continue;
       const example = examples[operation.operationId];
-      const ref = operation.requestBody?.content['application/json'].schema.$ref;
-      const name = typeof ref === 'string' ? ref.replace('#/components/schemas/', '') : undefined;
-      const schema = (name ? document.components.schemas[name] : undefined) ?? {};
+      const schema = requestBodyOf(document, operation)?.content['application/json'].schema ?? {};
       // Without an example the template stays as it is; the coverage test reports the operation.
       const path = template.replace(/\{([^}]+)\}/g, (whole, param: string) => {
         const value = example?.params[param];
