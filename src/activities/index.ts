@@ -11,6 +11,7 @@ import { createLegacyLifecycleActivities } from './legacy.activities';
 import type { LegacyLifecycleActivities } from './legacy.contract';
 import { createLegacyNotificationActivities } from './legacy-notifications';
 import type { LifecycleActivities } from './lifecycle.contract';
+import { dispatchWebhooks } from '../webhooks/dispatch';
 import { createWebhookActivities } from './webhook.activities';
 
 export interface ActivityDeps {
@@ -25,6 +26,7 @@ export interface ActivityDeps {
 
 /** Every activity the worker registers, built from its injected dependencies (no module-level singletons). */
 export function createActivities(deps: ActivityDeps) {
+  const { client } = deps;
   const lifecycle: LifecycleActivities = {
     ...createCalendarActivities({
       // The seller's policy is read when a decision is due, so a change applies to the next step of every episode.
@@ -41,7 +43,15 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...legacy,
     ...lifecycle,
-    ...createWebhookActivities(deps),
+    ...createWebhookActivities({
+      orm: deps.orm,
+      ...(client
+        ? {
+            dispatch: (eventIds, taskQueue) =>
+              dispatchWebhooks({ orm: deps.orm, client, taskQueue }, eventIds),
+          }
+        : {}),
+    }),
     ...createInvoiceReceiptActivities(deps),
   };
 }

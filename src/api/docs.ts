@@ -1,4 +1,4 @@
-import type { JsonSchema, OpenApiDocument, OpenApiOperation, OpenApiParameter } from './openapi';
+import type { JsonSchema, OpenApiDocument, OpenApiOperation, OpenApiParameter } from './openapi-document';
 
 /**
  * Human documentation rendered on the server from the OpenAPI document: one self-contained HTML page, no

@@ -21,6 +21,7 @@ import {
 } from './schemas/products';
 import { putSettingsSchema, settingsResponseSchema } from './schemas/settings';
 import { renderDocsPage } from './docs';
+import type { JsonSchema, OpenApiDocument, OpenApiOperation, OpenApiParameter } from './openapi-document';
 import {
   createdWebhookEndpointResponseSchema,
   createWebhookEndpointSchema,
@@ -29,47 +30,13 @@ import {
   webhookEndpointResponseSchema,
 } from './schemas/webhooks';
 
-/** A JSON Schema 2020-12 object as zod emits it; OpenAPI 3.1 schema objects are exactly that. */
-export type JsonSchema = { [key: string]: unknown };
-
-export interface OpenApiParameter {
-  name: string;
-  in: 'path' | 'query' | 'header';
-  required: boolean;
-  description?: string;
-  schema: JsonSchema;
-}
-
-export interface OpenApiResponse {
-  description: string;
-  content?: { 'application/json'?: { schema: JsonSchema } } & Record<string, { schema: JsonSchema }>;
-}
-
-export interface OpenApiOperation {
-  operationId: string;
-  summary: string;
-  description?: string;
-  tags: string[];
-  parameters: (OpenApiParameter | { $ref: string })[];
-  requestBody?: { required: boolean; content: { 'application/json': { schema: JsonSchema } } };
-  responses: Record<string, OpenApiResponse>;
-  security?: Record<string, string[]>[];
-}
-
-export interface OpenApiDocument {
-  openapi: '3.1.0';
-  jsonSchemaDialect: string;
-  info: { title: string; version: string; description: string };
-  servers: { url: string }[];
-  security: Record<string, string[]>[];
-  tags: { name: string; description?: string }[];
-  paths: Record<string, Record<string, OpenApiOperation>>;
-  components: {
-    schemas: Record<string, JsonSchema>;
-    parameters: Record<string, OpenApiParameter>;
-    securitySchemes: Record<string, { type: 'http'; scheme: 'bearer'; description: string }>;
-  };
-}
+export type {
+  JsonSchema,
+  OpenApiDocument,
+  OpenApiOperation,
+  OpenApiParameter,
+  OpenApiResponse,
+} from './openapi-document';
 
 /** Component names of the schemas the routes share; a schema not listed is named after its operation. */
 const REQUEST_NAMES = new Map<z.ZodType, string>([
