@@ -149,7 +149,7 @@ export function createApp({
   );
   app.use('/v1', paymentsRouter(orm, routes));
   const publish = createEventPublisher({ orm, client, logger, taskQueue: config.TEMPORAL_TASK_QUEUE });
-  app.use('/v1', creditNotesRouter(orm, routes, gateway, publish, mailer));
+  app.use('/v1', creditNotesRouter(orm, routes, { gateway, publish, mailer, logger }));
   app.use('/v1', refundsRouter(orm, routes, gateway, publish));
   app.use('/v1', metersRouter(orm, routes));
   app.use('/v1', disputesRouter(orm, routes));
