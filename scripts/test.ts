@@ -27,6 +27,17 @@ process.on('exit', () => rmSync(clientBuild, { recursive: true, force: true }));
 step('client build', bin('tsc'), ['-p', 'clients/typescript/tsconfig.json', '--outDir', clientBuild]);
 step('lint', bin('eslint'), ['.']);
 step('format', bin('prettier'), ['--check', '.', '--log-level', 'warn']);
+// Type-only imports count too: a cycle of types is still two modules that cannot be understood apart.
+step('import cycles', bin('madge'), [
+  '--circular',
+  '--extensions',
+  'ts',
+  '--no-spinner',
+  'src',
+  'scripts',
+  'bench',
+  'migrations',
+]);
 
 const reportDir = mkdtempSync(path.join(os.tmpdir(), 'perennial-jest-'));
 const report = path.join(reportDir, 'report.json');

@@ -1,6 +1,6 @@
 import { type NativeConnection, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities';
-import { type Config, databaseOverrides, gatewayConfigFrom, loadConfig } from './config';
+import { type Config, databaseOverrides, gatewayConfigFrom, loadConfig, logFormatOf } from './config';
 import { createGateway } from './gateways';
 import { initOrm } from './db/orm.config';
 import { createLogger, temporalLoggerFor } from './logging';
@@ -64,7 +64,7 @@ export async function createWorker(options: WorkerOptions): Promise<PerennialWor
 
 /** Runs the worker until SIGTERM/SIGINT, then drains in-flight tasks and closes its resources. */
 export async function runWorker(config: Config): Promise<void> {
-  const logger = createLogger(config.LOG_LEVEL, 'perennial-worker');
+  const logger = createLogger(config.LOG_LEVEL, 'perennial-worker', logFormatOf(config));
   Runtime.install({ logger: temporalLoggerFor(logger) });
   const orm = await initOrm(config.DATABASE_URL, databaseOverrides(config));
   const mailer = createMailer(config.SMTP_URL, config.MAIL_FROM);

@@ -10,6 +10,7 @@ import { createLegacyLifecycleActivities } from './legacy.activities';
 import type { LegacyLifecycleActivities } from './legacy.contract';
 import { createLegacyNotificationActivities } from './legacy-notifications';
 import type { LifecycleActivities } from './lifecycle.contract';
+import { dispatchWebhooks } from '../webhooks/dispatch';
 import { createWebhookActivities } from './webhook.activities';
 
 export interface ActivityDeps {
@@ -24,6 +25,7 @@ export interface ActivityDeps {
 
 /** Every activity the worker registers, built from its injected dependencies (no module-level singletons). */
 export function createActivities(deps: ActivityDeps) {
+  const { client } = deps;
   const lifecycle: LifecycleActivities = {
     ...createCalendarActivities({
       // The seller's policy is read when a decision is due, so a change applies to the next step of every episode.
@@ -40,6 +42,14 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...legacy,
     ...lifecycle,
-    ...createWebhookActivities(deps),
+    ...createWebhookActivities({
+      orm: deps.orm,
+      ...(client
+        ? {
+            dispatch: (eventIds, taskQueue) =>
+              dispatchWebhooks({ orm: deps.orm, client, taskQueue }, eventIds),
+          }
+        : {}),
+    }),
   };
 }

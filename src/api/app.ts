@@ -4,20 +4,20 @@ import express, { type Express } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import helmet from 'helmet';
 import { createHash } from 'node:crypto';
-import { randomUUID } from 'node:crypto';
-import { pinoHttp } from 'pino-http';
-import type { Config } from '../config';
+import { type Config, configSchema } from '../config';
 import type { Orm } from '../db/orm.config';
 import type { Logger } from '../logging';
 import type { PaymentGateway } from '../gateways/types';
 import { NoopVatIdVerifier, type VatIdVerifier } from '../tax';
 import type { Mailer } from '../mail/mailer';
 import { createEventPublisher } from '../webhooks/publish';
-import { enforcePortalScope, requireApiKey } from './auth';
+import { ApiKeyCache } from './api-key-cache';
+import { enforcePortalScope, requireApiKey, requireSecretKey } from './auth';
 import { AppError, errorBody, errorHandler, notFoundRoute } from './errors';
 import { idempotency } from './idempotency';
-import { createMetrics } from './metrics';
+import { createMetrics, type Metrics } from './metrics';
 import { openApiRouter } from './openapi';
+import { requestLog } from './request-log';
 import { RouteRegistry } from './route';
 import { booksRouter } from './routes/books';
 import { refuseUnstorableText, requireUtf8Body, undecodablePathError } from './text-guard';
@@ -48,7 +48,11 @@ export interface AppDeps {
   orm: Orm;
   client: Client;
   logger: Logger;
-  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'RATE_LIMIT_PER_MINUTE'>;
+  /** Settings left out take the configuration's defaults. */
+  config: Pick<Config, 'TEMPORAL_TASK_QUEUE' | 'RATE_LIMIT_PER_MINUTE'> &
+    Partial<Pick<Config, 'API_KEY_CACHE_MS' | 'AUTH_FAILURES_PER_MINUTE' | 'TRUST_PROXY' | 'METRICS_BIND'>>;
+  /** The app's metrics, when the process also serves them on a listener of their own (`METRICS_BIND`). */
+  metrics?: Metrics;
   /** Attaches payment methods; without one, `POST /v1/customers/:id/payment_methods` answers 503. */
   gateway?: PaymentGateway;
   /** Checks newly given VAT ids against a register (VIES); without one, well-formed ids are accepted as they are. */
@@ -60,7 +64,10 @@ export interface AppDeps {
   mailer?: Mailer;
 }
 
-const REQUEST_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
+const setting = <K extends 'API_KEY_CACHE_MS' | 'AUTH_FAILURES_PER_MINUTE' | 'TRUST_PROXY'>(
+  config: AppDeps['config'],
+  name: K,
+): Config[K] => config[name] ?? configSchema.shape[name].parse(undefined);
 
 export function createApp(deps: AppDeps): Express {
   return createApiApp(deps).app;
@@ -75,29 +82,25 @@ export function createApiApp({
   gateway,
   mailer,
   vatIdVerifier = new NoopVatIdVerifier(),
+  metrics = createMetrics(orm),
 }: AppDeps): { app: Express; routes: RouteRegistry } {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
-  const metrics = createMetrics(orm);
+  // Without it, every client behind a proxy would share the proxy's address (and its limits).
+  app.set('trust proxy', setting(config, 'TRUST_PROXY'));
   app.use(metrics.observe);
   // No CORS middleware: browsers get no cross-origin access unless an operator puts a proxy in front.
   app.use(helmet());
-  app.use(
-    pinoHttp({
-      logger,
-      redact: ['req.headers.authorization', 'req.headers.cookie'],
-      // A caller's own request id is kept so its logs and ours can be joined; anything else gets a fresh one.
-      genReqId: (req, res) => {
-        const given = req.headers['x-request-id'];
-        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : `req_${randomUUID()}`;
-        res.setHeader('Request-Id', id);
-        return id;
-      },
-    }),
-  );
+  app.use(requestLog(logger));
   app.use(healthRouter(orm, client));
-  app.use(metrics.router);
+  const keys = new ApiKeyCache(setting(config, 'API_KEY_CACHE_MS'));
+  const authenticate = requireApiKey(orm, {
+    keys,
+    failuresPerMinute: setting(config, 'AUTH_FAILURES_PER_MINUTE'),
+  });
+  // The figures include revenue: a secret key reads them here, unless they have a listener of their own.
+  if (!config.METRICS_BIND) app.get('/metrics', authenticate, requireSecretKey, metrics.handler);
   const routes = new RouteRegistry();
   // Before the JSON parser and the API-key check: gateways sign the raw body and authenticate by that signature.
   app.use(
@@ -133,7 +136,7 @@ export function createApiApp({
     }),
   );
   app.use(openApiRouter(routes));
-  app.use('/v1', requireApiKey(orm));
+  app.use('/v1', authenticate);
   app.use('/v1', enforcePortalScope(orm));
   // Before the Idempotency-Key claim, so text that cannot be stored is refused before anything is written.
   app.use('/v1', refuseUnstorableText(routes));
@@ -151,14 +154,14 @@ export function createApiApp({
   );
   app.use('/v1', paymentsRouter(orm, routes));
   const publish = createEventPublisher({ orm, client, logger, taskQueue: config.TEMPORAL_TASK_QUEUE });
-  app.use('/v1', creditNotesRouter(orm, routes, gateway, publish, mailer));
+  app.use('/v1', creditNotesRouter(orm, routes, { gateway, publish, mailer, logger }));
   app.use('/v1', refundsRouter(orm, routes, gateway, publish));
   app.use('/v1', metersRouter(orm, routes));
   app.use('/v1', disputesRouter(orm, routes));
   app.use('/v1', booksRouter(orm, routes));
   app.use('/v1', usageRouter(orm, routes));
   app.use('/v1', eventsRouter(orm, routes));
-  app.use('/v1', portalSessionsRouter(orm, routes));
+  app.use('/v1', portalSessionsRouter(orm, routes, keys));
   app.use('/v1', couponsRouter(orm, routes));
   app.use('/v1', webhookEndpointsRouter(orm, routes));
   app.use('/v1', testClocksRouter(orm, client, routes));

@@ -1,7 +1,9 @@
-import type { RequestHandler, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
+import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
 import { Invoice, Subscription } from '../db/entities';
 import type { Orm } from '../db/orm.config';
-import { findActiveApiKey } from '../db/api-keys';
+import { apiKeyHash, findActiveApiKeyByHash } from '../db/api-keys';
+import type { ApiKeyCache, VerifiedKey } from './api-key-cache';
 import { AppError } from './errors';
 
 /** Who is calling: a secret key acts on everything, a portal session on one customer's own resources. */
@@ -11,20 +13,87 @@ export function callerScope(res: Response): CallerScope {
   return (res.locals.scope as CallerScope | undefined) ?? { kind: 'secret' };
 }
 
-/** `Authorization: Bearer <secret key | portal token>`; keys are looked up by their hash. */
-export function requireApiKey(orm: Orm): RequestHandler {
+/** The stored hash of the key the request authenticated with (set by `requireApiKey`). */
+export function callerKeyHash(res: Response): string {
+  return res.locals.keyHash as string;
+}
+
+export interface AuthenticationOptions {
+  /** Keys verified recently, so most requests authenticate without a query. */
+  keys: ApiKeyCache;
+  /** Failed authentications one client address may make per minute before it is refused without a lookup. */
+  failuresPerMinute: number;
+}
+
+const FAILURE_WINDOW_MS = 60_000;
+
+/** The client's address (an IPv6 client by its /56, as a host usually holds that many); behind `trust proxy` hops. */
+const clientAddress = (req: Request): string => ipKeyGenerator(req.ip ?? '');
+
+const throttled = () =>
+  new AppError(
+    'rate_limit_error',
+    'too_many_failed_authentications',
+    'Too many requests with a missing or invalid API key from this address; retry later',
+  );
+
+/**
+ * `Authorization: Bearer <secret key | portal token>`; keys are looked up by their hash, through the cache. Each
+ * missing or invalid key counts against the client's address, and an address over its limit is refused with a 429
+ * before anything is looked up, so guessing keys costs a database query only for the first few guesses a minute.
+ */
+export function requireApiKey(orm: Orm, { keys, failuresPerMinute }: AuthenticationOptions): RequestHandler {
+  const failures = rateLimit({
+    windowMs: FAILURE_WINDOW_MS,
+    limit: failuresPerMinute,
+    keyGenerator: clientAddress,
+    identifier: 'authentication-failures',
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    handler: (_req, _res, next) => next(throttled()),
+  });
+  /** Counts one failure of this client; rejects with the 429 when it is one too many. */
+  const countFailure = (req: Request, res: Response) =>
+    new Promise<void>((resolve, reject) =>
+      failures(req, res, (error?: unknown) => (error ? reject(error) : resolve())),
+    );
+
+  async function verify(keyHash: string): Promise<VerifiedKey | null> {
+    const cached = keys.get(keyHash);
+    if (cached) return cached;
+    const found = await findActiveApiKeyByHash(orm.em.fork(), keyHash);
+    if (!found) return null;
+    const key = {
+      id: found.id,
+      customerId: found.customerId ?? null,
+      expiresAt: found.expiresAt?.getTime() ?? null,
+    };
+    keys.remember(keyHash, key);
+    return key;
+  }
+
   return async (req, res, next) => {
+    const seen = await failures.getKey(clientAddress(req));
+    if (seen && seen.totalHits >= failuresPerMinute) {
+      if (seen.resetTime) {
+        res.setHeader('Retry-After', Math.max(1, Math.ceil((seen.resetTime.getTime() - Date.now()) / 1000)));
+      }
+      throw throttled();
+    }
     const header = req.header('authorization');
-    const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-    if (!match?.[1]) {
+    const secret = header ? /^Bearer\s+(\S+)$/i.exec(header)?.[1] : undefined;
+    if (!secret) {
+      await countFailure(req, res);
       throw new AppError(
         'authentication_error',
         'missing_api_key',
         'Provide an API key as "Authorization: Bearer <key>"',
       );
     }
-    const key = await findActiveApiKey(orm.em, match[1]);
+    const keyHash = apiKeyHash(secret);
+    const key = await verify(keyHash);
     if (!key) {
+      await countFailure(req, res);
       throw new AppError(
         'authentication_error',
         'invalid_api_key',
@@ -32,16 +101,27 @@ export function requireApiKey(orm: Orm): RequestHandler {
       );
     }
     res.locals.scope = key.customerId ? { kind: 'portal', customerId: key.customerId } : { kind: 'secret' };
+    res.locals.keyHash = keyHash;
     next();
   };
 }
+
+/** For what only a secret key may see outside `/v1` (the metrics). */
+export const requireSecretKey: RequestHandler = (_req, res, next) => {
+  if (callerScope(res).kind !== 'secret') {
+    throw new AppError('permission_error', 'secret_key_required', 'This needs a secret API key');
+  }
+  next();
+};
 
 /** The routes a portal session may use, and how to find the customer that owns the object they name. */
 const portalRoutes: {
   method: string;
   pattern: RegExp;
-  owner: (orm: Orm, id: string) => Promise<string | null>;
+  /** `caller`: the route names the session itself, by the `token` of its body, which must be the caller's own. */
+  owner: ((orm: Orm, id: string) => Promise<string | null>) | 'caller';
 }[] = [
+  { method: 'POST', pattern: /^\/portal_sessions\/(revoke)$/, owner: 'caller' },
   { method: 'GET', pattern: /^\/customers\/([^/]+)$/, owner: async (_orm, id) => id },
   { method: 'GET', pattern: /^\/customers\/([^/]+)\/payment_methods$/, owner: async (_orm, id) => id },
   { method: 'POST', pattern: /^\/customers\/([^/]+)\/payment_methods$/, owner: async (_orm, id) => id },
@@ -61,6 +141,11 @@ const portalRoutes: {
   { method: 'GET', pattern: /^\/invoices\/([^/]+)(\/pdf)?$/, owner: invoiceOwner },
   { method: 'POST', pattern: /^\/invoices\/([^/]+)\/pay$/, owner: invoiceOwner },
 ];
+
+function isOwnToken(body: unknown, keyHash: string): boolean {
+  const token = typeof body === 'object' && body !== null ? (body as { token?: unknown }).token : undefined;
+  return typeof token === 'string' && apiKeyHash(token) === keyHash;
+}
 
 async function subscriptionOwner(orm: Orm, id: string): Promise<string | null> {
   return (await orm.em.findOne(Subscription, id))?.customer.id ?? null;
@@ -83,7 +168,12 @@ export function enforcePortalScope(orm: Orm): RequestHandler {
     }
     for (const route of portalRoutes) {
       const match = req.method === route.method ? route.pattern.exec(req.path) : null;
-      if (match?.[1] && (await route.owner(orm, match[1])) === scope.customerId) {
+      if (!match?.[1]) continue;
+      const own =
+        route.owner === 'caller'
+          ? isOwnToken(req.body, callerKeyHash(res))
+          : (await route.owner(orm, match[1])) === scope.customerId;
+      if (own) {
         next();
         return;
       }

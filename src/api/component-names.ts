@@ -52,7 +52,12 @@ import {
 import { createMeterSchema, meterListSchema, meterResponseSchema } from './schemas/meters';
 import { paymentListSchema, paymentResponseSchema } from './schemas/payments';
 import { createPlanSchema, planListSchema, planResponseSchema, updatePlanSchema } from './schemas/plans';
-import { createPortalSessionSchema, portalSessionResponseSchema } from './schemas/portal-sessions';
+import {
+  createPortalSessionSchema,
+  portalSessionResponseSchema,
+  revokedPortalSessionSchema,
+  revokePortalSessionSchema,
+} from './schemas/portal-sessions';
 import {
   createProductSchema,
   productListSchema,
@@ -149,6 +154,7 @@ export const RESPONSE_NAMES = new Map<z.ZodType, string>([
   [eventResponseSchema, 'Event'],
   [eventListSchema, 'EventList'],
   [portalSessionResponseSchema, 'PortalSession'],
+  [revokedPortalSessionSchema, 'RevokedPortalSession'],
   [webhookEndpointResponseSchema, 'WebhookEndpoint'],
   [createdWebhookEndpointResponseSchema, 'CreatedWebhookEndpoint'],
   [webhookEndpointListSchema, 'WebhookEndpointList'],
@@ -196,6 +202,7 @@ export const REQUEST_NAMES = new Map<z.ZodType, string>([
   [createRefundSchema, 'CreateRefundRequest'],
   [createCouponSchema, 'CreateCouponRequest'],
   [createPortalSessionSchema, 'CreatePortalSessionRequest'],
+  [revokePortalSessionSchema, 'RevokePortalSessionRequest'],
   [createWebhookEndpointSchema, 'CreateWebhookEndpointRequest'],
   [updateWebhookEndpointSchema, 'UpdateWebhookEndpointRequest'],
   [createTestClockSchema, 'CreateTestClockRequest'],

@@ -4,7 +4,7 @@ import {
   type OpenApiDocument,
   type OpenApiOperation,
   type OpenApiParameter,
-} from './openapi';
+} from './openapi-types';
 
 /**
  * Human documentation rendered on the server from the OpenAPI document: one self-contained HTML page, no

@@ -196,10 +196,14 @@ export function createMetrics(orm: Orm) {
     next();
   };
 
-  const router: Router = createRouter();
-  router.get('/metrics', async (_req, res) => {
+  const handler: RequestHandler = async (_req, res) => {
     res.type(registry.contentType).send(await registry.metrics());
-  });
+  };
+  /** `GET /metrics` without a key, for a listener of its own on an internal address (`METRICS_BIND`). */
+  const router: Router = createRouter();
+  router.get('/metrics', handler);
 
-  return { registry, observe, router };
+  return { registry, observe, handler, router };
 }
+
+export type Metrics = ReturnType<typeof createMetrics>;

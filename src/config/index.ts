@@ -7,10 +7,18 @@ import type { GatewayConfig } from '../gateways';
  */
 const port = z.coerce.number().int().min(0).max(65535);
 
+/** `host:port` or `[ipv6]:port` as the host and port a server listens on. */
+export function hostAndPort(bind: string): { host: string; port: number } {
+  const colon = bind.lastIndexOf(':');
+  return { host: bind.slice(0, colon).replace(/^\[(.*)\]$/, '$1'), port: Number(bind.slice(colon + 1)) };
+}
+
 export const configSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    // Unset: `pretty` under NODE_ENV=development (npm start), `json` otherwise (see logFormatOf).
+    LOG_FORMAT: z.enum(['pretty', 'json']).optional(),
     DATABASE_URL: z.string().url(),
     DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
     DATABASE_CONNECT_WAIT_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
@@ -25,8 +33,20 @@ export const configSchema = z
       .transform((v) => v === 'true'),
     SMTP_URL: z.string().url(),
     MAIL_FROM: z.string().min(3).default('Perennial <billing@perennial.localhost>'),
-    API_HOST: z.string().min(1).default('0.0.0.0'),
+    // Loopback unless told otherwise: every interface is a deliberate choice (containers set 0.0.0.0).
+    API_HOST: z.string().min(1).default('127.0.0.1'),
     API_PORT: port.default(3000),
+    // `host:port` of a separate listener for /metrics without a key; unset, /metrics is on the API with a secret key.
+    METRICS_BIND: z
+      .string()
+      .regex(/^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):\d{1,5}$/, 'host:port, e.g. 127.0.0.1:9464')
+      .refine((bind) => hostAndPort(bind).port <= 65535, 'the port is at most 65535')
+      .optional(),
+    // How long a verified API key or portal token is trusted without asking PostgreSQL again; 0 asks every time.
+    API_KEY_CACHE_MS: z.coerce.number().int().min(0).max(300_000).default(5_000),
+    AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+    // Proxy hops in front of the API whose X-Forwarded-For is believed, so limits apply to clients, not the proxy.
+    TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
     PUBLIC_URL: z.string().url().default('http://localhost:3000'),
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
     SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10000),
@@ -74,6 +94,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
   return parsed.data;
+}
+
+/** Readable lines for a developer's terminal, JSON wherever a machine reads the logs. */
+export function logFormatOf(config: Pick<Config, 'LOG_FORMAT' | 'NODE_ENV'>): 'pretty' | 'json' {
+  return config.LOG_FORMAT ?? (config.NODE_ENV === 'development' ? 'pretty' : 'json');
 }
 
 /** The pool size and the bounded waits the worker and the API open their database connections with. */

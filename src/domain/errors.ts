@@ -36,6 +36,8 @@ export class DomainError extends Error {
   constructor(
     readonly code: DomainErrorCode,
     message: string,
+    /** The input the rejection is about, as the API names it (`from`, `to`), when it is one of the request's. */
+    readonly param?: string,
   ) {
     super(message);
   }

@@ -22,7 +22,7 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 function localDate(date: string, timeZone: string, param: 'from' | 'to'): DateTime {
   const parsed = DATE.test(date) ? DateTime.fromISO(date, { zone: timeZone }) : undefined;
   if (!parsed || !parsed.isValid) {
-    throw new DomainError('invalid_report_range', `${param}: not a calendar date YYYY-MM-DD: ${date}`);
+    throw new DomainError('invalid_report_range', `${param}: not a calendar date YYYY-MM-DD: ${date}`, param);
   }
   return parsed.startOf('day');
 }
@@ -50,7 +50,7 @@ export function reportBuckets(
   assertTimeZone(timeZone);
   const first = localDate(from, timeZone, 'from');
   const last = localDate(to, timeZone, 'to');
-  if (last < first) throw new DomainError('invalid_report_range', 'to: must not be before from');
+  if (last < first) throw new DomainError('invalid_report_range', 'to: must not be before from', 'to');
   const buckets: ReportBucket[] = [];
   for (let start = bucketStart(first, interval); start <= last;) {
     const end = start.plus({ [`${interval}s`]: 1 });

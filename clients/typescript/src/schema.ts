@@ -17,7 +17,7 @@ export interface paths {
         put?: never;
         /**
          * Receive a payment gateway webhook
-         * @description Called by the payment gateway, not by API clients: authenticated by the gateway signature header (`Perennial-Sandbox-Signature` or `Stripe-Signature`), not by an API key. Each event is acted on once; a redelivery is acknowledged with `duplicate: true`. Payment events are signalled to the subscription; dispute events keep the dispute (`GET /v1/disputes`) and, when lost, the reopened invoice and its chargeback; refunds made at the gateway’s dashboard are recorded once with a credit note. 503 (`temporal_unavailable`, `mail_unavailable`, `gateway_unavailable`) asks the gateway to retry. An event carrying text that cannot be stored (U+0000, an unpaired surrogate) is refused with 400 `invalid_text` naming the field of the verified event (`eventId`, `event.metadata.subscription_id`, …).
+         * @description Called by the payment gateway, not by API clients: authenticated by the gateway signature header (`Perennial-Sandbox-Signature` or `Stripe-Signature`), not by an API key. Each event is acted on once; a redelivery is acknowledged with `duplicate: true`. Payment events are signalled to the subscription; dispute events keep the dispute (`GET /v1/disputes`) and, when lost, the reopened invoice and its chargeback; refunds made at the gateway’s dashboard are recorded once with a credit note. 503 (`temporal_unavailable`, `mail_unavailable`, `gateway_unavailable`) asks the gateway to retry. An event carrying text that cannot be stored (U+0000, an unpaired surrogate) is refused with 400 `invalid_text` naming the field of the verified event (`eventId`, `event.metadata.subscription_id`, …); one the gateway itself refuses to explain (it knows no payment the event names) a 409 `gateway_refused`.
          */
         post: operations["receiveGatewayWebhook"];
         delete?: never;
@@ -1114,6 +1114,26 @@ export interface paths {
          * @description The token reaches only that customer's record, payment methods, subscriptions (and their actions) and invoices.
          */
         post: operations["createPortalSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/portal_sessions/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End a portal session now (log out)
+         * @description A secret key ends any portal session by its token; a portal session may end itself. This API process refuses the token from the next request on; other API processes within `API_KEY_CACHE_MS` (5 s by default), the time they trust a verified token. Revoking a revoked or expired session answers the same.
+         */
+        post: operations["revokePortalSession"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2341,6 +2361,13 @@ export interface components {
              */
             expires_at: string;
         };
+        RevokedPortalSession: {
+            /** @constant */
+            object: "portal_session";
+            customer_id: string;
+            /** @constant */
+            revoked: true;
+        };
         WebhookEndpoint: {
             id: string;
             /** @constant */
@@ -3272,6 +3299,14 @@ export interface components {
                 };
             };
         };
+        RevokePortalSessionRequest: {
+            content: {
+                "application/json": {
+                    /** @description The `ps_…` token the session was created with */
+                    token: string;
+                };
+            };
+        };
         CreateCouponRequest: {
             content: {
                 "application/json": {
@@ -3416,6 +3451,16 @@ export interface operations {
             };
             /** @description No such object */
             404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict (for example an Idempotency-Key reused with a different body) */
+            409: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
@@ -11203,6 +11248,94 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PortalSession"];
+                };
+            };
+            /** @description Invalid request: the error names the offending field in `param`. Any request can get `invalid_text`: text with U+0000 or an unpaired UTF-16 surrogate, or a path, query or body that is not valid UTF-8. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid API key */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A portal session outside its own customer's resources */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency is unavailable; retry with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    revokePortalSession: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the first successful response is stored for 24 hours and replayed (with `Idempotent-Replayed: true`); the same key with a different request is a 409 `idempotency_key_reused`, and a retry while the first request still runs a 409 `idempotency_request_in_progress`. A request that fails stores nothing and frees its key. 1 to 255 printable ASCII characters, scoped to the API key. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: components["requestBodies"]["RevokePortalSessionRequest"];
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevokedPortalSession"];
                 };
             };
             /** @description Invalid request: the error names the offending field in `param`. Any request can get `invalid_text`: text with U+0000 or an unpaired UTF-16 surrogate, or a path, query or body that is not valid UTF-8. */

@@ -10,10 +10,8 @@ import {
   putAnalyticsSettings,
   type AnalyticsSettingsValue,
 } from '../../db/services/analytics';
-import { isStoreError } from '../../db/services/errors';
 import { findSellerSettings } from '../../db/services/seller-settings';
-import { isDomainError } from '../../domain/errors';
-import { reportBuckets, type ReportBucket } from '../../domain/report-periods';
+import { reportBuckets } from '../../domain/report-periods';
 import {
   computeCohorts,
   computeRevenueFigures,
@@ -39,36 +37,8 @@ import {
 
 const TAG = 'Analytics';
 
-/** A bad range or rate is the caller's: a 400 naming the parameter the domain's message starts with. */
-function asRequestError(error: unknown): never {
-  if (
-    isDomainError(error) &&
-    (error.code === 'invalid_report_range' || error.code === 'invalid_exchange_rate')
-  ) {
-    const param = /^(\w+):/.exec(error.message)?.[1];
-    throw new AppError('invalid_request_error', error.code, error.message, param);
-  }
-  if (isStoreError(error) && error.code === 'invalid_input') {
-    throw new AppError('invalid_request_error', 'invalid_parameter', error.message);
-  }
-  throw error;
-}
-
 async function sellerTimeZone(em: EntityManager): Promise<string> {
   return (await findSellerSettings(em))?.timeZone ?? 'UTC';
-}
-
-function buckets(
-  from: string,
-  to: string,
-  interval: 'day' | 'week' | 'month',
-  timeZone: string,
-): ReportBucket[] {
-  try {
-    return reportBuckets(from, to, interval, timeZone);
-  } catch (error) {
-    return asRequestError(error);
-  }
 }
 
 /** The figure inputs of the report's scope, in the reporting currency when asked for. */
@@ -155,7 +125,7 @@ export function analyticsRouter(orm: Orm, registry: RouteRegistry): Router {
       const em = orm.em.fork();
       const timeZone = await sellerTimeZone(em);
       const interval = query.interval ?? 'month';
-      const range = buckets(query.from, query.to, interval, timeZone);
+      const range = reportBuckets(query.from, query.to, interval, timeZone);
       const settings = await findAnalyticsSettings(em);
       const margin = query.gross_margin_basis_points ?? settings.grossMarginBasisPoints;
       const end = range[range.length - 1]!.endMs;
@@ -240,7 +210,7 @@ export function analyticsRouter(orm: Orm, registry: RouteRegistry): Router {
     async ({ query }) => {
       const em = orm.em.fork();
       const timeZone = await sellerTimeZone(em);
-      const months = buckets(query.from, query.to, 'month', timeZone);
+      const months = reportBuckets(query.from, query.to, 'month', timeZone);
       const firstMonth = months[0]!;
       const lastMonth = months[months.length - 1]!;
       const settings = await findAnalyticsSettings(em);
@@ -369,17 +339,13 @@ export function analyticsRouter(orm: Orm, registry: RouteRegistry): Router {
       errors: [400],
     },
     async ({ body }) => {
-      try {
-        return serializeSettings(
-          await putAnalyticsSettings(orm.em.fork(), {
-            grossMarginBasisPoints: body.gross_margin_basis_points ?? 10_000,
-            reportingCurrency: body.reporting_currency ?? null,
-            exchangeRates: body.exchange_rates ?? {},
-          }),
-        );
-      } catch (error) {
-        return asRequestError(error);
-      }
+      return serializeSettings(
+        await putAnalyticsSettings(orm.em.fork(), {
+          grossMarginBasisPoints: body.gross_margin_basis_points ?? 10_000,
+          reportingCurrency: body.reporting_currency ?? null,
+          exchangeRates: body.exchange_rates ?? {},
+        }),
+      );
     },
   );
 

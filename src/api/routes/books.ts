@@ -1,15 +1,9 @@
 import { Router } from 'express';
 import type { ChartOfAccounts } from '../../books/accounting-settings';
 import { resolveAccounts } from '../../books/accounts';
+import { datevFilename, fiscalYearStart, renderDatevBuchungsstapel } from '../../books/datev';
+import { journalEntries, type JournalEntry } from '../../books/journal';
 import {
-  datevFilename,
-  DatevFormatError,
-  fiscalYearStart,
-  renderDatevBuchungsstapel,
-} from '../../books/datev';
-import { AccountMappingError, journalEntries, type JournalEntry } from '../../books/journal';
-import {
-  BooksError,
   loadLedgerDocuments,
   loadOpenInvoices,
   loadRevenueMovements,
@@ -59,18 +53,6 @@ const compareRows = (
   (a.product_id ?? '').localeCompare(b.product_id ?? '') ||
   a.tax_country.localeCompare(b.tax_country);
 
-function fromBooksError(error: unknown): unknown {
-  if (error instanceof BooksError) {
-    return error.code === 'seller_not_configured'
-      ? new AppError('not_found', 'settings_not_configured', error.message)
-      : new AppError('conflict', error.code, error.message);
-  }
-  if (error instanceof AccountMappingError)
-    return new AppError('unprocessable', 'account_mapping_missing', error.message);
-  if (error instanceof DatevFormatError) return new AppError('unprocessable', 'datev_format', error.message);
-  return error;
-}
-
 function serializeEntry(entry: JournalEntry): JournalResponse['data'][number] {
   return {
     date: entry.date,
@@ -103,17 +85,13 @@ export function booksRouter(orm: Orm, registry: RouteRegistry): Router {
     through: CalendarDate,
     currency: string | undefined,
   ): Promise<{ movements: (RevenueMovement & { dimensions: RevenueDimensions })[]; timeZone: string }> {
-    try {
-      const loaded = await loadRevenueMovements(orm.em.fork(), through);
-      return {
-        timeZone: loaded.timeZone,
-        movements: currency
-          ? loaded.movements.filter((movement) => movement.dimensions.currency === currency)
-          : loaded.movements,
-      };
-    } catch (error) {
-      throw fromBooksError(error);
-    }
+    const loaded = await loadRevenueMovements(orm.em.fork(), through);
+    return {
+      timeZone: loaded.timeZone,
+      movements: currency
+        ? loaded.movements.filter((movement) => movement.dimensions.currency === currency)
+        : loaded.movements,
+    };
   }
 
   defineRoute(
@@ -253,20 +231,16 @@ export function booksRouter(orm: Orm, registry: RouteRegistry): Router {
 
   async function journal(query: { from: string; to: string; chart?: ChartOfAccounts; currency?: string }) {
     const em = orm.em.fork();
-    try {
-      const seller = await sellerOf(em);
-      const chart = query.chart ?? seller.accounting?.chart ?? 'skr03';
-      const accounts = resolveAccounts(chart, seller.accounting?.accounts?.[chart]);
-      const documents = await loadLedgerDocuments(em, {
-        from: query.from,
-        to: query.to,
-        ...(query.currency ? { currency: query.currency } : {}),
-        accountLength: seller.accounting?.datev?.accountLength ?? 4,
-      });
-      return { seller, chart, entries: journalEntries(documents, accounts) };
-    } catch (error) {
-      throw fromBooksError(error);
-    }
+    const seller = await sellerOf(em);
+    const chart = query.chart ?? seller.accounting?.chart ?? 'skr03';
+    const accounts = resolveAccounts(chart, seller.accounting?.accounts?.[chart]);
+    const documents = await loadLedgerDocuments(em, {
+      from: query.from,
+      to: query.to,
+      ...(query.currency ? { currency: query.currency } : {}),
+      accountLength: seller.accounting?.datev?.accountLength ?? 4,
+    });
+    return { seller, chart, entries: journalEntries(documents, accounts) };
   }
 
   defineRoute(
@@ -347,12 +321,7 @@ export function booksRouter(orm: Orm, registry: RouteRegistry): Router {
     },
     async ({ query }) => {
       const em = orm.em.fork();
-      let seller;
-      try {
-        seller = await sellerOf(em);
-      } catch (error) {
-        throw fromBooksError(error);
-      }
+      const seller = await sellerOf(em);
       const datev = seller.accounting?.datev;
       if (datev?.consultantNumber === undefined || datev.clientNumber === undefined) {
         throw new AppError(
@@ -374,29 +343,25 @@ export function booksRouter(orm: Orm, registry: RouteRegistry): Router {
       }
       const currency = query.currency ?? seller.defaultCurrency;
       const { chart, entries } = await journal({ ...query, currency });
-      try {
-        return {
-          contentType: 'text/csv; charset=windows-1252',
-          filename: datevFilename(query.from, query.to),
-          disposition: 'attachment',
-          body: renderDatevBuchungsstapel(
-            {
-              createdAt: new Date(),
-              consultantNumber: datev.consultantNumber,
-              clientNumber: datev.clientNumber,
-              fiscalYearStart: fiscalYear,
-              accountLength: datev.accountLength ?? 4,
-              from: query.from,
-              to: query.to,
-              currency,
-              chart,
-            },
-            entries,
-          ),
-        };
-      } catch (error) {
-        throw fromBooksError(error);
-      }
+      return {
+        contentType: 'text/csv; charset=windows-1252',
+        filename: datevFilename(query.from, query.to),
+        disposition: 'attachment',
+        body: renderDatevBuchungsstapel(
+          {
+            createdAt: new Date(),
+            consultantNumber: datev.consultantNumber,
+            clientNumber: datev.clientNumber,
+            fiscalYearStart: fiscalYear,
+            accountLength: datev.accountLength ?? 4,
+            from: query.from,
+            to: query.to,
+            currency,
+            chart,
+          },
+          entries,
+        ),
+      };
     },
   );
 
@@ -432,14 +397,8 @@ export function booksRouter(orm: Orm, registry: RouteRegistry): Router {
     },
     async ({ query }) => {
       const em = orm.em.fork();
-      let open;
-      let timeZone;
-      try {
-        timeZone = (await sellerOf(em)).timeZone;
-        open = await loadOpenInvoices(em, query.at);
-      } catch (error) {
-        throw fromBooksError(error);
-      }
+      const timeZone = (await sellerOf(em)).timeZone;
+      const open = await loadOpenInvoices(em, query.at);
       const names = new Map(open.map((item) => [item.customerId, item.customerName]));
       const rows = ageReceivables(open, query.at);
       const totals = new Map<string, Record<(typeof AGING_BUCKETS)[number] | 'total', number>>();

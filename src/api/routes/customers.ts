@@ -9,7 +9,7 @@ import {
   updateCustomer,
 } from '../../db/services/customers';
 import { findLiveTestClock } from '../../db/services/test-clocks';
-import { GatewayError, type PaymentGateway } from '../../gateways';
+import type { PaymentGateway } from '../../gateways';
 import type { VatIdVerifier } from '../../tax';
 import { AppError } from '../errors';
 import { listBody, paginate } from '../pagination';
@@ -34,21 +34,6 @@ const noSuchCustomer = (id: string) =>
   new AppError('not_found', 'resource_missing', `No such customer: ${id}`, 'id');
 
 /** A gateway's refusal of the token is the caller's mistake; its unavailability is temporary; the rest is ours. */
-function fromGatewayError(error: unknown): unknown {
-  if (!(error instanceof GatewayError)) return error;
-  if (error.code === 'invalid_request' || error.code === 'not_found') {
-    return new AppError('invalid_request_error', 'invalid_token', `token: ${error.message}`, 'token');
-  }
-  if (error.retryable) {
-    return new AppError(
-      'service_unavailable',
-      'gateway_unavailable',
-      'The payment gateway is unavailable; retry with the same Idempotency-Key',
-    );
-  }
-  return error;
-}
-
 export function customersRouter(
   orm: Orm,
   registry: RouteRegistry,
@@ -219,16 +204,12 @@ export function customersRouter(
           'gateway',
         );
       }
-      try {
-        const method = await attachPaymentMethod(orm.em, gateway, {
-          customer,
-          token: body.token,
-          makeDefault: body.default ?? false,
-        });
-        return serializePaymentMethod(method);
-      } catch (error) {
-        throw fromGatewayError(error);
-      }
+      const method = await attachPaymentMethod(orm.em, gateway, {
+        customer,
+        token: body.token,
+        makeDefault: body.default ?? false,
+      });
+      return serializePaymentMethod(method);
     },
   );
 

@@ -1,12 +1,7 @@
 import express, { Router } from 'express';
 import { z } from 'zod';
-import { isGatewayError, type PaymentGateway, type VerifiedWebhook } from '../../gateways';
-import {
-  type InboundDeps,
-  MailUnavailableError,
-  receiveGatewayEvent,
-  TemporalUnavailableError,
-} from '../../webhooks/inbound';
+import type { PaymentGateway, VerifiedWebhook } from '../../gateways';
+import { type InboundDeps, receiveGatewayEvent } from '../../webhooks/inbound';
 import { AppError } from '../errors';
 import type { RouteRegistry } from '../route';
 import { assertStorableText } from '../text-guard';
@@ -45,13 +40,14 @@ export function gatewayWebhooksRouter(
       'chargeback; refunds made at the gateway’s dashboard are recorded once with a credit note. 503 ' +
       '(`temporal_unavailable`, `mail_unavailable`, `gateway_unavailable`) asks the gateway to retry. An event ' +
       'carrying text that cannot be stored (U+0000, an unpaired surrogate) is refused with 400 `invalid_text` ' +
-      'naming the field of the verified event (`eventId`, `event.metadata.subscription_id`, …).',
+      'naming the field of the verified event (`eventId`, `event.metadata.subscription_id`, …); one the gateway ' +
+      'itself refuses to explain (it knows no payment the event names) a 409 `gateway_refused`.',
     tag: 'Gateway webhooks',
     auth: 'signature',
     params: gatewayWebhookParamsSchema,
     body: gatewayWebhookBodySchema,
     response: gatewayWebhookResponseSchema,
-    errors: [400, 404, 503],
+    errors: [400, 404, 409, 503],
   });
 
   const router = Router();
@@ -70,19 +66,9 @@ export function gatewayWebhooksRouter(
         );
       }
       const rawBody: Buffer = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      let webhook: VerifiedWebhook;
-      try {
-        webhook = await gateway.parseWebhook(rawBody, req.headers);
-      } catch (error) {
-        if (!isGatewayError(error)) throw error;
-        if (error.code === 'invalid_webhook_signature')
-          throw new AppError('invalid_request_error', 'invalid_signature', error.message);
-        if (error.code === 'invalid_webhook_payload')
-          throw new AppError('invalid_request_error', 'invalid_payload', error.message);
-        // E.g. Stripe could not be asked for the payment intent that routes a dispute: the redelivery will.
-        if (error.retryable) throw new AppError('service_unavailable', 'gateway_unavailable', error.message);
-        throw error;
-      }
+      // A bad signature or payload is a 400 (`invalid_signature`, `invalid_payload`); a gateway that could not be
+      // asked what the event needs (Stripe's payment intent behind a dispute) a 503, so the redelivery tries again.
+      const webhook: VerifiedWebhook = await gateway.parseWebhook(rawBody, req.headers);
       // After the signature, so an unsigned body learns nothing; before anything is stored. Named by the field of
       // the verified event, which is what would be stored (a Stripe event is normalised first).
       assertStorableText({
@@ -90,15 +76,8 @@ export function gatewayWebhooksRouter(
         providerType: webhook.providerType,
         event: webhook.event,
       });
-      try {
-        res.status(200).json(await receiveGatewayEvent(deps, webhook));
-      } catch (error) {
-        if (error instanceof TemporalUnavailableError)
-          throw new AppError('service_unavailable', 'temporal_unavailable', error.message);
-        if (error instanceof MailUnavailableError)
-          throw new AppError('service_unavailable', 'mail_unavailable', error.message);
-        throw error;
-      }
+      // Temporal or the mail server away is a 503 (`temporal_unavailable`, `mail_unavailable`): redeliver later.
+      res.status(200).json(await receiveGatewayEvent(deps, webhook));
     },
   );
   return router;

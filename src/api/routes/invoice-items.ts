@@ -3,7 +3,6 @@ import { Router } from 'express';
 import { Customer, InvoiceItem, Subscription } from '../../db/entities';
 import type { Orm } from '../../db/orm.config';
 import { createInvoiceItem, deletePendingInvoiceItem } from '../../db/services/invoice-items';
-import { isStoreError } from '../../db/services/errors';
 import { clockTimeForCustomer } from '../../db/services/test-clocks';
 import { AppError } from '../errors';
 import { listBody, paginate } from '../pagination';
@@ -17,7 +16,7 @@ import {
   listInvoiceItemsQuerySchema,
   type InvoiceItemResponse,
 } from '../schemas/invoice-items';
-import { businessKey } from './refunds';
+import { businessKey } from '../money-requests';
 
 const itemParams = idParamsSchema('ii', 'an invoice item');
 
@@ -99,34 +98,22 @@ export function invoiceItemsRouter(orm: Orm, registry: RouteRegistry): Router {
         }
       }
       const createdAt = await clockTimeForCustomer(em, customer.id);
-      try {
-        const item = await createInvoiceItem(em, {
-          customerId: customer.id,
-          subscriptionId: body.subscription_id ?? null,
-          currency: body.currency,
-          amount: body.amount,
-          description: body.description,
-          quantity: body.quantity ?? 1,
-          unitAmount: body.unit_amount ?? null,
-          ...(body.period ? { periodStart: body.period.start, periodEnd: body.period.end } : {}),
-          kind: 'one_off',
-          ...(req.header('idempotency-key') === undefined
-            ? {}
-            : { idempotencyKey: businessKey(req, 'invoice_item') }),
-          ...(createdAt === undefined ? {} : { createdAt }),
-        });
-        return serializeInvoiceItem(item);
-      } catch (error) {
-        if (isStoreError(error) && error.code === 'idempotency_conflict') {
-          throw new AppError(
-            'conflict',
-            'idempotency_key_reused',
-            'This Idempotency-Key was already used for another invoice item',
-            'Idempotency-Key',
-          );
-        }
-        throw error;
-      }
+      const item = await createInvoiceItem(em, {
+        customerId: customer.id,
+        subscriptionId: body.subscription_id ?? null,
+        currency: body.currency,
+        amount: body.amount,
+        description: body.description,
+        quantity: body.quantity ?? 1,
+        unitAmount: body.unit_amount ?? null,
+        ...(body.period ? { periodStart: body.period.start, periodEnd: body.period.end } : {}),
+        kind: 'one_off',
+        ...(req.header('idempotency-key') === undefined
+          ? {}
+          : { idempotencyKey: businessKey(req, 'invoice_item') }),
+        ...(createdAt === undefined ? {} : { createdAt }),
+      });
+      return serializeInvoiceItem(item);
     },
   );
 

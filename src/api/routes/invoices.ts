@@ -1,20 +1,14 @@
-import { randomUUID } from 'node:crypto';
-import { withUpdateRetries } from '../../subscriptions/commands';
 import type { FilterQuery } from '@mikro-orm/core';
-import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { Router } from 'express';
 import { eInvoiceAttachment } from '../../activities/einvoice-attachment';
 import { loadInvoiceDocument } from '../../activities/invoice-document';
-import { Invoice, InvoiceLine, PaymentAttempt, Subscription } from '../../db/entities';
+import { collectOpenInvoice, voidOpenInvoice } from '../../billing/invoice-actions';
+import { Invoice, InvoiceLine, Subscription } from '../../db/entities';
 import type { Orm } from '../../db/orm.config';
-import { isStoreError } from '../../db/services/errors';
-import { appendDomainEvent } from '../../db/services/events';
-import { closeInvoice } from '../../db/services/invoice-status';
-import { payInvoiceUpdate, voidInvoiceUpdate } from '../../workflows/lifecycle/messages';
-import { EInvoiceError } from '../../documents/einvoice';
+import { refundedByAttempt } from '../../db/services/refunds';
 import { invoicePdfFilename } from '../../documents/invoice-pdf';
 import { storedInvoicePdf } from '../../documents/stored-invoice-pdf';
-import { fromCommandRejection } from '../command-rejection';
 import { AppError } from '../errors';
 import { paginate } from '../pagination';
 import { defineFileRoute, defineRoute, type RouteRegistry } from '../route';
@@ -28,7 +22,7 @@ import {
   type InvoiceResponse,
   listInvoicesQuerySchema,
 } from '../schemas/invoices';
-import { refundedByAttempt, serializePayment } from './payments';
+import { serializePayment } from './payments';
 
 const invoiceParams = idParamsSchema('in', 'an invoice');
 const iso = (date: Date | null | undefined): string | null => date?.toISOString() ?? null;
@@ -76,20 +70,6 @@ export function serializeInvoice(invoice: Invoice, lines: InvoiceLine[]): Invoic
   };
 }
 
-const fromUpdateError = (error: unknown): unknown => fromCommandRejection(error, 'invoice_not_actionable');
-
-/** Only an open invoice can be voided or paid; every other status is final or not issued yet. */
-function assertOpen(invoice: Invoice, action: 'voided' | 'paid'): void {
-  if (invoice.status === 'open') return;
-  // An uncollectible invoice can still be paid: that is how an `unpaid` subscription recovers.
-  if (action === 'paid' && invoice.status === 'uncollectible') return;
-  throw new AppError(
-    'conflict',
-    `invoice_${invoice.status}`,
-    `Invoice ${invoice.id} is ${invoice.status}; only an open invoice can be ${action}`,
-  );
-}
-
 /**
  * Invoices are read from PostgreSQL: finalized invoices never change, so there is nothing live to ask. Actions on a
  * subscription's invoice go through that subscription's workflow, the only writer that charges it.
@@ -102,11 +82,6 @@ export function invoicesRouter(orm: Orm, registry: RouteRegistry, client: Client
     const invoice = await em.findOneOrFail(Invoice, id);
     const lines = await em.find(InvoiceLine, { invoice }, { orderBy: { position: 'asc' } });
     return serializeInvoice(invoice, lines);
-  }
-
-  async function workflowIdOf(invoice: Invoice): Promise<string | null> {
-    if (!invoice.subscription) return null;
-    return (await orm.em.findOneOrFail(Subscription, invoice.subscription.id)).workflowId;
   }
 
   async function find(id: string): Promise<Invoice> {
@@ -194,47 +169,8 @@ export function invoicesRouter(orm: Orm, registry: RouteRegistry, client: Client
       errors: [400, 404, 409, 422],
     },
     async ({ params }) => {
-      const invoice = await find(params.id);
-      assertOpen(invoice, 'voided');
-      const workflowId = await workflowIdOf(invoice);
-      let direct = workflowId === null;
-      if (workflowId) {
-        try {
-          await withUpdateRetries(() =>
-            client.workflow
-              .getHandle(workflowId)
-              // One update id per invoice: two voids racing past the open check become one update and one event.
-              .executeUpdate(voidInvoiceUpdate, {
-                args: [{ invoiceId: invoice.id }],
-                updateId: `void:${invoice.id}`,
-              }),
-          );
-        } catch (error) {
-          // The subscription's workflow has ended: nothing will ever charge this invoice again.
-          if (!(error instanceof WorkflowNotFoundError)) throw fromUpdateError(error);
-          direct = true;
-        }
-      }
-      if (direct) {
-        // One transaction, so that a void is never left without its event (and webhooks) by a failure between them.
-        await orm.em.fork().transactional(async (tx) => {
-          try {
-            await closeInvoice(tx, invoice.id, 'void');
-          } catch (error) {
-            if (!isStoreError(error) || error.code !== 'invalid_state') throw error;
-            assertOpen(await tx.findOneOrFail(Invoice, invoice.id, { refresh: true }), 'voided');
-          }
-          await appendDomainEvent(tx, {
-            key: `${invoice.id}:voided`,
-            type: 'invoice.voided',
-            ...(invoice.subscription ? { subscriptionId: invoice.subscription.id } : {}),
-            customerId: invoice.customer.id,
-            data: { invoiceId: invoice.id },
-            occurredAt: new Date().toISOString(),
-          });
-        });
-      }
-      return serializeFresh(invoice.id);
+      await voidOpenInvoice({ orm, client }, params.id);
+      return serializeFresh(params.id);
     },
   );
 
@@ -258,45 +194,13 @@ export function invoicesRouter(orm: Orm, registry: RouteRegistry, client: Client
       errors: [400, 404, 409, 422],
     },
     async ({ params }) => {
-      const invoice = await find(params.id);
-      assertOpen(invoice, 'paid');
-      const workflowId = await workflowIdOf(invoice);
-      if (!workflowId) {
-        throw new AppError(
-          'conflict',
-          'invoice_not_collectible',
-          `Invoice ${invoice.id} has no subscription that charges it`,
-        );
-      }
-      const before = await orm.em.count(PaymentAttempt, { invoice: invoice.id });
-      try {
-        const updateId = randomUUID();
-        await withUpdateRetries(() =>
-          client.workflow
-            .getHandle(workflowId)
-            .executeUpdate(payInvoiceUpdate, { args: [{ invoiceId: invoice.id }], updateId }),
-        );
-      } catch (error) {
-        if (error instanceof WorkflowNotFoundError) {
-          throw new AppError(
-            'conflict',
-            'subscription_ended',
-            `The subscription of invoice ${invoice.id} has ended`,
-          );
-        }
-        throw fromUpdateError(error);
-      }
-      const em = orm.em.fork();
-      const attempts = await em.find(
-        PaymentAttempt,
-        { invoice: invoice.id },
-        { orderBy: { attempt: 'desc' }, populate: ['invoice'] },
-      );
-      const latest = attempts.length > before ? attempts[0] : undefined;
-      const refunded = latest ? await refundedByAttempt(em, [latest]) : new Map<string, number>();
+      const attempt = await collectOpenInvoice({ orm, client }, params.id);
+      const refunded = attempt
+        ? await refundedByAttempt(orm.em.fork(), [attempt])
+        : new Map<string, number>();
       return {
-        ...(await serializeFresh(invoice.id)),
-        payment: latest ? serializePayment(latest, refunded.get(latest.id) ?? 0) : null,
+        ...(await serializeFresh(params.id)),
+        payment: attempt ? serializePayment(attempt, refunded.get(attempt.id) ?? 0) : null,
       };
     },
   );
@@ -356,14 +260,8 @@ export function invoicesRouter(orm: Orm, registry: RouteRegistry, client: Client
       if (invoice.status === 'draft') {
         throw new AppError('conflict', 'invoice_draft', 'A draft invoice has no document yet');
       }
-      try {
-        const file = await eInvoiceAttachment(orm.em.fork(), params.id, query.format);
-        return { ...file, disposition: 'attachment', body: file.content };
-      } catch (error) {
-        if (error instanceof EInvoiceError)
-          throw new AppError('conflict', 'einvoice_unavailable', error.message);
-        throw error;
-      }
+      const file = await eInvoiceAttachment(orm.em.fork(), params.id, query.format);
+      return { ...file, disposition: 'attachment', body: file.content };
     },
   );
 

@@ -55,8 +55,9 @@ export async function createCreditNote(
     }
     if (invoice.status !== 'paid') {
       throw new StoreError(
-        'invalid_state',
-        `Invoice ${invoice.id} is ${invoice.status}; only a paid invoice is credited`,
+        'invoice_not_paid',
+        `Invoice ${invoice.id} is ${invoice.status}; only a paid invoice is credited (void an open one instead)`,
+        'invoice_id',
       );
     }
     const notes = await tx.find(CreditNote, { invoice });

@@ -1,5 +1,6 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { isGatewayError } from '../../gateways/errors';
 import type { PaymentGateway } from '../../gateways/types';
 import {
   Customer,
@@ -9,6 +10,7 @@ import {
   type PostalAddress,
 } from '../entities';
 import { newId } from '../ids';
+import { StoreError } from './errors';
 
 export type CustomerInput = {
   email: string;
@@ -93,7 +95,15 @@ export async function attachPaymentMethod(
     email: input.customer.email,
     name: input.customer.name,
   });
-  const attached = await gateway.attachPaymentMethod({ customerRef, token: input.token, idempotencyKey: id });
+  const attached = await gateway
+    .attachPaymentMethod({ customerRef, token: input.token, idempotencyKey: id })
+    .catch((error: unknown) => {
+      // The gateway knows no such token, or not in that form: the caller's token is wrong, not the gateway.
+      if (isGatewayError(error) && (error.code === 'invalid_request' || error.code === 'not_found')) {
+        throw new StoreError('invalid_token', `token: ${error.message}`, 'token');
+      }
+      throw error;
+    });
   return em.transactional(async (tx) => {
     const customer = await tx.findOneOrFail(Customer, input.customer.id, {
       lockMode: LockMode.PESSIMISTIC_WRITE,

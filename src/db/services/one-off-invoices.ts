@@ -43,7 +43,7 @@ export type OneOffInvoiceResult = { invoice: Invoice; lines: InvoiceLine[]; crea
  * and (if asked) the customer's pending items without a subscription, oldest first, with tax and the customer's
  * credit balance as on a renewal, numbered at `at`. Tax-exclusive: amounts are net. The customer row is locked
  * first, so two one-off invoices of one customer never bill the same item or spend the same credit; an item that a
- * renewal billed meanwhile makes the whole invoice roll back (`invalid_state`), never bill it twice. Nothing is
+ * renewal billed meanwhile makes the whole invoice roll back (`invoice_items_changed`), never bill it twice. Nothing is
  * charged here. The same invoice id again returns the first invoice, whatever the input.
  */
 export async function createOneOffInvoice(
@@ -81,6 +81,7 @@ export async function createOneOffInvoice(
       throw new StoreError(
         'nothing_to_invoice',
         `Customer ${customer.id} has no pending ${input.currency} items without a subscription, and no lines were given`,
+        'lines',
       );
     }
     const inline: InvoiceItemInput[] = input.lines.map((line) => ({
@@ -106,7 +107,11 @@ export async function createOneOffInvoice(
       ),
     });
     if (input.collectWith && draft.amountDue > 0 && !input.collectWith.paymentMethodId) {
-      throw new StoreError('no_payment_method', `Customer ${customer.id} has no payment method to charge`);
+      throw new StoreError(
+        'no_payment_method',
+        `Customer ${customer.id} has no payment method to charge`,
+        'collect',
+      );
     }
 
     await createManualInvoice(tx, { customerId: customer.id, invoiceId: input.invoiceId, draft });
@@ -116,7 +121,10 @@ export async function createOneOffInvoice(
       input.invoiceId,
     );
     if (attached !== pending.length) {
-      throw new StoreError('invalid_state', 'Pending invoice items were billed elsewhere meanwhile; retry');
+      throw new StoreError(
+        'invoice_items_changed',
+        'Pending invoice items were billed elsewhere meanwhile; retry',
+      );
     }
     const invoice = await finalizeInvoice(tx, input.invoiceId, { at: input.at });
     await appendDomainEvent(tx, {

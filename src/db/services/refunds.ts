@@ -2,6 +2,7 @@ import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { money } from '../../domain/money';
 import type { PaymentGateway } from '../../gateways/types';
+import type { EntityManager as BaseEntityManager } from '@mikro-orm/core';
 import { PaymentAttempt, Refund } from '../entities';
 import { StoreError } from './errors';
 import { recordRefund, type RecordedRefund } from './payments';
@@ -23,8 +24,8 @@ export type RefundPaymentInput = {
  * is recorded, and the gateway's own report of this refund finds it recorded. If the commit fails after the gateway
  * answered, the same key repeated finds the gateway's refund (idempotent there) and records it once.
  *
- * Refuses with `StoreError`: `not_found`, `idempotency_conflict` (the key named another refund), `invalid_state`
- * (the payment did not succeed), `not_refundable` (no charge at the gateway), `amount_exceeds_remaining`; gateway
+ * Refuses with `StoreError`: `not_found`, `idempotency_conflict` (the key named another refund),
+ * `payment_not_succeeded`, `not_refundable` (no charge at the gateway), `amount_exceeds_remaining`; gateway
  * failures propagate as `GatewayError`.
  */
 export async function refundPayment(
@@ -51,7 +52,10 @@ export async function refundPayment(
       return recordRefund(tx, { ...input, gatewayReference: existing.gatewayReference ?? undefined });
     }
     if (attempt.status !== 'succeeded') {
-      throw new StoreError('invalid_state', `Payment ${attempt.id} is ${attempt.status}; nothing to refund`);
+      throw new StoreError(
+        'payment_not_succeeded',
+        `Payment ${attempt.id} is ${attempt.status}; nothing to refund`,
+      );
     }
     if (!attempt.gatewayReference) {
       throw new StoreError('not_refundable', `Payment ${attempt.id} has no charge at the gateway`);
@@ -71,4 +75,19 @@ export async function refundPayment(
     });
     return recordRefund(tx, { ...input, gatewayReference: result.refundId });
   });
+}
+
+/** The money already returned on each attempt (refunds and chargebacks), by attempt id. */
+export async function refundedByAttempt(
+  em: BaseEntityManager,
+  attempts: readonly PaymentAttempt[],
+): Promise<Map<string, number>> {
+  const refunded = new Map<string, number>();
+  if (attempts.length === 0) return refunded;
+  const refunds = await em.find(Refund, { paymentAttempt: { $in: attempts.map((a) => a.id) } });
+  for (const refund of refunds) {
+    const id = refund.paymentAttempt.id;
+    refunded.set(id, (refunded.get(id) ?? 0) + refund.amount);
+  }
+  return refunded;
 }

@@ -226,6 +226,7 @@ export function routeExamples(f: FuzzFixtures): Record<string, RouteExample> {
       },
     },
     createPortalSession: { params: {}, body: { customer_id: f.customerId } },
+    revokePortalSession: { params: {}, body: { token: `ps_${'0'.repeat(32)}` } },
     createCoupon: {
       params: {},
       body: {

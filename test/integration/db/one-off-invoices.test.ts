@@ -156,7 +156,7 @@ describe('manual and one-off invoices on PostgreSQL', () => {
       await untilSomeoneWaitsForALock();
     });
 
-    expect(await storeErrorCode(pending)).toBe('invalid_state');
+    expect(await storeErrorCode(pending)).toBe('invoice_items_changed');
     const check = db.orm.em.fork();
     expect(await check.findOne(Invoice, input.invoiceId)).toBeNull();
     const items = await check.find(InvoiceItem, { id: { $in: [contested.id, other.id] } });
