@@ -7,8 +7,24 @@ import type { GatewayConfig } from '../gateways';
  */
 const port = z.coerce.number().int().min(0).max(65535);
 
+/**
+ * What runs the engine's workflows and how: the settings `npm start`, the worker and the benchmarks read before any
+ * service is up (so they need no database or SMTP URL to be parsed).
+ */
+export const engineSchema = z.object({
+  // `dev`: the Temporal CLI's dev server (SQLite); `server`: the Temporal server on PostgreSQL, as in production.
+  TEMPORAL_BACKEND: z.enum(['dev', 'server']).default('dev'),
+  // Worker processes on the task queue; unset: 1 for `npm run worker`, one per core for `npm start`.
+  WORKER_PROCESSES: z.coerce.number().int().min(1).max(64).optional(),
+  // Memory budget of each worker process's workflow cache, in MiB; unset: the SDK's default (sized by the heap).
+  WORKER_CACHE_MB: z.coerce.number().int().min(0).max(1_000_000).optional(),
+});
+
+export type EngineSettings = z.infer<typeof engineSchema>;
+
 export const configSchema = z
   .object({
+    ...engineSchema.shape,
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     DATABASE_URL: z.string().url(),
@@ -66,6 +82,14 @@ export class ConfigError extends Error {
     super(`Invalid configuration:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
     this.name = 'ConfigError';
   }
+}
+
+export function loadEngineSettings(env: NodeJS.ProcessEnv = process.env): EngineSettings {
+  const parsed = engineSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  return parsed.data;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
