@@ -7,6 +7,8 @@ import { createLogger, temporalLoggerFor } from './logging';
 import { createMailer } from './mail/mailer';
 import { connectClient, connectWorkerConnection } from './temporal/connection';
 import { createOutboxRelay } from './mail/outbox-relay';
+import { workflowCacheFor, type WorkflowCacheTuning } from './temporal/worker-tuning';
+import { followParent, superviseWorkerProcesses } from './worker-processes';
 
 export interface WorkerOptions extends ActivityDeps {
   connection: NativeConnection;
@@ -17,6 +19,8 @@ export interface WorkerOptions extends ActivityDeps {
   shutdownGraceMs?: number;
   /** How often the outbox relay looks for emails without being notified (default 1 s). */
   outboxPollMs?: number;
+  /** The workflow cache (WORKER_CACHE_MB); the SDK's default, sized by the heap, when absent. */
+  workflowCache?: WorkflowCacheTuning;
 }
 
 /**
@@ -31,8 +35,16 @@ export interface PerennialWorker {
 }
 
 export async function createWorker(options: WorkerOptions): Promise<PerennialWorker> {
-  const { connection, namespace, taskQueue, workflowBundle, shutdownGraceMs, outboxPollMs, ...deps } =
-    options;
+  const {
+    connection,
+    namespace,
+    taskQueue,
+    workflowBundle,
+    shutdownGraceMs,
+    outboxPollMs,
+    workflowCache,
+    ...deps
+  } = options;
   const temporal = await Worker.create({
     connection,
     namespace,
@@ -40,6 +52,7 @@ export async function createWorker(options: WorkerOptions): Promise<PerennialWor
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
     activities: createActivities(deps),
     shutdownGraceTime: shutdownGraceMs ?? 10_000,
+    ...workflowCache,
   });
   const relay = createOutboxRelay({
     orm: deps.orm,
@@ -71,6 +84,8 @@ export async function runWorker(config: Config): Promise<void> {
   const connection = await connectWorkerConnection(config);
   // Activities start outbound webhook deliveries as workflows of their own.
   const client = await connectClient(config);
+  const workflowCache =
+    config.WORKER_CACHE_MB === undefined ? undefined : workflowCacheFor(config.WORKER_CACHE_MB);
   try {
     const worker = await createWorker({
       connection,
@@ -82,9 +97,14 @@ export async function runWorker(config: Config): Promise<void> {
       publicUrl: config.PUBLIC_URL,
       client,
       shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
+      workflowCache,
     });
     logger.info(
-      { taskQueue: config.TEMPORAL_TASK_QUEUE, address: config.TEMPORAL_ADDRESS },
+      {
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        address: config.TEMPORAL_ADDRESS,
+        maxCachedWorkflows: worker.temporal.options.maxCachedWorkflows,
+      },
       'worker started',
     );
     // The SDK's runtime turns SIGTERM and SIGINT into a graceful worker shutdown; run() resolves once drained.
@@ -99,8 +119,15 @@ export async function runWorker(config: Config): Promise<void> {
 }
 
 if (require.main === module) {
-  runWorker(loadConfig()).catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exit(1);
-  });
+  const config = loadConfig();
+  const processes = config.WORKER_PROCESSES ?? 1;
+  if (processes > 1) {
+    void superviseWorkerProcesses(processes).then((code) => process.exit(code));
+  } else {
+    followParent();
+    runWorker(config).catch((error: unknown) => {
+      console.error(error instanceof Error ? error.message : error);
+      process.exit(1);
+    });
+  }
 }

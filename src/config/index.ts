@@ -12,9 +12,24 @@ export function hostAndPort(bind: string): { host: string; port: number } {
   const colon = bind.lastIndexOf(':');
   return { host: bind.slice(0, colon).replace(/^\[(.*)\]$/, '$1'), port: Number(bind.slice(colon + 1)) };
 }
+/**
+ * What runs the engine's workflows and how: the settings `npm start`, the worker and the benchmarks read before any
+ * service is up (so they need no database or SMTP URL to be parsed).
+ */
+export const engineSchema = z.object({
+  // `dev`: the Temporal CLI's dev server (SQLite); `server`: the Temporal server on PostgreSQL, as in production.
+  TEMPORAL_BACKEND: z.enum(['dev', 'server']).default('dev'),
+  // Worker processes on the task queue; unset: 1 for `npm run worker`, one per core for `npm start`.
+  WORKER_PROCESSES: z.coerce.number().int().min(1).max(64).optional(),
+  // Memory budget of each worker process's workflow cache, in MiB; unset: the SDK's default (sized by the heap).
+  WORKER_CACHE_MB: z.coerce.number().int().min(0).max(1_000_000).optional(),
+});
+
+export type EngineSettings = z.infer<typeof engineSchema>;
 
 export const configSchema = z
   .object({
+    ...engineSchema.shape,
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     // Unset: `pretty` under NODE_ENV=development (npm start), `json` otherwise (see logFormatOf).
@@ -86,6 +101,14 @@ export class ConfigError extends Error {
     super(`Invalid configuration:\n${issues.map((i) => `  - ${i}`).join('\n')}`);
     this.name = 'ConfigError';
   }
+}
+
+export function loadEngineSettings(env: NodeJS.ProcessEnv = process.env): EngineSettings {
+  const parsed = engineSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  return parsed.data;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {

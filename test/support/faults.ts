@@ -20,6 +20,7 @@ import {
 import { searchAttributeKeys, searchAttributeTypeName } from '../../src/workflows/search-attributes';
 import { createTestDatabase, type TestDatabase } from './database';
 import { seedCustomer, seedPlan, seedSeller } from './lifecycle';
+import { startTestTemporalServer } from './temporal-server';
 import { TEST_SANDBOX_WEBHOOK_SECRET } from './workers';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -211,7 +212,10 @@ export interface StormTarget {
   taskQueue: string;
 }
 
-/** Everything a fault test breaks: its own dev server, database, SMTP catcher, and workers as child processes. */
+/**
+ * Everything a fault test breaks: its own Temporal (the dev server, or the Temporal server on PostgreSQL), database,
+ * SMTP catcher, and workers as child processes.
+ */
 export interface FaultStack extends StormTarget {
   temporal: DevServer;
   connection: Connection;
@@ -221,9 +225,9 @@ export interface FaultStack extends StormTarget {
   close(): Promise<void>;
 }
 
-export async function startFaultStack(): Promise<FaultStack> {
+export async function startFaultStack(options: { temporal?: 'dev' | 'server' } = {}): Promise<FaultStack> {
   const [temporal, db, catcher] = await Promise.all([
-    startDevServer(),
+    options.temporal === 'server' ? startTestTemporalServer() : startDevServer(),
     createTestDatabase(),
     startSmtpCatcher(),
   ]);
