@@ -6,7 +6,16 @@ import { randomBytes } from 'node:crypto';
  * with the API it measures. It takes one run per IPC message and answers with autocannon's result.
  */
 export type RouteName =
-  'healthz' | 'get_subscription' | 'list_subscriptions' | 'pause_resume' | 'usage_batch';
+  | 'healthz'
+  | 'get_subscription'
+  | 'list_subscriptions'
+  | 'create_subscription'
+  | 'pause'
+  | 'resume'
+  | 'usage_batch';
+
+/** Routes that change a subscription run a fixed number of requests, each on a subscription of its own. */
+export const commandRoutes: RouteName[] = ['create_subscription', 'pause', 'resume'];
 
 export interface LoadRun {
   url: string;
@@ -16,6 +25,11 @@ export interface LoadRun {
   authorization: string;
   subscriptionIds: string[];
   meteredSubscriptionId: string;
+  /** For command routes: this many requests in all, then the run ends (instead of `durationSeconds`). */
+  amount?: number;
+  /** create_subscription: one customer (with a sandbox card) per request, on this plan. */
+  customers?: { id: string; pm: string }[];
+  planId?: string;
 }
 
 export interface LoadResult {
@@ -30,12 +44,16 @@ export interface LoadResult {
   errors: number;
   timeouts: number;
   status_codes: Record<string, number>;
+  /** create_subscription: the subscriptions created, for the pause and resume runs that follow. */
+  created_ids?: string[];
 }
 
 // A run prefix keeps client ids fresh across runs and re-runs on the same database.
 const runPrefix = randomBytes(4).toString('hex');
 let nextClientId = 0;
 let nextSubscription = 0;
+let nextCustomer = 0;
+let created: string[] = [];
 
 function requestsFor(run: LoadRun): autocannon.Request[] {
   const json = { 'content-type': 'application/json', authorization: run.authorization };
@@ -65,35 +83,42 @@ function requestsFor(run: LoadRun): autocannon.Request[] {
           },
         },
       ];
-    case 'pause_resume': {
-      // One subscription per connection: the pairs are sequential on it, never two commands racing on one workflow.
-      const own = (context: Record<string, unknown>): string => {
-        if (typeof context.subscription !== 'string') {
-          context.subscription = run.subscriptionIds[nextSubscription++ % run.subscriptionIds.length];
-        }
-        return String(context.subscription);
-      };
+    case 'create_subscription':
+      return [
+        {
+          method: 'POST',
+          path: '/v1/subscriptions',
+          headers: json,
+          setupRequest: (request) => {
+            const customer = run.customers?.[nextCustomer++ % (run.customers?.length ?? 1)];
+            return {
+              ...request,
+              body: JSON.stringify({
+                customer_id: customer?.id,
+                plan_id: run.planId,
+                payment_method_id: customer?.pm,
+              }),
+            };
+          },
+          onResponse: (status, body) => {
+            if (status === 201) created.push(String((JSON.parse(body) as { id: string }).id));
+          },
+        },
+      ];
+    case 'pause':
+    case 'resume':
+      // Each request on a subscription of its own: never two commands racing on one workflow.
       return [
         {
           method: 'POST',
           headers: json,
           body: '{}',
-          setupRequest: (request, context) => ({
+          setupRequest: (request) => ({
             ...request,
-            path: `/v1/subscriptions/${own(context as Record<string, unknown>)}/pause`,
-          }),
-        },
-        {
-          method: 'POST',
-          headers: json,
-          body: '{}',
-          setupRequest: (request, context) => ({
-            ...request,
-            path: `/v1/subscriptions/${own(context as Record<string, unknown>)}/resume`,
+            path: `/v1/subscriptions/${run.subscriptionIds[nextSubscription++ % run.subscriptionIds.length]}/${run.route}`,
           }),
         },
       ];
-    }
   }
 }
 
@@ -101,7 +126,7 @@ async function measure(run: LoadRun): Promise<LoadResult> {
   const result = await autocannon({
     url: run.url,
     connections: run.connections,
-    duration: run.durationSeconds,
+    ...(run.amount ? { amount: run.amount } : { duration: run.durationSeconds }),
     requests: requestsFor(run),
     initialContext: {},
   });
@@ -119,11 +144,14 @@ async function measure(run: LoadRun): Promise<LoadResult> {
     status_codes: Object.fromEntries(
       Object.entries(result.statusCodeStats ?? {}).map(([code, stats]) => [code, stats.count ?? 0]),
     ),
+    ...(run.route === 'create_subscription' ? { created_ids: created } : {}),
   };
 }
 
 process.on('message', (run: LoadRun) => {
   nextSubscription = 0;
+  nextCustomer = 0;
+  created = [];
   measure(run).then(
     (result) => process.send?.({ ok: true, result }),
     (error: unknown) => process.send?.({ ok: false, error: String(error) }),

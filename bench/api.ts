@@ -4,10 +4,12 @@ import { parseArgs } from 'node:util';
 import { freePort } from '../scripts/provision/ports';
 import { createApiKey } from '../src/db/api-keys';
 import { Invoice, Meter, Plan, PlanPrice, Product } from '../src/db/entities';
-import type { LoadResult, LoadRun, RouteName } from './api-load';
+import { commandRoutes, type LoadResult, type LoadRun, type RouteName } from './api-load';
 import {
-  BENCH_WEBHOOK_SECRET,
   type BenchStack,
+  engineDescription,
+  engineFlags,
+  engineOptions,
   machine,
   mb,
   rssOfPid,
@@ -15,32 +17,38 @@ import {
   seedSellerAndPlan,
   startBenchStack,
   startSubscriptions,
-  waitForIdleWorker,
   waitUntil,
   writeResult,
 } from './stack';
 
 /**
- * API benchmark: autocannon against the real API (worker, dev server, PostgreSQL, SMTP catcher behind it) at
- * several concurrencies, with /healthz as the ceiling of the HTTP stack. The API is src/api/server.ts in a process
- * of its own, as it runs in production, so its figures do not include the worker's activities.
+ * API benchmark: autocannon against the real API (worker processes, Temporal, PostgreSQL, SMTP catcher behind it)
+ * at several concurrencies, with /healthz as the ceiling of the HTTP stack. The API is src/api/server.ts in a
+ * process of its own, as it runs in production, so its figures do not include the workers' activities.
  *
- *   npm run bench:api -- --concurrency 1,10,50 --duration 8
+ * Reads and usage run for `--duration` seconds. Commands run alone, each a fixed number of requests on
+ * subscriptions of their own: create (with its first charge) makes `--commands` subscriptions (times the
+ * concurrency, within bounds), then pause pauses each of them once, then resume resumes each (with its charge).
+ *
+ *   npm run bench:api -- --concurrency 1,10,50 --duration 8 --backend server
  */
-const ALL_ROUTES = 'healthz,get_subscription,list_subscriptions,pause_resume,usage_batch';
+const ALL_ROUTES = 'healthz,get_subscription,list_subscriptions,create_subscription,pause,resume,usage_batch';
 const { values } = parseArgs({
   options: {
     concurrency: { type: 'string', default: '1,10,50' },
     duration: { type: 'string', default: '8' },
-    routes: {
-      type: 'string',
-      default: 'healthz,get_subscription,list_subscriptions,pause_resume,usage_batch',
-    },
+    commands: { type: 'string', default: '20' },
+    routes: { type: 'string', default: ALL_ROUTES },
+    ...engineFlags,
   },
 });
 const CONCURRENCIES = values.concurrency.split(',').map(Number);
 const DURATION = Number(values.duration);
 const ROUTES = values.routes.split(',') as RouteName[];
+const OPTIONS = engineOptions(values);
+/** Requests of a command run at concurrency c: enough for a p99 at c = 10, bounded for the 10-minute budget. */
+const commandCount = (c: number): number =>
+  Math.min(250, Math.max(Number(values.commands), c * Number(values.commands)));
 const START = '2027-01-01T00:00:00.000Z';
 
 interface ApiProcess {
@@ -59,11 +67,7 @@ async function startApiProcess(stack: BenchStack): Promise<ApiProcess> {
     env: {
       PATH: process.env.PATH,
       LOG_LEVEL: 'silent',
-      DATABASE_URL: stack.postgresUrl,
-      TEMPORAL_ADDRESS: stack.env.address,
-      TEMPORAL_TASK_QUEUE: stack.taskQueue,
-      SMTP_URL: stack.catcher.smtpUrl,
-      SANDBOX_WEBHOOK_SECRET: BENCH_WEBHOOK_SECRET,
+      ...stack.processEnv(),
       API_HOST: '127.0.0.1',
       API_PORT: String(port),
       // The default limit (1,200 a minute per key) would turn most of the load into 429s.
@@ -97,16 +101,17 @@ async function startApiProcess(stack: BenchStack): Promise<ApiProcess> {
 }
 
 async function main(): Promise<void> {
-  const stack = await startBenchStack('api');
+  const stack = await startBenchStack('api', OPTIONS);
   const loader = fork(path.join(__dirname, 'api-load.ts'), [], { execArgv: ['--import', 'tsx'] });
   let api: ApiProcess | undefined;
   try {
     const { orm, gateway } = stack;
     const plan = await seedSellerAndPlan(orm);
-    // One subscription to read, plus a fresh set per pause/resume run so no run starts on a paused one.
-    const pauseSlices = CONCURRENCIES.map((c) => c);
-    const total = 1 + pauseSlices.reduce((sum, c) => sum + c, 0);
-    const customers = await seedCustomers(orm, gateway, total + 1);
+    // One subscription to read and a metered one for usage; then one customer per create request.
+    const creates = ROUTES.includes('create_subscription')
+      ? CONCURRENCIES.reduce((sum, c) => sum + commandCount(c), 0)
+      : 0;
+    const customers = await seedCustomers(orm, gateway, 2 + creates);
     const em = orm.em.fork();
     const meteredPlan = em.create(Plan, {
       product: em.create(Product, { name: 'API calls' }),
@@ -122,23 +127,22 @@ async function main(): Promise<void> {
       scheme: { model: 'per_unit', unitAmount: 5 },
     });
     await em.flush();
-    const [meteredCustomer, ...flat] = customers;
-    if (!meteredCustomer) throw new Error('no customers seeded');
-    const ids = await startSubscriptions(stack, plan, flat, { concurrency: 20, testClockTime: START });
+    const [meteredCustomer, reader, ...forCreates] = customers;
+    if (!meteredCustomer || !reader) throw new Error('no customers seeded');
+    const ids = await startSubscriptions(stack, plan, [reader], { concurrency: 1, testClockTime: START });
     const [meteredId] = await startSubscriptions(stack, meteredPlan, [meteredCustomer], {
       concurrency: 1,
       testClockTime: START,
     });
     if (!meteredId) throw new Error('the metered subscription did not start');
 
-    // The first invoices (charge, PDF, email) run in this process's worker: measuring before they are done would
-    // measure them.
+    // The first invoices (charge, PDF, email) run in the workers: measuring before they are done would measure them.
     await waitUntil(
       async () => (await orm.em.fork().count(Invoice, { periodIndex: 0, status: 'paid' })) >= ids.length,
       'first invoices',
     );
 
-    await waitForIdleWorker(stack.worker);
+    await stack.workers.waitForIdle();
     const { secret } = await createApiKey(orm.em.fork(), 'bench');
     api = await startApiProcess(stack);
     const url = api.url;
@@ -159,22 +163,39 @@ async function main(): Promise<void> {
     const rows: LoadResult[] = [];
     // Concurrency outside, routes inside: on a shared machine the load drifts, and each route's ratio to /healthz
     // is only fair against a /healthz run measured next to it.
-    let offset = 1;
+    let offset = 0;
     for (const connections of CONCURRENCIES) {
+      // The subscriptions this level's create run made: pause and resume each of them once.
+      let created: string[] = [];
       for (const route of ROUTES) {
-        const subscriptionIds =
-          route === 'pause_resume' ? ids.slice(offset, offset + connections) : [ids[0] ?? ''];
-        if (route === 'pause_resume') offset += connections;
+        const command = commandRoutes.includes(route);
+        const amount = commandCount(connections);
+        if (command && route !== 'create_subscription' && created.length === 0) {
+          throw new Error(
+            `${route} runs on the subscriptions create_subscription made: list it before ${route}`,
+          );
+        }
         const result = await runOnce({
           url,
           route,
           connections,
           durationSeconds: DURATION,
           authorization,
-          subscriptionIds,
+          subscriptionIds: command && route !== 'create_subscription' ? created : [ids[0] ?? ''],
           meteredSubscriptionId: meteredId,
+          ...(command ? { amount: route === 'create_subscription' ? amount : created.length } : {}),
+          ...(route === 'create_subscription'
+            ? { customers: forCreates.slice(offset, offset + amount), planId: plan.id }
+            : {}),
         });
-        rows.push(result);
+        if (route === 'create_subscription') {
+          offset += amount;
+          created = result.created_ids ?? [];
+        }
+        const { created_ids: _created, ...figures } = result;
+        rows.push(figures);
+        // A command's receipts, credits and emails finish in the workers after the answer: the next run starts after.
+        if (command) await stack.workers.waitForIdle();
         console.log(
           `${route} c=${connections}: ${result.requests_per_second} req/s, p99 ${result.latency_p99_ms} ms, ` +
             `non-2xx ${result.non_2xx}`,
@@ -205,15 +226,21 @@ async function main(): Promise<void> {
       })),
     );
     // A partial run (some routes only, e.g. under a profiler) must not overwrite the full figures.
-    await writeResult(values.routes === ALL_ROUTES ? 'api.json' : `api-${ROUTES.join('-')}.json`, {
-      benchmark: 'api',
-      ...machine(),
-      duration_seconds_per_run: DURATION,
-      worker_process_rss_mb: mb(process.memoryUsage().rss),
-      api_process_rss_mb: api.child.pid ? mb(rssOfPid(api.child.pid) ?? 0) : null,
-      note: 'pause_resume counts each request; a round trip is two of them',
-      runs: table,
-    });
+    await writeResult(
+      values.routes === ALL_ROUTES
+        ? `api-${OPTIONS.backend}.json`
+        : `api-${OPTIONS.backend}-${ROUTES.join('-')}.json`,
+      {
+        benchmark: 'api',
+        ...machine(),
+        ...engineDescription(OPTIONS),
+        duration_seconds_per_read_run: DURATION,
+        worker_processes_rss_mb: mb(stack.workers.rss()),
+        api_process_rss_mb: api.child.pid ? mb(rssOfPid(api.child.pid) ?? 0) : null,
+        note: 'create, pause and resume run a fixed number of requests each (requests), each on a subscription of its own',
+        runs: table,
+      },
+    );
   } finally {
     loader.kill();
     // Before the stack: the requests still in the API's handlers need Temporal and PostgreSQL to answer.

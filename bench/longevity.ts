@@ -13,7 +13,7 @@ import {
   mb,
   seedCustomers,
   seedSellerAndPlan,
-  startBenchStack,
+  startTimeSkippingStack,
   waitUntil,
   writeResult,
 } from './stack';
@@ -30,7 +30,7 @@ const YEARS = Number(values.years);
 const DAY = 24 * 60 * 60 * 1000;
 
 async function main(): Promise<void> {
-  const stack = await startBenchStack('longevity', 'time-skipping');
+  const stack = await startTimeSkippingStack('longevity');
   try {
     const { orm, env, gateway, taskQueue } = stack;
     const plan = await seedSellerAndPlan(orm);

@@ -1,135 +1,223 @@
-import { randomBytes } from 'node:crypto';
+import { temporal } from '@temporalio/proto';
 import { parseArgs } from 'node:util';
-import { Client as PgClient } from 'pg';
 import { Invoice } from '../src/db/entities';
 import { lifecycleWorkflowIdFor, testClockAdvancedSignal } from '../src/workflows/lifecycle/messages';
 import {
+  emailsOfPhase,
+  rowsOnlyBaseline,
+  rowsPerSubscription,
+  sameWorkBaseline,
+  settledCounters,
+  type WriteProfile,
+  writeProfile,
+} from './baselines';
+import { type CeilingRow, measureCeiling } from './ceiling';
+import { type CeilingShape, ceilingShapes } from './ceiling/workflows';
+import {
+  type BenchStack,
+  engineDescription,
+  engineFlags,
+  engineOptions,
   inBatches,
   machine,
   mb,
+  percentile,
+  perSecond,
   phaseTimeoutMs,
+  ratio,
   seedCustomers,
   seedSellerAndPlan,
   startBenchStack,
   startSubscriptions,
-  waitForIdleWorker,
   waitUntil,
   writeResult,
 } from './stack';
 
 /**
  * Renewal storm: N monthly subscriptions on one test clock, all renewing at the same instant when the clock moves.
- * Measures the time until every renewal invoice is paid, against a plain SQL biller writing the same rows.
+ * Measured in one run on one backend: the first invoices (new subscriptions) and the renewals, each against a
+ * rows-only and a same-work baseline (bench/baselines.ts), and the ceiling (bench/ceiling.ts) of the same engine.
  *
- *   npm run bench:renewal-storm -- --n 10000
+ *   npm run bench:renewal-storm -- --n 10000 --backend server
  */
 const { values } = parseArgs({
-  options: { n: { type: 'string', default: '1000' }, concurrency: { type: 'string', default: '25' } },
+  options: {
+    n: { type: 'string', default: '1000' },
+    concurrency: { type: 'string', default: '25' },
+    ceiling: { type: 'string', default: ceilingShapes.join(',') },
+    'ceiling-n': { type: 'string', default: '' },
+    ...engineFlags,
+  },
 });
 const N = Number(values.n);
 const CONCURRENCY = Number(values.concurrency);
+const CEILING_SHAPES = values.ceiling === 'none' ? [] : (values.ceiling.split(',') as CeilingShape[]);
+const CEILING_N = values['ceiling-n'] ? Number(values['ceiling-n']) : N;
+const OPTIONS = engineOptions(values);
 const START = '2027-01-01T00:00:00.000Z';
 const RENEWAL = '2027-02-01T00:00:00.000Z';
 
-const percentile = (sorted: number[], p: number): number =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+/** The run that did the renewal: the one the current run continued from. Its size, and its input (the state). */
+async function renewalRun(stack: BenchStack, subscriptionId: string) {
+  const workflowId = lifecycleWorkflowIdFor(subscriptionId);
+  const current = await stack.client.workflow.getHandle(workflowId).fetchHistory();
+  const started = current.events?.[0]?.workflowExecutionStartedEventAttributes;
+  const previous = started?.continuedExecutionRunId;
+  if (!previous) return null;
+  const history = await stack.client.workflow.getHandle(workflowId, previous).fetchHistory();
+  return {
+    events: history.events?.length ?? 0,
+    bytes: temporal.api.history.v1.History.encode(history).finish().length,
+    stateBytes: temporal.api.common.v1.Payloads.encode(started?.input ?? {}).finish().length,
+  };
+}
 
-/** The baseline: the same rows a renewal writes (invoice, line, payment, event), one transaction each, no engine. */
-async function sqlBaseline(url: string): Promise<number> {
-  const pg = new PgClient({ connectionString: url });
-  await pg.connect();
-  await pg.query(`create table bench_invoices (id text primary key, subscription_id text not null, period_index int not null,
-    number text not null, total bigint not null, status text not null, created_at timestamptz not null default now(),
-    unique (subscription_id, period_index))`);
-  await pg.query(`create table bench_invoice_lines (id text primary key, invoice_id text not null references bench_invoices,
-    description text not null, amount bigint not null)`);
-  await pg.query(`create table bench_payments (id text primary key, invoice_id text not null references bench_invoices,
-    idempotency_key text not null unique, amount bigint not null, status text not null)`);
-  await pg.query(`create table bench_events (id text primary key, subscription_id text not null, type text not null,
-    data jsonb not null, occurred_at timestamptz not null default now())`);
-  const began = Date.now();
-  for (let i = 0; i < N; i++) {
-    const invoice = `in_${randomBytes(12).toString('hex')}`;
-    await pg.query('begin');
-    await pg.query(
-      `insert into bench_invoices (id, subscription_id, period_index, number, total, status) values ($1, $2, 1, $3, 2261, 'open')`,
-      [invoice, `sub_${i}`, `2027-${String(i + 1).padStart(6, '0')}`],
-    );
-    await pg.query(`insert into bench_invoice_lines values ($1, $2, 'Monthly beans', 1900)`, [
-      `il_${invoice}`,
-      invoice,
-    ]);
-    await pg.query(`insert into bench_payments values ($1, $2, $3, 2261, 'succeeded')`, [
-      `pa_${invoice}`,
-      invoice,
-      `${invoice}:1`,
-    ]);
-    await pg.query(`update bench_invoices set status = 'paid' where id = $1`, [invoice]);
-    await pg.query(
-      `insert into bench_events (id, subscription_id, type, data) values ($1, $2, 'invoice.paid', '{}')`,
-      [`evt_${invoice}`, `sub_${i}`],
-    );
-    await pg.query('commit');
-  }
-  const elapsed = Date.now() - began;
-  await pg.end();
-  return elapsed;
+interface PhaseFigures {
+  subscriptions: number;
+  perennial_ms: number;
+  per_second: number;
+  rows_only_ms: number;
+  same_work_ms: number;
+  perennial_over_rows_only: number | null;
+  perennial_over_same_work: number | null;
+  rows_per_subscription: ReturnType<typeof rowsPerSubscription>;
+}
+
+async function baselines(
+  stack: BenchStack,
+  profile: WriteProfile,
+  perennialMs: number,
+  inputs: { customers: { id: string; pm: string }[]; subscriptionId: string; from: Date; to: Date },
+): Promise<PhaseFigures> {
+  const rowsMs = await rowsOnlyBaseline(stack.postgresUrl, profile);
+  const charges = profile.tables.find((t) => t.table === 'sandbox_charges')?.inserts ?? 0;
+  const sameMs = await sameWorkBaseline(stack.postgresUrl, profile, {
+    orm: stack.orm,
+    gateway: stack.gateway,
+    mailer: stack.mailer,
+    publicUrl: 'http://bench.test',
+    customers: inputs.customers,
+    emails: await emailsOfPhase(stack.orm, inputs.subscriptionId, inputs.from, inputs.to),
+    chargesPerSubscription: charges / profile.subscriptions,
+  });
+  return {
+    subscriptions: profile.subscriptions,
+    perennial_ms: perennialMs,
+    per_second: perSecond(profile.subscriptions, perennialMs),
+    rows_only_ms: rowsMs,
+    same_work_ms: sameMs,
+    perennial_over_rows_only: ratio(perennialMs, rowsMs),
+    perennial_over_same_work: ratio(perennialMs, sameMs),
+    rows_per_subscription: rowsPerSubscription(profile),
+  };
 }
 
 async function main(): Promise<void> {
-  const stack = await startBenchStack('renewal-storm');
-  const { env, orm, gateway } = stack;
+  const stack = await startBenchStack('renewal-storm', OPTIONS);
+  const { client, orm, gateway } = stack;
   try {
     const plan = await seedSellerAndPlan(orm);
     const customers = await seedCustomers(orm, gateway, N);
-    const startedAt = Date.now();
+    const beforeStart = await settledCounters(stack.postgresUrl);
+
+    const startedAt = new Date();
     const ids = await startSubscriptions(stack, plan, customers, {
       concurrency: CONCURRENCY,
       testClockTime: START,
     });
     const paidCount = (periodIndex: number) => orm.em.fork().count(Invoice, { periodIndex, status: 'paid' });
     await waitUntil(async () => (await paidCount(0)) >= N, 'first invoices', phaseTimeoutMs(N));
-    const startMs = Date.now() - startedAt;
+    const startMs = Date.now() - startedAt.getTime();
+    await stack.workers.waitForIdle();
+    const afterStart = await settledCounters(stack.postgresUrl);
 
-    const advancedAt = Date.now();
+    const advancedAt = new Date();
     await inBatches(ids, 100, (id) =>
-      env.client.workflow
+      client.workflow
         .getHandle(lifecycleWorkflowIdFor(id))
         .signal(testClockAdvancedSignal, { frozenTime: RENEWAL }),
     );
     await waitUntil(async () => (await paidCount(1)) >= N, 'renewal invoices', phaseTimeoutMs(N));
-    const stormMs = Date.now() - advancedAt;
-    const paid = await orm.em.fork().find(Invoice, { periodIndex: 1 }, { fields: ['paidAt'] });
-    const lags = paid
-      .map((invoice) => (invoice.paidAt?.getTime() ?? advancedAt) - advancedAt)
+    const stormMs = Date.now() - advancedAt.getTime();
+    // Paid dates are the test clock's; the lag is read from the wall-clock moment each renewal's charge was made.
+    const charged = await orm.em.getConnection().execute<{ at: Date }[]>(
+      `select a.created_at as at from payment_attempts a join invoices i on i.id = a.invoice_id
+        where i.period_index = 1 and a.status = 'succeeded'`,
+    );
+    const lags = charged
+      .map((row) => new Date(row.at).getTime() - advancedAt.getTime())
       .sort((a, b) => a - b);
-    // The baseline gets the machine to itself, as the storm had it: the receipts of the last renewals are still going out.
-    await waitForIdleWorker(stack.worker);
+    const workerRss = stack.workers.rss();
+    await stack.workers.waitForIdle();
+    const afterStorm = await settledCounters(stack.postgresUrl);
+    const stormEnded = new Date();
     const [database] = await orm.em
       .getConnection()
       .execute<{ size: string }[]>('select pg_database_size(current_database())::text as size');
-    const baselineMs = await sqlBaseline(stack.postgresUrl);
+    const runs = (await Promise.all(ids.slice(0, 5).map((id) => renewalRun(stack, id)))).filter(
+      (run): run is NonNullable<typeof run> => run !== null,
+    );
+    const stateBytes = Math.max(0, ...runs.map((run) => run.stateBytes));
 
+    // The engine's own ceiling on the same backend, with Perennial's continue-as-new state size.
+    const ceiling: CeilingRow[] = CEILING_SHAPES.length
+      ? await measureCeiling(client, stack.temporalAddress, {
+          ...OPTIONS,
+          n: CEILING_N,
+          shapes: CEILING_SHAPES,
+          payloadBytes: stateBytes,
+        })
+      : [];
+
+    const subscriptionId = ids[0] ?? '';
+    const newSubscriptions = await baselines(stack, writeProfile(beforeStart, afterStart, N), startMs, {
+      customers,
+      subscriptionId,
+      from: startedAt,
+      to: advancedAt,
+    });
+    const renewals = await baselines(stack, writeProfile(afterStart, afterStorm, N), stormMs, {
+      customers,
+      subscriptionId,
+      from: advancedAt,
+      to: stormEnded,
+    });
+    const renewalsPerSecond = perSecond(N, stormMs);
     const result = {
       benchmark: 'renewal-storm',
       ...machine(),
+      ...engineDescription(OPTIONS),
       subscriptions: N,
-      start_all_ms: startMs,
-      storm_ms: stormMs,
-      renewals_per_second: Math.round((N / stormMs) * 1000 * 10) / 10,
-      lag_p50_ms: percentile(lags, 50),
-      lag_p99_ms: percentile(lags, 99),
-      worker_and_api_rss_mb: mb(process.memoryUsage().rss),
+      renewals_per_second: renewalsPerSecond,
+      charge_lag_p50_ms: percentile(lags, 50),
+      charge_lag_p99_ms: percentile(lags, 99),
+      history_events_per_renewal_run: runs.map((run) => run.events),
+      history_bytes_per_renewal_run: runs.map((run) => run.bytes),
+      continue_as_new_state_bytes: stateBytes,
+      worker_processes_rss_mb_at_storm_end: mb(workerRss),
       postgres_size_mb: mb(Number(database?.size ?? 0)),
-      sql_baseline_ms: baselineMs,
-      perennial_over_baseline: Math.round((stormMs / baselineMs) * 10) / 10,
+      renewals,
+      new_subscriptions: newSubscriptions,
+      ceiling: ceiling.map((row) => ({
+        ...row,
+        storm_over_ceiling: ratio(renewalsPerSecond, row.renewals_per_second),
+      })),
     };
-    console.table(result);
-    await writeResult(`renewal-storm-${N}.json`, result);
+    console.table([
+      { phase: 'new subscriptions', ...withoutProfile(newSubscriptions) },
+      { phase: 'renewals', ...withoutProfile(renewals) },
+    ]);
+    if (ceiling.length) console.table(result.ceiling);
+    console.log(
+      `storm ${renewalsPerSecond}/s, ${runs[0]?.events ?? '?'} events per renewal run, charge lag p50 ${result.charge_lag_p50_ms} ms p99 ${result.charge_lag_p99_ms} ms`,
+    );
+    await writeResult(`renewal-storm-${OPTIONS.backend}-${N}.json`, result);
   } finally {
     await stack.close();
   }
 }
+
+const withoutProfile = ({ rows_per_subscription: _rows, ...figures }: PhaseFigures) => figures;
 
 main().catch((error: unknown) => {
   console.error(error);

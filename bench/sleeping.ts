@@ -1,10 +1,13 @@
 import { parseArgs } from 'node:util';
 import { Invoice } from '../src/db/entities';
 import {
-  childPids,
+  engineDescription,
+  engineFlags,
+  engineOptions,
   machine,
   mb,
   phaseTimeoutMs,
+  perSecond,
   rssOfPid,
   seedCustomers,
   seedSellerAndPlan,
@@ -16,34 +19,33 @@ import {
 
 /**
  * Sleeping subscriptions: N active monthly subscriptions on real time, each workflow waiting on its period-end
- * timer. Measures the time to start them all (first invoice paid) and what the sleepers cost at rest: the worker's
- * RSS (this process) and the Temporal dev server's (from /proc).
+ * timer. Measures the time to start them all (first invoice paid) and what the sleepers cost at rest: the worker
+ * processes' RSS (with the workflow cache setting used) and the Temporal server's, from /proc.
  *
- *   npm run bench:sleeping -- --n 10000
+ *   npm run bench:sleeping -- --n 10000 --cache-mb 64
  */
 const { values } = parseArgs({
   options: {
     n: { type: 'string', default: '1000' },
     concurrency: { type: 'string', default: '25' },
     settle: { type: 'string', default: '10' },
+    ...engineFlags,
   },
 });
 const N = Number(values.n);
 const CONCURRENCY = Number(values.concurrency);
 const SETTLE_SECONDS = Number(values.settle);
+const OPTIONS = engineOptions(values);
 
 async function main(): Promise<void> {
-  const stack = await startBenchStack('sleeping');
+  const stack = await startBenchStack('sleeping', OPTIONS);
   try {
-    const { orm, gateway } = stack;
-    const servers = childPids(/start-dev/);
-    const serverRss = (): number | null => {
-      const sizes = servers.map(rssOfPid).filter((size): size is number => size !== null);
-      return sizes.length ? sizes.reduce((sum, size) => sum + size, 0) : null;
-    };
+    const { orm, gateway, workers } = stack;
+    const serverRss = (): number => stack.temporalPids().reduce((sum, pid) => sum + (rssOfPid(pid) ?? 0), 0);
     const plan = await seedSellerAndPlan(orm);
     const customers = await seedCustomers(orm, gateway, N);
-    const before = { worker: process.memoryUsage().rss, server: serverRss() };
+    // Before: the workers have bundled their workflows and poll, with nothing to run.
+    const before = { workers: workers.rss(), server: serverRss() };
 
     const began = Date.now();
     await startSubscriptions(stack, plan, customers, { concurrency: CONCURRENCY });
@@ -54,32 +56,37 @@ async function main(): Promise<void> {
       phaseTimeoutMs(N),
     );
     const allActiveMs = Date.now() - began;
-    let peakWorker = process.memoryUsage().rss;
-    let peakServer = serverRss() ?? 0;
+    let peak = { workers: workers.rss(), server: serverRss() };
+    await workers.waitForIdle();
     // At rest the workflows only hold timers; a short wait lets the last tasks and the outbox finish.
     for (let i = 0; i < SETTLE_SECONDS; i++) {
       await new Promise((resolve) => setTimeout(resolve, 1000));
-      peakWorker = Math.max(peakWorker, process.memoryUsage().rss);
-      peakServer = Math.max(peakServer, serverRss() ?? 0);
+      peak = {
+        workers: Math.max(peak.workers, workers.rss()),
+        server: Math.max(peak.server, serverRss()),
+      };
     }
-    global.gc?.();
+    const atRest = { workers: workers.rss(), server: serverRss() };
     const result = {
       benchmark: 'sleeping',
       ...machine(),
+      ...engineDescription(OPTIONS),
       subscriptions: N,
       start_calls_ms: startCallsMs,
       start_all_active_ms: allActiveMs,
-      starts_per_second: Math.round((N / allActiveMs) * 1000 * 10) / 10,
-      worker_rss_before_mb: mb(before.worker),
-      worker_rss_at_rest_mb: mb(process.memoryUsage().rss),
-      worker_rss_peak_mb: mb(peakWorker),
-      dev_server_pids: servers.join(' '),
-      dev_server_rss_before_mb: before.server === null ? null : mb(before.server),
-      dev_server_rss_at_rest_mb: mb(serverRss() ?? 0),
-      dev_server_rss_peak_mb: mb(peakServer),
+      starts_per_second: perSecond(N, allActiveMs),
+      worker_rss_before_mb: mb(before.workers),
+      worker_rss_at_rest_mb: mb(atRest.workers),
+      worker_rss_peak_mb: mb(peak.workers),
+      worker_rss_at_rest_over_before: Math.round((atRest.workers / Math.max(1, before.workers)) * 100) / 100,
+      worker_rss_growth_per_subscription_kb: Math.round((atRest.workers - before.workers) / 1024 / N),
+      temporal_pids: stack.temporalPids().join(' '),
+      temporal_rss_before_mb: mb(before.server),
+      temporal_rss_at_rest_mb: mb(atRest.server),
+      temporal_rss_peak_mb: mb(peak.server),
     };
     console.table(result);
-    await writeResult(`sleeping-${N}.json`, result);
+    await writeResult(`sleeping-${OPTIONS.backend}-${N}.json`, result);
   } finally {
     await stack.close();
   }

@@ -1,11 +1,14 @@
+import { Client, Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import type { PerennialWorker as Worker } from '../src/worker';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ensurePostgres } from '../scripts/provision/postgres';
-import { ensureTemporalCli } from '../scripts/provision/temporal-cli';
+import { devServerSqliteArgs, ensureTemporalCli } from '../scripts/provision/temporal-cli';
+import { ensureTemporalServer, startTemporalServer } from '../scripts/provision/temporal-server';
 import { ensureTestServer } from '../scripts/provision/test-server';
 import { Customer, PaymentMethod, Plan, PlanPrice, Product, SellerSettings } from '../src/db/entities';
 import { initOrm, type Orm } from '../src/db/orm.config';
@@ -15,37 +18,287 @@ import { SandboxGateway } from '../src/gateways';
 import { createMailer, type Mailer } from '../src/mail/mailer';
 import { startSubscription } from '../src/subscriptions/start';
 import { registerSearchAttributes } from '../src/temporal/search-attributes';
+import { workflowCacheFor } from '../src/temporal/worker-tuning';
 import { createWorker } from '../src/worker';
+import { forkWorkerProcesses, type WorkerProcesses } from '../src/worker-processes';
 import { searchAttributeKeys } from '../src/workflows/search-attributes';
 
-/** Shared by the benchmarks that need the whole engine: dev server, PostgreSQL, SMTP catcher, one worker. */
+/** What runs the workflows: the dev server as `npm start` runs it, or the Temporal server on PostgreSQL. */
+export type Backend = 'dev' | 'server';
+
+export const BENCH_WEBHOOK_SECRET = 'bench-sandbox-webhook-secret';
+const PUBLIC_URL = 'http://bench.test';
+
+/** The flags every engine benchmark takes, with TEMPORAL_BACKEND and WORKER_PROCESSES as their defaults. */
+export const engineFlags = {
+  backend: { type: 'string', default: process.env.TEMPORAL_BACKEND ?? 'dev' },
+  'worker-processes': { type: 'string', default: process.env.WORKER_PROCESSES ?? '' },
+  'cache-mb': { type: 'string', default: process.env.WORKER_CACHE_MB ?? '' },
+} as const;
+
+export interface EngineOptions {
+  backend: Backend;
+  /** Worker processes on the task queue (default: one per core, as `npm start`). */
+  workerProcesses: number;
+  /** WORKER_CACHE_MB of each worker process; null leaves the SDK's default. */
+  cacheMb: number | null;
+}
+
+export function engineOptions(values: {
+  backend: string;
+  'worker-processes': string;
+  'cache-mb': string;
+}): EngineOptions {
+  if (values.backend !== 'dev' && values.backend !== 'server')
+    throw new Error(`--backend must be dev or server, not ${values.backend}`);
+  const processes = values['worker-processes']
+    ? Number(values['worker-processes'])
+    : os.availableParallelism();
+  if (!Number.isInteger(processes) || processes < 1) throw new Error('--worker-processes must be at least 1');
+  const cacheMb = values['cache-mb'] === '' ? null : Number(values['cache-mb']);
+  if (cacheMb !== null && !(cacheMb >= 0)) throw new Error('--cache-mb must be 0 or more');
+  return { backend: values.backend, workerProcesses: processes, cacheMb };
+}
+
+/** The settings a result must carry to be read: which engine, how many workers, which cache. */
+export function engineDescription(options: EngineOptions) {
+  return {
+    backend: options.backend,
+    worker_processes: options.workerProcesses,
+    worker_cache_mb: options.cacheMb,
+    max_cached_workflows_per_process:
+      options.cacheMb === null ? "the SDK's default" : workflowCacheFor(options.cacheMb).maxCachedWorkflows,
+  };
+}
+
+export interface EngineTemporal {
+  address: string;
+  client: Client;
+  /** The server's operating-system processes, for memory readings. */
+  pids(): number[];
+  close(): Promise<void>;
+}
+
+const log = (line: string) => console.log(line);
+
+/** The chosen backend, its state under `dir`; the server backend keeps its databases on `postgresUrl`'s server. */
+export async function startEngineTemporal(
+  backend: Backend,
+  dir: string,
+  postgresUrl: string,
+): Promise<EngineTemporal> {
+  if (backend === 'dev') {
+    const cli = await ensureTemporalCli(log);
+    // As `npm start` runs it: a database file with the WAL pragmas.
+    const env = await TestWorkflowEnvironment.createLocal({
+      server: {
+        executable: cli.executable,
+        dbFilename: path.join(dir, 'temporal.sqlite'),
+        searchAttributes: searchAttributeKeys,
+        log: { format: 'pretty', level: 'error' },
+        extraArgs: devServerSqliteArgs(),
+      },
+    });
+    return {
+      address: env.address,
+      client: env.client,
+      pids: () => childPids(/start-dev/),
+      close: () => env.teardown(),
+    };
+  }
+  const server = await startTemporalServer({
+    binaries: await ensureTemporalServer(log),
+    postgresUrl,
+    dir: path.join(dir, 'temporal-server'),
+    logLevel: 'error',
+    log,
+  });
+  const connection = await Connection.connect({ address: server.address });
+  return {
+    address: server.address,
+    client: new Client({ connection, namespace: server.namespace }),
+    pids: server.pids,
+    async close() {
+      await connection.close();
+      await server.stop();
+    },
+  };
+}
+
+/** Worker processes of the benchmark: `src/worker.ts`, the production entry point, configured by environment. */
+export interface BenchWorkers {
+  readonly count: number;
+  pids(): number[];
+  /** Resident set size of all of them together, in bytes. */
+  rss(): number;
+  /**
+   * Resolves once the workers have been idle for `quietMs` (next to no CPU) and the outbox is empty: a paid invoice
+   * still has its receipt and commit to come, and a baseline or a load run measured beside that tail measures it too.
+   */
+  waitForIdle(quietMs?: number, timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+function cpuTicks(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return 0;
+  }
+}
+
+export async function startWorkerProcesses(options: {
+  count: number;
+  cacheMb: number | null;
+  env: NodeJS.ProcessEnv;
+  orm: Orm;
+}): Promise<BenchWorkers> {
+  const tails = new Map<number, string>();
+  const group: WorkerProcesses = forkWorkerProcesses(options.count, {
+    stdio: 'pipe',
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      // Info level for the one "worker started" line; the workers log little else at info.
+      LOG_LEVEL: 'info',
+      PUBLIC_URL,
+      SHUTDOWN_GRACE_MS: '2000',
+      ...(options.cacheMb === null ? {} : { WORKER_CACHE_MB: String(options.cacheMb) }),
+      ...options.env,
+    },
+  });
+  await Promise.all(
+    group.children.map(
+      (child) =>
+        new Promise<void>((resolve, reject) => {
+          const keep = (chunk: Buffer) => {
+            const tail = `${tails.get(child.pid ?? 0) ?? ''}${chunk.toString()}`.slice(-4000);
+            tails.set(child.pid ?? 0, tail);
+            if (tail.includes('worker started')) resolve();
+          };
+          child.stdout?.on('data', keep);
+          child.stderr?.on('data', keep);
+          child.once('exit', (code) =>
+            reject(new Error(`a worker process exited (${code}): ${tails.get(child.pid ?? 0) ?? ''}`)),
+          );
+        }),
+    ),
+  );
+  return {
+    count: options.count,
+    pids: group.pids,
+    rss: () => group.pids().reduce((sum, pid) => sum + (rssOfPid(pid) ?? 0), 0),
+    async waitForIdle(quietMs = 3000, timeoutMs = 10 * 60 * 1000) {
+      let quietSince = Date.now();
+      let last = group.pids().reduce((sum, pid) => sum + cpuTicks(pid), 0);
+      await waitUntil(
+        async () => {
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          const ticks = group.pids().reduce((sum, pid) => sum + cpuTicks(pid), 0);
+          const [pending] = await options.orm.em
+            .getConnection()
+            .execute<{ count: string }[]>(`select count(*) from email_messages where status = 'pending'`);
+          // Idle workers still poll: a tick (10 ms of CPU) or two in half a second is their floor.
+          if (ticks - last > 2 || Number(pending?.count ?? 0) > 0) quietSince = Date.now();
+          last = ticks;
+          return Date.now() - quietSince >= quietMs;
+        },
+        'the worker processes to go idle',
+        timeoutMs,
+      );
+    },
+    stop: () => group.stop(),
+  };
+}
+
+/** Shared by the engine benchmarks: a Temporal backend, PostgreSQL, SMTP catcher, worker processes. */
 export interface BenchStack {
-  env: TestWorkflowEnvironment;
+  options: EngineOptions;
+  client: Client;
+  temporalAddress: string;
+  temporalPids(): number[];
   orm: Orm;
   postgresUrl: string;
   catcher: SmtpCatcher;
   mailer: Mailer;
+  gateway: SandboxGateway;
+  workers: BenchWorkers;
+  taskQueue: string;
+  /** The environment a worker or API process of this stack needs. */
+  processEnv(): NodeJS.ProcessEnv;
+  close(): Promise<void>;
+}
+
+export async function startBenchStack(name: string, options: EngineOptions): Promise<BenchStack> {
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  const dir = await mkdtemp(path.join(os.tmpdir(), `perennial-bench-${name}-`));
+  const postgres = await ensurePostgres({ dataDir: path.join(dir, 'pg'), database: 'bench' });
+  const temporal = await startEngineTemporal(options.backend, dir, postgres.url);
+  const catcher = await startSmtpCatcher();
+  const orm = await initOrm(postgres.url, { poolMax: 20 });
+  await orm.getMigrator().up();
+  const mailer = createMailer(catcher.smtpUrl, 'bench@example.test');
+  const gateway = new SandboxGateway({ orm, webhookSecret: BENCH_WEBHOOK_SECRET });
+  const taskQueue = `bench-${name}`;
+  const processEnv = (): NodeJS.ProcessEnv => ({
+    DATABASE_URL: postgres.url,
+    TEMPORAL_ADDRESS: temporal.address,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    SMTP_URL: catcher.smtpUrl,
+    SANDBOX_WEBHOOK_SECRET: BENCH_WEBHOOK_SECRET,
+  });
+  const workers = await startWorkerProcesses({
+    count: options.workerProcesses,
+    cacheMb: options.cacheMb,
+    env: processEnv(),
+    orm,
+  });
+  console.log(
+    `[bench] ${name}: ${options.backend === 'dev' ? 'dev server (SQLite file, WAL)' : 'Temporal server on PostgreSQL'}, ` +
+      `${options.workerProcesses} worker process${options.workerProcesses === 1 ? '' : 'es'}`,
+  );
+  return {
+    options,
+    client: temporal.client,
+    temporalAddress: temporal.address,
+    temporalPids: temporal.pids,
+    orm,
+    postgresUrl: postgres.url,
+    catcher,
+    mailer,
+    gateway,
+    workers,
+    taskQueue,
+    processEnv,
+    async close() {
+      await workers.stop();
+      mailer.close();
+      await orm.close(true);
+      await Promise.all([temporal.close(), catcher.close()]);
+      await postgres.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The time-skipping test server with an in-process worker: for simulated years (bench/longevity.ts). */
+export interface TimeSkippingStack {
+  env: TestWorkflowEnvironment;
+  client: Client;
+  orm: Orm;
   gateway: SandboxGateway;
   worker: Worker;
   taskQueue: string;
   close(): Promise<void>;
 }
 
-export const BENCH_WEBHOOK_SECRET = 'bench-sandbox-webhook-secret';
-
-/** The dev server (a real Temporal server on SQLite), or the time-skipping test server for simulated years. */
-async function startTemporal(server: 'dev' | 'time-skipping'): Promise<TestWorkflowEnvironment> {
-  if (server === 'dev') {
-    const cli = await ensureTemporalCli((line) => console.log(line));
-    return TestWorkflowEnvironment.createLocal({
-      server: {
-        executable: cli.executable,
-        searchAttributes: searchAttributeKeys,
-        log: { format: 'pretty', level: 'error' },
-      },
-    });
-  }
-  const testServer = await ensureTestServer((line) => console.log(line));
+export async function startTimeSkippingStack(name: string): Promise<TimeSkippingStack> {
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  const dir = await mkdtemp(path.join(os.tmpdir(), `perennial-bench-${name}-`));
+  const postgres = await ensurePostgres({ dataDir: path.join(dir, 'pg'), database: 'bench' });
+  const testServer = await ensureTestServer(log);
   // The SDK gives a Java server 5 s to listen; on a loaded machine the JVM can miss that, and a retry is cheap.
   let env: TestWorkflowEnvironment | undefined;
   for (let attempt = 1; !env; attempt++) {
@@ -59,17 +312,7 @@ async function startTemporal(server: 'dev' | 'time-skipping'): Promise<TestWorkf
     }
   }
   await registerSearchAttributes(env.connection, env.namespace ?? 'default');
-  return env;
-}
-
-export async function startBenchStack(
-  name: string,
-  server: 'dev' | 'time-skipping' = 'dev',
-): Promise<BenchStack> {
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
-  const dir = await mkdtemp(path.join(os.tmpdir(), `perennial-bench-${name}-`));
-  const postgres = await ensurePostgres({ dataDir: path.join(dir, 'pg'), database: 'bench' });
-  const env = await startTemporal(server);
+  const started = env;
   const catcher = await startSmtpCatcher();
   const orm = await initOrm(postgres.url, { poolMax: 20 });
   await orm.getMigrator().up();
@@ -77,21 +320,19 @@ export async function startBenchStack(
   const gateway = new SandboxGateway({ orm, webhookSecret: BENCH_WEBHOOK_SECRET });
   const taskQueue = `bench-${name}`;
   const worker = await createWorker({
-    connection: env.nativeConnection,
+    connection: started.nativeConnection,
     namespace: 'default',
     taskQueue,
     orm,
     mailer,
     gateway,
-    publicUrl: 'http://bench.test',
+    publicUrl: PUBLIC_URL,
   });
   const running = worker.run();
   return {
-    env,
+    env: started,
+    client: started.client,
     orm,
-    postgresUrl: postgres.url,
-    catcher,
-    mailer,
     gateway,
     worker,
     taskQueue,
@@ -100,7 +341,7 @@ export async function startBenchStack(
       await running;
       mailer.close();
       await orm.close(true);
-      await Promise.all([env.teardown(), catcher.close()]);
+      await Promise.all([started.teardown(), catcher.close()]);
       await postgres.stop();
       await rm(dir, { recursive: true, force: true });
     },
@@ -165,7 +406,7 @@ export async function seedCustomers(
  * `testClockTime` or on real time without one. Returns the subscription ids.
  */
 export async function startSubscriptions(
-  stack: BenchStack,
+  stack: { orm: Orm; client: Client; taskQueue: string },
   plan: Plan,
   customers: { id: string; pm: string }[],
   options: { concurrency: number; testClockTime?: string },
@@ -173,7 +414,7 @@ export async function startSubscriptions(
   const ids: string[] = [];
   await inBatches(customers, options.concurrency, async (customer) => {
     const started = await startSubscription(
-      { em: stack.orm.em.fork(), client: stack.env.client, taskQueue: stack.taskQueue },
+      { em: stack.orm.em.fork(), client: stack.client, taskQueue: stack.taskQueue },
       {
         customerId: customer.id,
         planId: plan.id,
@@ -213,29 +454,15 @@ export async function waitUntil(
   }
 }
 
-/**
- * Waits until the worker has had no activity or workflow task in flight for `quietMs`: a paid invoice still has its
- * receipt, projection and events to come, and a baseline or a load run measured beside that tail measures it too.
- */
-export async function waitForIdleWorker(
-  worker: Worker,
-  quietMs = 3000,
-  timeoutMs = 10 * 60 * 1000,
-): Promise<void> {
-  let quietSince = Date.now();
-  await waitUntil(
-    async () => {
-      const status = worker.getStatus();
-      if (status.numInFlightActivities > 0 || status.numInFlightWorkflowActivations > 0)
-        quietSince = Date.now();
-      return Date.now() - quietSince >= quietMs;
-    },
-    'the worker to go idle',
-    timeoutMs,
-  );
-}
-
 export const mb = (bytes: number): number => Math.round(bytes / 1024 / 1024);
+
+export const percentile = (sorted: number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+
+export const perSecond = (count: number, ms: number): number => Math.round((count / ms) * 1000 * 10) / 10;
+
+export const ratio = (a: number, b: number): number | null =>
+  b > 0 ? Math.round((a / b) * 100) / 100 : null;
 
 /** Resident set size of another process, from /proc (Linux only; null elsewhere or when it is gone). */
 export function rssOfPid(pid: number): number | null {

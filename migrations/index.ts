@@ -8,6 +8,14 @@ import { Migration20261122074221 } from './Migration20261122074221';
 import { Migration20261122080000_drop_renewals } from './Migration20261122080000_drop_renewals';
 import { Migration20261122090000_test_clocks } from './Migration20261122090000_test_clocks';
 import { Migration20261122091000_portal_sessions } from './Migration20261122091000_portal_sessions';
+import { Migration20261202090000_subscription_items } from './Migration20261202090000_subscription_items';
+import { Migration20261202091000_invoice_documents } from './Migration20261202091000_invoice_documents';
+import { Migration20261202110000_tax_categories } from './Migration20261202110000_tax_categories';
+import { Migration20261202120000_disputes } from './Migration20261202120000_disputes';
+import { Migration20261202130000_invoice_items } from './Migration20261202130000_invoice_items';
+import { Migration20261202130000_meter_archive } from './Migration20261202130000_meter_archive';
+import { Migration20261202140000_books } from './Migration20261202140000_books';
+import { Migration20261202150000_analytics } from './Migration20261202150000_analytics';
 import { Migration20261202160000_surfaces } from './Migration20261202160000_surfaces';
 
 export const migrationsList: MigrationObject[] = [
@@ -18,5 +26,13 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261122080000_drop_renewals', class: Migration20261122080000_drop_renewals },
   { name: 'Migration20261122090000_test_clocks', class: Migration20261122090000_test_clocks },
   { name: 'Migration20261122091000_portal_sessions', class: Migration20261122091000_portal_sessions },
+  { name: 'Migration20261202090000_subscription_items', class: Migration20261202090000_subscription_items },
+  { name: 'Migration20261202091000_invoice_documents', class: Migration20261202091000_invoice_documents },
+  { name: 'Migration20261202110000_tax_categories', class: Migration20261202110000_tax_categories },
+  { name: 'Migration20261202120000_disputes', class: Migration20261202120000_disputes },
+  { name: 'Migration20261202130000_invoice_items', class: Migration20261202130000_invoice_items },
+  { name: 'Migration20261202130000_meter_archive', class: Migration20261202130000_meter_archive },
+  { name: 'Migration20261202140000_books', class: Migration20261202140000_books },
+  { name: 'Migration20261202150000_analytics', class: Migration20261202150000_analytics },
   { name: 'Migration20261202160000_surfaces', class: Migration20261202160000_surfaces },
 ];

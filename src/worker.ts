@@ -1,11 +1,14 @@
 import { type NativeConnection, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from './activities';
-import { type Config, databaseOverrides, gatewayConfigFrom, loadConfig } from './config';
+import { type Config, databaseOverrides, gatewayConfigFrom, loadConfig, logFormatOf } from './config';
 import { createGateway } from './gateways';
 import { initOrm } from './db/orm.config';
 import { createLogger, temporalLoggerFor } from './logging';
 import { createMailer } from './mail/mailer';
 import { connectClient, connectWorkerConnection } from './temporal/connection';
+import { createOutboxRelay } from './mail/outbox-relay';
+import { workflowCacheFor, type WorkflowCacheTuning } from './temporal/worker-tuning';
+import { followParent, superviseWorkerProcesses } from './worker-processes';
 
 export interface WorkerOptions extends ActivityDeps {
   connection: NativeConnection;
@@ -14,29 +17,75 @@ export interface WorkerOptions extends ActivityDeps {
   /** Tests bundle the workflows once per file and pass the bundle in; production bundles at start. */
   workflowBundle?: WorkflowBundle;
   shutdownGraceMs?: number;
+  /** How often the outbox relay looks for emails without being notified (default 1 s). */
+  outboxPollMs?: number;
+  /** The workflow cache (WORKER_CACHE_MB); the SDK's default, sized by the heap, when absent. */
+  workflowCache?: WorkflowCacheTuning;
 }
 
-export function createWorker(options: WorkerOptions): Promise<Worker> {
-  const { connection, namespace, taskQueue, workflowBundle, shutdownGraceMs, ...deps } = options;
-  return Worker.create({
+/**
+ * A Temporal worker with the outbox relay beside it: the relay sends the emails that committed transitions left,
+ * for as long as the worker runs, and drains with it.
+ */
+export interface PerennialWorker {
+  readonly temporal: Worker;
+  run(): Promise<void>;
+  shutdown(): void;
+  getState(): ReturnType<Worker['getState']>;
+}
+
+export async function createWorker(options: WorkerOptions): Promise<PerennialWorker> {
+  const {
+    connection,
+    namespace,
+    taskQueue,
+    workflowBundle,
+    shutdownGraceMs,
+    outboxPollMs,
+    workflowCache,
+    ...deps
+  } = options;
+  const temporal = await Worker.create({
     connection,
     namespace,
     taskQueue,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
     activities: createActivities(deps),
     shutdownGraceTime: shutdownGraceMs ?? 10_000,
+    ...workflowCache,
   });
+  const relay = createOutboxRelay({
+    orm: deps.orm,
+    mailer: deps.mailer,
+    publicUrl: deps.publicUrl,
+    ...(outboxPollMs ? { pollMs: outboxPollMs } : {}),
+  });
+  return {
+    temporal,
+    async run() {
+      relay.start();
+      try {
+        await temporal.run();
+      } finally {
+        await relay.stop();
+      }
+    },
+    shutdown: () => temporal.shutdown(),
+    getState: () => temporal.getState(),
+  };
 }
 
 /** Runs the worker until SIGTERM/SIGINT, then drains in-flight tasks and closes its resources. */
 export async function runWorker(config: Config): Promise<void> {
-  const logger = createLogger(config.LOG_LEVEL, 'perennial-worker');
+  const logger = createLogger(config.LOG_LEVEL, 'perennial-worker', logFormatOf(config));
   Runtime.install({ logger: temporalLoggerFor(logger) });
   const orm = await initOrm(config.DATABASE_URL, databaseOverrides(config));
   const mailer = createMailer(config.SMTP_URL, config.MAIL_FROM);
   const connection = await connectWorkerConnection(config);
   // Activities start outbound webhook deliveries as workflows of their own.
   const client = await connectClient(config);
+  const workflowCache =
+    config.WORKER_CACHE_MB === undefined ? undefined : workflowCacheFor(config.WORKER_CACHE_MB);
   try {
     const worker = await createWorker({
       connection,
@@ -48,9 +97,14 @@ export async function runWorker(config: Config): Promise<void> {
       publicUrl: config.PUBLIC_URL,
       client,
       shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
+      workflowCache,
     });
     logger.info(
-      { taskQueue: config.TEMPORAL_TASK_QUEUE, address: config.TEMPORAL_ADDRESS },
+      {
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        address: config.TEMPORAL_ADDRESS,
+        maxCachedWorkflows: worker.temporal.options.maxCachedWorkflows,
+      },
       'worker started',
     );
     // The SDK's runtime turns SIGTERM and SIGINT into a graceful worker shutdown; run() resolves once drained.
@@ -65,8 +119,15 @@ export async function runWorker(config: Config): Promise<void> {
 }
 
 if (require.main === module) {
-  runWorker(loadConfig()).catch((error: unknown) => {
-    console.error(error instanceof Error ? error.message : error);
-    process.exit(1);
-  });
+  const config = loadConfig();
+  const processes = config.WORKER_PROCESSES ?? 1;
+  if (processes > 1) {
+    void superviseWorkerProcesses(processes).then((code) => process.exit(code));
+  } else {
+    followParent();
+    runWorker(config).catch((error: unknown) => {
+      console.error(error instanceof Error ? error.message : error);
+      process.exit(1);
+    });
+  }
 }

@@ -20,8 +20,10 @@ export interface GoBinarySpec {
   /** `go install` package path, e.g. `github.com/temporalio/cli/cmd/temporal`. */
   goPackage: string;
   version: string;
-  /** Name `go install` gives the binary, and the cache file's prefix. */
+  /** Name `go install` gives the binary (the package path's last element). */
   binaryName: string;
+  /** The cache file's prefix when the binary's own name says too little (`server`); default `binaryName`. */
+  cacheName?: string;
   /** Human name for logs. */
   title: string;
 }
@@ -43,13 +45,13 @@ export async function ensureGoBinary(
     return { path: fromEnv, source: 'env' };
   }
   const binDir = await ensureDir(path.join(cacheDir(), 'bin'));
-  const cached = path.join(binDir, `${spec.binaryName}-${spec.version}`);
+  const cached = path.join(binDir, `${spec.cacheName ?? spec.binaryName}-${spec.version}`);
   if (existsSync(cached)) return { path: cached, source: 'cache' };
 
   const go = findOnPath('go');
   if (!go) return { path: null, source: 'no-go' };
   log(`Building ${spec.title} ${spec.version} with go install (first run only)...`);
-  const gobin = path.join(cacheDir(), `go-bin-${spec.binaryName}-${process.pid}`);
+  const gobin = path.join(cacheDir(), `go-bin-${spec.cacheName ?? spec.binaryName}-${process.pid}`);
   await rm(gobin, { recursive: true, force: true });
   await run(go, ['install', `${spec.goPackage}@${spec.version}`], {
     env: { ...process.env, GOBIN: gobin, GOFLAGS: '-buildvcs=false', CGO_ENABLED: '0' },

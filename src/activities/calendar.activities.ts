@@ -16,7 +16,7 @@ import type { PeriodPlan } from '../workflows/lifecycle/state';
 /** Days before a yearly renewal at which the customer is reminded (PRODUCT.md). */
 export const YEARLY_RENEWAL_REMINDER_DAYS = 7;
 
-const noticeEmail: Record<DunningNotice, NotificationKind> = {
+export const noticeEmail: Record<DunningNotice, NotificationKind> = {
   payment_failed: 'payment_failed',
   reminder: 'dunning_reminder',
   second_reminder: 'dunning_second_reminder',

@@ -4,7 +4,7 @@ import { Customer, Invoice, InvoiceLine, SellerSettings } from '../db/entities';
 import type { InvoiceLine as DomainInvoiceLine } from '../domain/invoice';
 import type { InvoicePdfInput } from '../documents/invoice-pdf';
 
-const addressLines = (address: PostalAddress | null | undefined): string[] =>
+export const addressLines = (address: PostalAddress | null | undefined): string[] =>
   address
     ? [
         address.line1,
@@ -37,6 +37,7 @@ export async function loadInvoiceDocument(
     ...(row.unitAmount == null ? {} : { unitAmount: row.unitAmount }),
     ...(row.periodStart ? { periodStart: row.periodStart.toISOString() } : {}),
     ...(row.periodEnd ? { periodEnd: row.periodEnd.toISOString() } : {}),
+    ...(row.taxRateBp == null ? {} : { taxRateBp: row.taxRateBp }),
   }));
   const periodStart = iso(invoice.periodStart) ?? iso(invoice.finalizedAt) ?? invoice.createdAt.toISOString();
   return {

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Orm } from '../db/orm.config';
+import { stableMessageId } from '../mail/outbox';
 import { EmailMessage } from '../db/entities';
 import { isDatabaseUnavailable } from '../db/unavailable';
 import type { Mailer, OutgoingMail } from '../mail/mailer';
@@ -16,10 +16,6 @@ export interface EmailOutcome {
  * means a retry sends it again, so this attempt holds on, within the `email` preset's 1-minute start-to-close.
  */
 export const RECORD_SENT_PATIENCE_MS = 40_000;
-
-function stableMessageId(causeKey: string): string {
-  return `<${createHash('sha256').update(causeKey).digest('hex').slice(0, 32)}@perennial>`;
-}
 
 /**
  * Outbox first, then SMTP: the row is unique per cause, so retries of an activity never send twice once the send

@@ -1,19 +1,21 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ApplicationFailure, Context, log } from '@temporalio/activity';
-import type { Client } from '@temporalio/client';
 import { performance } from 'node:perf_hooks';
 import { DomainEvent, WebhookDelivery, WebhookDeliveryAttempt, WebhookEndpoint } from '../db/entities';
 import type { Orm } from '../db/orm.config';
 import { appendDomainEvent } from '../db/services';
 import { WebhookFailure, type WebhookDeliveryInput } from '../webhooks/contract';
-import { dispatchWebhooks } from '../webhooks/dispatch';
 import { PERENNIAL_SIGNATURE_HEADER, perennialSignature } from '../webhooks/verify';
 
 export interface WebhookDeps {
   orm: Orm;
-  /** Without a client the `webhook_endpoint.disabled` event is recorded but not delivered to other endpoints. */
-  client?: Client;
+  /**
+   * Starts the deliveries of recorded events (`dispatchWebhooks`, injected so this module does not import the
+   * delivery workflow that proxies it). Without one the `webhook_endpoint.disabled` event is recorded but not
+   * delivered to other endpoints.
+   */
+  dispatch?: (eventIds: readonly string[], taskQueue: string) => Promise<unknown>;
   now?: () => Date;
 }
 
@@ -56,7 +58,7 @@ async function deliveryRow(em: EntityManager, endpointId: string, eventId: strin
   return em.findOneOrFail(WebhookDelivery, { endpoint: endpointId, event: eventId }, { refresh: true });
 }
 
-export function createWebhookActivities({ orm, client, now = () => new Date() }: WebhookDeps) {
+export function createWebhookActivities({ orm, dispatch, now = () => new Date() }: WebhookDeps) {
   return {
     /**
      * One signed POST of the event to the endpoint, logged as an attempt row whatever its outcome. A non-2xx
@@ -202,9 +204,7 @@ export function createWebhookActivities({ orm, client, now = () => new Date() }:
         eventId: input.eventId,
         reason: input.reason,
       });
-      if (client) {
-        await dispatchWebhooks({ orm, client, taskQueue: Context.current().info.taskQueue }, [disabled.id]);
-      }
+      await dispatch?.([disabled.id], Context.current().info.taskQueue);
     },
   };
 }

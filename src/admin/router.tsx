@@ -881,9 +881,10 @@ export function adminRouter(deps: SurfacesDeps): Router {
   router.post('/admin/api-keys/:id/revoke', async (req, res) => {
     const ctx = adminContext(res);
     const key = /^[0-9a-f-]{36}$/.test(param(req))
-      ? await revokeApiKey(deps.orm.em.fork(), param(req))
+      ? await revokeApiKey(deps.orm.em.fork(), 'secret', { id: param(req) })
       : null;
     if (!key) return keysPage(req, res, 404, { error: ctx.t.notFoundText });
+    deps.forgetApiKey(key.hash);
     await audit(ctx, 'api_key.revoke', { api_key_id: key.id, name: key.name, prefix: key.prefix });
     redirect(res, '/admin/api-keys?done=revoked');
   });

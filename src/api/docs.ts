@@ -1,4 +1,10 @@
-import type { JsonSchema, OpenApiDocument, OpenApiOperation, OpenApiParameter } from './openapi';
+import {
+  requestBodyOf,
+  type JsonSchema,
+  type OpenApiDocument,
+  type OpenApiOperation,
+  type OpenApiParameter,
+} from './openapi-types';
 
 /**
  * Human documentation rendered on the server from the OpenAPI document: one self-contained HTML page, no
@@ -101,13 +107,22 @@ function operationSection(
     }
     return parameter;
   });
-  const body = operation.requestBody
-    ? `<h4>Request body</h4><p>${typeOf(operation.requestBody.content['application/json'].schema)}</p>`
+  const requestBody = requestBodyOf(document, operation);
+  const body = requestBody
+    ? `<h4>Request body${requestBody.required ? '' : ' <span class="c">optional</span>'}</h4>` +
+      `<p><a href="#${anchor(requestBody.name)}">${escape(requestBody.name)}</a></p>`
     : '';
   const responses = Object.entries(operation.responses)
     .map(([status, response]) => {
-      const schema = response.content?.['application/json'].schema;
-      return `<li><b>${escape(status)}</b> ${escape(response.description)}${schema ? ` — ${typeOf(schema)}` : ''}</li>`;
+      const schema = response.content?.['application/json']?.schema;
+      // A file route answers bytes of the listed media types rather than a JSON object.
+      const files = Object.keys(response.content ?? {}).filter((type) => type !== 'application/json');
+      const shape = schema
+        ? ` — ${typeOf(schema)}`
+        : files.length > 0
+          ? ` — ${escape(files.join(', '))}`
+          : '';
+      return `<li><b>${escape(status)}</b> ${escape(response.description)}${shape}</li>`;
     })
     .join('');
   return (
@@ -133,10 +148,17 @@ export function renderDocsPage(document: OpenApiDocument): string {
       );
     }
   }
+  const tagDescriptions = new Map(document.tags.map((tag) => [tag.name, tag.description]));
   const endpoints = [...byTag.entries()]
-    .map(([tag, sections]) => `<h2>${escape(tag)}</h2>${sections.join('')}`)
+    .map(([tag, sections]) => {
+      const description = tagDescriptions.get(tag);
+      return `<h2>${escape(tag)}</h2>${description ? `<p>${escape(description)}</p>` : ''}${sections.join('')}`;
+    })
     .join('');
-  const schemas = Object.entries(document.components.schemas)
+  const requestSchemas = Object.entries(document.components.requestBodies).map(
+    ([name, body]): [string, JsonSchema] => [name, body.content['application/json'].schema],
+  );
+  const schemas = [...requestSchemas, ...Object.entries(document.components.schemas)]
     .map(
       ([name, schema]) =>
         `<section class="schema" id="${anchor(name)}"><h3>${escape(name)}</h3>` +

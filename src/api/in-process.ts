@@ -1,6 +1,6 @@
 import { request as httpRequest, type OutgoingHttpHeaders } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import type { CallerScope } from './auth';
+import type { CallerScope } from './caller-scope';
 
 /**
  * The portal and the console act through the JSON API's own routes: every call runs the same middleware

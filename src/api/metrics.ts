@@ -40,6 +40,9 @@ const BUSINESS_SQL = `
   select 'outbox', '', '', count(*)::text
     from email_messages where status = 'pending'
   union all
+  select 'attention', '', '', count(*)::text
+    from subscriptions where attention_code is not null
+  union all
   select 'webhook_attempts', status, '', count(*)::text
     from webhook_delivery_attempts group by status`;
 
@@ -149,6 +152,17 @@ function businessMetrics(orm: Orm, registry: Registry) {
       this.set(Number(rows.find((row) => row.metric === 'outbox')?.value ?? 0));
     },
   });
+  // A subscription leaves this state when an operator fixes its data and retries it.
+  new Gauge({
+    name: 'perennial_subscriptions_needing_attention',
+    help: 'Subscriptions stopped on data no retry can fix, waiting for an operator (POST .../retry)',
+    registers: [registry],
+    async collect() {
+      const rows = await load();
+      if (!rows) return;
+      this.set(Number(rows.find((row) => row.metric === 'attention')?.value ?? 0));
+    },
+  });
   fromRows(
     'perennial_webhook_delivery_attempts_total',
     'HTTP attempts to deliver webhooks to endpoints, by outcome',
@@ -182,10 +196,14 @@ export function createMetrics(orm: Orm) {
     next();
   };
 
-  const router: Router = createRouter();
-  router.get('/metrics', async (_req, res) => {
+  const handler: RequestHandler = async (_req, res) => {
     res.type(registry.contentType).send(await registry.metrics());
-  });
+  };
+  /** `GET /metrics` without a key, for a listener of its own on an internal address (`METRICS_BIND`). */
+  const router: Router = createRouter();
+  router.get('/metrics', handler);
 
-  return { registry, observe, router };
+  return { registry, observe, handler, router };
 }
+
+export type Metrics = ReturnType<typeof createMetrics>;

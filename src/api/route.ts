@@ -1,3 +1,4 @@
+import { stringify } from 'csv-stringify/sync';
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import { AppError } from './errors';
@@ -32,6 +33,45 @@ export interface RouteSpec<
   auth?: 'api_key' | 'signature';
   /** Error statuses this route can answer with, besides 401, 429 and 500 which every authenticated route has. */
   errors: readonly (400 | 404 | 409 | 422 | 503)[];
+  /** The route also answers `text/csv` to a client that asks for it (`Accept: text/csv`). */
+  csv?: CsvView<z.input<R>>;
+  /** Set for routes that answer a file (PDF, XML, an export) instead of JSON: its possible media types. */
+  produces?: readonly string[];
+}
+
+/** A CSV view of a route's JSON answer: a header row of `columns`, then one row per record. */
+export interface CsvView<T> {
+  /** Suggested file name (without `.csv`) for `Content-Disposition`. */
+  filename: string;
+  columns: readonly string[];
+  /** The records of an answer; a method, so a view of a specific answer fits the registry's general one. */
+  records(body: T): readonly Record<string, unknown>[];
+}
+
+/** Text a spreadsheet would run as a formula; decimal amounts (`-4.84`) are numbers, not formulas. */
+const FORMULA = /^[=+\-@\t\r]/;
+const DECIMAL = /^-?\d+(\.\d+)?$/;
+
+/**
+ * RFC 4180 text: CRLF line ends, fields quoted only when they must be, `null` as an empty field, booleans and
+ * numbers as their JSON text (csv-stringify would write `true` as 1 and `false` as an empty field). Text that a
+ * spreadsheet would run as a formula (a customer named "=HYPERLINK(…)") gets a leading apostrophe.
+ */
+export function toCsv(columns: readonly string[], records: readonly Record<string, unknown>[]): string {
+  return stringify(records as Record<string, unknown>[], {
+    header: true,
+    columns: [...columns],
+    record_delimiter: 'windows',
+    cast: {
+      boolean: (value) => String(value),
+      number: (value) => String(value),
+      string: (value) => (FORMULA.test(value) && !DECIMAL.test(value) ? `'${value}` : value),
+    },
+  });
+}
+
+function wantsCsv(req: Request): boolean {
+  return req.accepts(['application/json', 'text/csv']) === 'text/csv';
 }
 
 export type AnyRouteSpec = RouteSpec<z.ZodType | undefined, z.ZodType | undefined, z.ZodType | undefined>;
@@ -44,6 +84,14 @@ export interface RouteInput<P, Q, B> {
   res: Response;
 }
 
+/** A declared route a request path falls on, with its path parameters still percent-encoded as sent. */
+export interface RouteMatch {
+  spec: AnyRouteSpec;
+  rawParams: Record<string, string>;
+}
+
+const segmentsOf = (path: string) => (path.length > 1 ? path.replace(/\/$/, '') : path).split('/');
+
 /** The routes of the API as declared; `openapi.ts` turns them into the document. */
 export class RouteRegistry {
   private readonly specs: AnyRouteSpec[] = [];
@@ -54,6 +102,32 @@ export class RouteRegistry {
 
   all(): readonly AnyRouteSpec[] {
     return this.specs;
+  }
+
+  /**
+   * The route a request for `path` (relative to `/v1`) reaches, matched as Express matches it: literal segments
+   * case-insensitively, a parameter taking one non-empty segment, one trailing slash allowed; a literal segment
+   * wins over a parameter. Lets checks that run before the routes know which parameter a segment is.
+   */
+  match(method: string, path: string): RouteMatch | undefined {
+    const verb = method.toLowerCase() === 'head' ? 'get' : method.toLowerCase();
+    const segments = segmentsOf(path);
+    let best: (RouteMatch & { count: number }) | undefined;
+    for (const spec of this.specs) {
+      if (spec.method !== verb) continue;
+      const template = segmentsOf(spec.path);
+      if (template.length !== segments.length) continue;
+      const rawParams: Record<string, string> = {};
+      const fits = template.every((part, index) => {
+        const segment = segments[index] ?? '';
+        if (!part.startsWith(':')) return part.toLowerCase() === segment.toLowerCase();
+        rawParams[part.slice(1)] = segment;
+        return segment.length > 0;
+      });
+      const count = Object.keys(rawParams).length;
+      if (fits && (!best || count < best.count)) best = { spec, rawParams, count };
+    }
+    return best && { spec: best.spec, rawParams: best.rawParams };
   }
 }
 
@@ -106,6 +180,58 @@ export function defineRoute<
     }
     const body = (spec.body ? spec.body.parse(req.body ?? {}) : undefined) as Parsed<B>;
     const result = await handler({ params, query, body, req, res });
+    if (spec.csv && wantsCsv(req)) {
+      res
+        .status(spec.status ?? 200)
+        .type('text/csv; charset=utf-8')
+        .attachment(`${spec.csv.filename}.csv`)
+        .send(toCsv(spec.csv.columns, spec.csv.records(result)));
+      return;
+    }
     res.status(spec.status ?? 200).json(result);
+  });
+}
+
+/** A file answer: its bytes, media type and the name a browser or mail client saves it under. */
+export type FileResult = {
+  contentType: string;
+  filename: string;
+  disposition: 'inline' | 'attachment';
+  body: Buffer;
+};
+
+/** The response slot of a file route in the registry: the document describes its bytes, not a JSON schema. */
+export const fileResponseSchema = z.string().describe('The file’s bytes');
+
+/**
+ * Declares a route that answers a file, validated and documented like any other: its path and query parameters
+ * parsed by the spec's schemas (zod errors become 400s naming the field), its media types in the OpenAPI document.
+ */
+export function defineFileRoute<
+  P extends z.ZodType | undefined = undefined,
+  Q extends z.ZodType | undefined = undefined,
+>(
+  router: Router,
+  registry: RouteRegistry,
+  spec: Omit<RouteSpec<P, Q, undefined>, 'response' | 'body' | 'csv' | 'produces' | 'method'> & {
+    produces: readonly string[];
+  },
+  handler: (input: {
+    params: Parsed<P>;
+    query: Parsed<Q>;
+    req: Request;
+    res: Response;
+  }) => Promise<FileResult>,
+): void {
+  registry.add({ ...spec, method: 'get', response: fileResponseSchema } as AnyRouteSpec);
+  router.get(spec.path, async (req, res) => {
+    const params = (spec.params ? parseParams(spec.params, req.params) : undefined) as Parsed<P>;
+    const query = (spec.query ? spec.query.parse(req.query ?? {}) : undefined) as Parsed<Q>;
+    const file = await handler({ params, query, req, res });
+    res
+      .status(200)
+      .type(file.contentType)
+      .setHeader('Content-Disposition', `${file.disposition}; filename="${file.filename}"`)
+      .send(file.body);
   });
 }

@@ -58,6 +58,14 @@ export function serializeSettings(settings: SellerSettings): SettingsResponse {
       notices: settings.dunningPolicy.notices,
       final_action: settings.dunningPolicy.finalAction,
     },
+    tax_rates: Object.fromEntries(
+      Object.entries(settings.taxRates ?? {}).map(([country, rate]) => [
+        country,
+        { standard: rate.standard, reduced: rate.reduced ?? rate.standard },
+      ]),
+    ),
+    notification_email: settings.notificationEmail ?? null,
+    notification_locale: settings.notificationLocale,
     created_at: settings.createdAt.toISOString(),
     updated_at: settings.updatedAt.toISOString(),
   };
@@ -70,6 +78,8 @@ export function serializeProduct(product: Product): ProductResponse {
     name: product.name,
     description: product.description ?? null,
     active: product.active,
+    add_on: product.addOn,
+    tax_category: product.taxCategory,
     created_at: product.createdAt.toISOString(),
   };
 }
@@ -138,6 +148,8 @@ export function serializeCustomer(customer: Customer): CustomerResponse {
     balance: customer.balance,
     balance_currency: customer.balanceCurrency ?? null,
     test_clock_id: customer.testClockId ?? null,
+    invoice_delivery: customer.invoiceDelivery,
+    buyer_reference: customer.buyerReference ?? null,
     created_at: customer.createdAt.toISOString(),
     updated_at: customer.updatedAt.toISOString(),
   };

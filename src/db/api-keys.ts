@@ -2,7 +2,9 @@ import type { EntityManager } from '@mikro-orm/core';
 import { createHash, randomBytes } from 'node:crypto';
 import { ApiKey } from './entities';
 
-const hash = (secret: string): string => createHash('sha256').update(secret).digest('hex');
+/** How a key is stored and looked up: the secret itself is never kept. */
+export const apiKeyHash = (secret: string): string => createHash('sha256').update(secret).digest('hex');
+const hash = apiKeyHash;
 
 /** Creates a secret key; only its hash is stored, so the returned secret is the one chance to see it. */
 export async function createApiKey(
@@ -34,7 +36,12 @@ export async function createPortalSession(
 }
 
 export async function findActiveApiKey(em: EntityManager, secret: string): Promise<ApiKey | null> {
-  const key = await em.findOne(ApiKey, { hash: hash(secret), revokedAt: null });
+  return findActiveApiKeyByHash(em, hash(secret));
+}
+
+/** The key with this hash unless it is revoked or expired. */
+export async function findActiveApiKeyByHash(em: EntityManager, keyHash: string): Promise<ApiKey | null> {
+  const key = await em.findOne(ApiKey, { hash: keyHash, revokedAt: null });
   if (key?.expiresAt && key.expiresAt.getTime() <= Date.now()) return null;
   return key;
 }
@@ -66,9 +73,16 @@ export async function listSecretApiKeys(
   return { keys: shown, nextCursor: keys.length > page.limit ? (shown[shown.length - 1]?.id ?? null) : null };
 }
 
-/** Revokes a secret key at once; its next request is refused. Revoking twice keeps the first time. */
-export async function revokeApiKey(em: EntityManager, id: string): Promise<ApiKey | null> {
-  const key = await em.findOne(ApiKey, { id, customerId: null });
+/**
+ * Revokes a portal session (`portal`: by its token's hash) or a secret key (`secret`: by its hash or id); a key of
+ * the other kind is left alone. Idempotent: an earlier revocation keeps its time. Null when there is no such key.
+ */
+export async function revokeApiKey(
+  em: EntityManager,
+  kind: 'portal' | 'secret',
+  which: { hash: string } | { id: string },
+): Promise<ApiKey | null> {
+  const key = await em.findOne(ApiKey, { ...which, customerId: kind === 'portal' ? { $ne: null } : null });
   if (!key) return null;
   key.revokedAt ??= new Date();
   await em.flush();

@@ -14,9 +14,12 @@ const NETWORK_CODES = new Set([
 
 /**
  * SQLSTATEs that say "the server cannot serve you right now" rather than "your statement is wrong": class 08
- * (connection exception), the shutdown and start-up states of class 57, and a full connection table.
+ * (connection exception), the shutdown and start-up states of class 57, and a full connection table. Except
+ * 08P01, protocol violation: PostgreSQL answers it to a statement whose text holds a NUL byte ("invalid message
+ * format"), which no retry can cure.
  */
 function isUnavailableSqlState(code: string): boolean {
+  if (code === '08P01') return false;
   return code.startsWith('08') || ['57P01', '57P02', '57P03', '53300'].includes(code);
 }
 

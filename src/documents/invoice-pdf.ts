@@ -279,11 +279,18 @@ export async function renderInvoicePdf(input: InvoicePdfInput): Promise<Buffer> 
     return top + 22;
   };
   y = tableHeader(Math.max(y, factsY) + 30);
+  // With several rates each line says which one it was taxed at, so a reader can match lines to the tax lines.
+  const showLineRates = invoice.taxes.length > 1;
   const lineRow = (line: InvoiceLine): void => {
-    const period =
+    const servicePeriod =
       line.periodStart !== undefined && line.periodEnd !== undefined
         ? `${date(line.periodStart)} – ${date(line.periodEnd)}`
         : undefined;
+    const rate =
+      showLineRates && line.taxRateBp !== undefined
+        ? totals.lineRate(formatRate(line.taxRateBp, locale))
+        : undefined;
+    const period = [servicePeriod, rate].filter((part) => part !== undefined).join(' · ') || undefined;
     const height =
       heightOf(line.description, COLUMNS.description.width) +
       (period === undefined ? 0 : heightOf(period, COLUMNS.description.width));

@@ -5,6 +5,7 @@
 export const DOMAIN_ERROR_CODES = [
   'currency_mismatch',
   'invalid_amount',
+  'amount_out_of_range',
   'unknown_currency',
   'invalid_ratio',
   'invalid_weights',
@@ -23,6 +24,8 @@ export const DOMAIN_ERROR_CODES = [
   'invalid_invoice',
   'invalid_dunning_policy',
   'invalid_dunning_state',
+  'invalid_report_range',
+  'invalid_exchange_rate',
 ] as const;
 
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];
@@ -33,6 +36,8 @@ export class DomainError extends Error {
   constructor(
     readonly code: DomainErrorCode,
     message: string,
+    /** The input the rejection is about, as the API names it (`from`, `to`), when it is one of the request's. */
+    readonly param?: string,
   ) {
     super(message);
   }

@@ -125,3 +125,57 @@ export function previewChange(input: ChangeInput): ChangePreview {
     invoiceNow: proration === 'always_invoice' && lines.length > 0,
   };
 }
+
+/** One priced item of a subscription at a moment: what a whole period of it costs at its quantity. */
+export type ProratedItem = { id: string; description: string; amount: Money };
+
+export type ItemProrationLine = ProrationLine & { itemId: string };
+
+/**
+ * The proration of a change of items, item by item: for every item whose period amount changes, a credit of the old
+ * amount for the unused fraction and a charge of the new amount for the remaining fraction, each rounded half away
+ * from zero on its own line. An item whose amount stays the same produces no lines; an added item only a charge; a
+ * removed item only a credit. The sum of the lines differs from (new − old) × remaining ÷ length by at most one
+ * minor unit per line.
+ */
+export function itemProrationLines(input: {
+  before: readonly ProratedItem[];
+  after: readonly ProratedItem[];
+  periodStart: string;
+  periodEnd: string;
+  changeAt: string;
+}): ItemProrationLine[] {
+  const { remaining, length } = remainingSeconds(input.periodStart, input.periodEnd, input.changeAt);
+  if (remaining === 0) return [];
+  const from = toUtcIso(input.changeAt);
+  const to = toUtcIso(input.periodEnd);
+  const ids = [...new Set([...input.before.map((item) => item.id), ...input.after.map((item) => item.id)])];
+  const lines: ItemProrationLine[] = [];
+  for (const id of ids) {
+    const old = input.before.find((item) => item.id === id);
+    const next = input.after.find((item) => item.id === id);
+    if (old && next) assertSameCurrency(old.amount, next.amount);
+    if (old && next && old.amount.amount === next.amount.amount) continue;
+    if (old && old.amount.amount !== 0) {
+      lines.push({
+        itemId: id,
+        kind: 'proration_credit',
+        description: `Unused time on ${old.description}`,
+        amount: negate(multiplyByRatio(old.amount, remaining, length)),
+        periodStart: from,
+        periodEnd: to,
+      });
+    }
+    if (next && next.amount.amount !== 0) {
+      lines.push({
+        itemId: id,
+        kind: 'proration_charge',
+        description: `Remaining time on ${next.description}`,
+        amount: multiplyByRatio(next.amount, remaining, length),
+        periodStart: from,
+        periodEnd: to,
+      });
+    }
+  }
+  return lines;
+}

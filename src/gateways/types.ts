@@ -88,13 +88,49 @@ export type GatewayEvent =
       metadata: GatewayMetadata;
     }
   | {
+      /** A dispute was opened (Stripe: `charge.dispute.created`). */
       type: 'payment.disputed';
       chargeId: string;
       disputeId: string;
       amount: Money;
       reason: string;
       metadata: GatewayMetadata;
+    }
+  | {
+      /** An open dispute changed: evidence is due or under review, or the gateway reported its fee. */
+      type: 'dispute.updated';
+      chargeId: string;
+      disputeId: string;
+      amount: Money;
+      reason: string;
+      status: OpenDisputeStatus;
+      /** What the gateway charged for the dispute, in the dispute's currency, once it reports it. */
+      fee?: Money;
+      metadata: GatewayMetadata;
+    }
+  | {
+      /** The card issuer decided: `lost` means the disputed amount stays with the cardholder. */
+      type: 'dispute.closed';
+      chargeId: string;
+      disputeId: string;
+      amount: Money;
+      reason: string;
+      status: DisputeOutcome;
+      fee?: Money;
+      metadata: GatewayMetadata;
     };
+
+/** The states of a dispute Perennial tells apart; gateways' finer ones (inquiries, appeals) map onto them. */
+export const OPEN_DISPUTE_STATUSES = ['needs_response', 'under_review'] as const;
+export type OpenDisputeStatus = (typeof OPEN_DISPUTE_STATUSES)[number];
+export const DISPUTE_OUTCOMES = ['won', 'lost'] as const;
+export type DisputeOutcome = (typeof DISPUTE_OUTCOMES)[number];
+
+/** The events that carry a dispute: opened, updated, closed. */
+export type GatewayDisputeEvent = Extract<
+  GatewayEvent,
+  { type: 'payment.disputed' | 'dispute.updated' | 'dispute.closed' }
+>;
 
 export type GatewayEventType = GatewayEvent['type'];
 

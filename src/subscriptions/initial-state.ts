@@ -1,5 +1,10 @@
 import { periodBounds, reminderAt, trialEnd as trialEndAt } from '../domain/calendar';
-import type { BillingInterval, PlanRef, SubscriptionState } from '../workflows/lifecycle/state';
+import {
+  type BillingInterval,
+  STATE_SCHEMA_VERSION,
+  type SubscriptionItem,
+  type SubscriptionState,
+} from '../workflows/lifecycle/state';
 
 /** Days before a trial's end at which the customer is reminded (PRODUCT.md). */
 export const TRIAL_REMINDER_DAYS = 3;
@@ -8,8 +13,7 @@ export interface NewSubscription {
   subscriptionId: string;
   customerId: string;
   currency: string;
-  plan: PlanRef;
-  quantity: number;
+  items: SubscriptionItem[];
   interval: BillingInterval;
   timeZone: string;
   /** The instant the subscription starts: now, or the test clock's time. */
@@ -17,6 +21,8 @@ export interface NewSubscription {
   trialDays: number;
   paymentMethodId: string | null;
   trialEndWithoutPaymentMethod: 'cancel' | 'pause';
+  couponIds: string[];
+  testClockId: string | null;
 }
 
 /**
@@ -33,11 +39,11 @@ export function initialSubscriptionState(input: NewSubscription): SubscriptionSt
   const renewalReminder =
     !trialing && input.interval.unit === 'year' ? reminderAt(period.end, 7, input.timeZone) : null;
   return {
+    schemaVersion: STATE_SCHEMA_VERSION,
     subscriptionId: input.subscriptionId,
     customerId: input.customerId,
     currency: input.currency,
-    plan: input.plan,
-    quantity: input.quantity,
+    items: input.items,
     status: trialing ? 'trialing' : 'active',
     timeZone: input.timeZone,
     anchor: input.startAt,
@@ -45,6 +51,7 @@ export function initialSubscriptionState(input: NewSubscription): SubscriptionSt
     interval: input.interval,
     periodIndex: 0,
     period,
+    usageFrom: input.startAt,
     renewalReminderAt: renewalReminder,
     renewalReminderSent: false,
     trialEnd,
@@ -63,5 +70,8 @@ export function initialSubscriptionState(input: NewSubscription): SubscriptionSt
     dunning: null,
     incompleteExpiresAt: null,
     renewals: 0,
+    couponIds: input.couponIds,
+    attention: null,
+    testClockId: input.testClockId,
   };
 }

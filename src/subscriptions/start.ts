@@ -1,33 +1,69 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { type Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
-import { Customer, PaymentMethod, Plan, PlanPrice, Subscription } from '../db/entities';
+import {
+  type Client,
+  WithStartWorkflowOperation,
+  WorkflowExecutionAlreadyStartedError,
+} from '@temporalio/client';
+import { Customer, PaymentMethod, Plan, Subscription } from '../db/entities';
 import { newId } from '../db/ids';
-import { priceAmount } from '../domain/pricing';
+import { redeemCoupon } from '../db/services/coupons';
+import { isStoreError } from '../db/services/errors';
+import { isDomainError } from '../domain/errors';
 import type { ClockState } from '../workflows/lifecycle/clock';
-import { lifecycleWorkflowIdFor } from '../workflows/lifecycle/messages';
+import type { LifecycleInput } from '../workflows/lifecycle/input';
+import {
+  lifecycleWorkflowIdFor,
+  openedUpdate,
+  type SubscriptionSnapshot,
+} from '../workflows/lifecycle/messages';
+import { withUpdateRetries } from './commands';
+import { MAX_ITEMS } from '../workflows/lifecycle/rules';
+import { STATE_SCHEMA_VERSION } from '../workflows/lifecycle/state';
 import { subscriptionLifecycleWorkflow } from '../workflows/lifecycle/workflow';
-import { CustomerIdKey, PlanIdKey, SubscriptionStatusKey } from '../workflows/search-attributes';
+import {
+  CustomerIdKey,
+  PlanIdKey,
+  SubscriptionStatusKey,
+  TestClockIdKey,
+} from '../workflows/search-attributes';
 import { initialSubscriptionState } from './initial-state';
+import { ItemError, type ItemRequest, priceItems } from './items';
 
 export interface StartSubscriptionInput {
   customerId: string;
-  planId: string;
-  currency: string;
+  /** The base plan first, then add-ons and metered items; one currency, one interval. */
+  items?: ItemRequest[];
+  /** Shorthand for one item. */
+  planId?: string;
   quantity?: number;
-  /** Overrides the plan's trial; 0 starts billing at once. */
+  currency: string;
+  /** Overrides the base plan's trial; 0 starts billing at once. */
   trialDays?: number;
   paymentMethodId?: string | null;
   timeZone?: string;
   trialEndWithoutPaymentMethod?: 'cancel' | 'pause';
+  /** A coupon redeemed with the subscription: it discounts the first invoice. */
+  couponId?: string;
   /** A test clock's frozen time: the subscription then lives on that clock instead of real time. */
   testClockTime?: string;
   /** For callers that retry: the same id never starts a second workflow. */
   subscriptionId?: string;
+  /** Answer once the subscription has opened (trial begun or first invoice charged), in the same call as the start. */
+  awaitOpening?: boolean;
 }
 
 export class StartSubscriptionError extends Error {
   constructor(
-    readonly code: 'customer_not_found' | 'plan_not_found' | 'price_not_found' | 'payment_method_not_found',
+    readonly code:
+      | 'customer_not_found'
+      | 'plan_not_found'
+      | 'price_not_found'
+      | 'plan_inactive'
+      | 'invalid_quantity'
+      | 'amount_out_of_range'
+      | 'payment_method_not_found'
+      | 'invalid_items'
+      | 'coupon_not_redeemable',
     message: string,
     readonly param: string,
   ) {
@@ -36,32 +72,56 @@ export class StartSubscriptionError extends Error {
   }
 }
 
+const sameInterval = (a: { unit: string; count: number }, b: { unit: string; count: number }) =>
+  a.unit === b.unit && a.count === b.count;
+
 /**
- * Writes the read model's first row, then starts the subscription's workflow. The workflow id is derived from the
- * subscription id, so a repeated start finds the running workflow instead of creating a second one.
+ * Writes the read model's first row (with the coupon redeemed, in one transaction), then starts the subscription's
+ * workflow. The workflow id is derived from the subscription id, so a repeated start finds the running workflow
+ * instead of creating a second one.
  */
 export async function startSubscription(
   deps: { em: EntityManager; client: Client; taskQueue: string },
   input: StartSubscriptionInput,
-): Promise<{ subscriptionId: string; workflowId: string; alreadyStarted: boolean }> {
+): Promise<{
+  subscriptionId: string;
+  workflowId: string;
+  alreadyStarted: boolean;
+  snapshot?: SubscriptionSnapshot;
+}> {
   const { em } = deps;
-  const [customer, plan, price] = await Promise.all([
-    em.findOne(Customer, input.customerId),
-    em.findOne(Plan, input.planId),
-    em.findOne(PlanPrice, { plan: input.planId, currency: input.currency }),
-  ]);
-  if (!customer)
+  const customer = await em.findOne(Customer, input.customerId);
+  if (!customer) {
     throw new StartSubscriptionError(
       'customer_not_found',
       `No such customer: ${input.customerId}`,
       'customer_id',
     );
-  if (!plan) throw new StartSubscriptionError('plan_not_found', `No such plan: ${input.planId}`, 'plan_id');
-  if (!price) {
+  }
+  const requested =
+    input.items ??
+    (input.planId ? [{ planId: input.planId, ...(input.quantity ? { quantity: input.quantity } : {}) }] : []);
+  if (requested.length === 0 || requested.length > MAX_ITEMS) {
+    throw new StartSubscriptionError('invalid_items', `A subscription has 1 to ${MAX_ITEMS} items`, 'items');
+  }
+  if (new Set(requested.map((item) => item.planId)).size !== requested.length) {
+    throw new StartSubscriptionError('invalid_items', 'Each plan may appear once among the items', 'items');
+  }
+  let items;
+  try {
+    items = await priceItems(em, input.currency, requested);
+  } catch (error) {
+    if (error instanceof ItemError) throw new StartSubscriptionError(error.code, error.message, error.param);
+    throw error;
+  }
+  // The base item names the subscription's plan: its first licensed non-add-on item, else its first item (a
+  // subscription may bill usage alone).
+  const base = (items.find((item) => !item.metered && !item.addOn) ?? items[0]) as (typeof items)[number];
+  if (!items.every((item) => sameInterval(item.interval, base.interval))) {
     throw new StartSubscriptionError(
-      'price_not_found',
-      `Plan ${input.planId} has no price in ${input.currency}`,
-      'currency',
+      'invalid_items',
+      'All items of a subscription bill on the same interval',
+      'items',
     );
   }
   const paymentMethodId = input.paymentMethodId ?? null;
@@ -72,6 +132,7 @@ export async function startSubscription(
       'payment_method_id',
     );
   }
+  const basePlan = await em.findOneOrFail(Plan, base.planId);
 
   const subscriptionId = input.subscriptionId ?? newId('sub');
   const workflowId = lifecycleWorkflowIdFor(subscriptionId);
@@ -80,54 +141,94 @@ export async function startSubscription(
     subscriptionId,
     customerId: customer.id,
     currency: input.currency,
-    plan: {
-      planId: plan.id,
-      unitAmount: priceAmount({ currency: price.currency, scheme: price.scheme }, 1).amount,
-    },
-    quantity: input.quantity ?? 1,
-    interval: { unit: plan.intervalUnit, count: plan.intervalCount },
+    items,
+    interval: base.interval,
     timeZone: input.timeZone ?? 'UTC',
     startAt,
-    trialDays: input.trialDays ?? plan.trialDays,
+    trialDays: input.trialDays ?? basePlan.trialDays,
     paymentMethodId,
     trialEndWithoutPaymentMethod: input.trialEndWithoutPaymentMethod ?? 'cancel',
+    couponIds: input.couponId ? [input.couponId] : [],
+    testClockId: customer.testClockId ?? null,
   });
 
-  const existing = await em.findOne(Subscription, subscriptionId);
-  if (!existing) {
-    em.create(Subscription, {
-      id: subscriptionId,
-      customer,
-      plan,
-      // A new subscription is only ever trialing or active; the workflow projects every later status.
-      status: state.status === 'trialing' ? 'trialing' : 'active',
-      quantity: state.quantity,
-      currency: state.currency,
-      billingAnchor: new Date(state.anchor),
-      timeZone: state.timeZone,
-      currentPeriodStart: new Date(state.period.start),
-      currentPeriodEnd: new Date(state.period.end),
-      trialEnd: state.trialEnd ? new Date(state.trialEnd) : null,
-      workflowId,
+  if (!(await em.findOne(Subscription, subscriptionId))) {
+    await em.transactional(async (tx) => {
+      tx.create(Subscription, {
+        id: subscriptionId,
+        customer: tx.getReference(Customer, customer.id),
+        plan: tx.getReference(Plan, base.planId),
+        // A new subscription is only ever trialing or active; the workflow projects every later status.
+        status: state.status === 'trialing' ? 'trialing' : 'active',
+        quantity: base.quantity,
+        currency: state.currency,
+        billingAnchor: new Date(state.anchor),
+        timeZone: state.timeZone,
+        currentPeriodStart: new Date(state.period.start),
+        currentPeriodEnd: new Date(state.period.end),
+        trialEnd: state.trialEnd ? new Date(state.trialEnd) : null,
+        state,
+        workflowId,
+      });
+      await tx.flush();
+      if (input.couponId) {
+        try {
+          await redeemCoupon(tx, {
+            subscriptionId,
+            couponId: input.couponId,
+            planId: base.planId,
+            currency: input.currency,
+            at: startAt,
+            startPeriodIndex: 0,
+          });
+        } catch (error) {
+          if (isDomainError(error) || (isStoreError(error) && error.code === 'not_found')) {
+            throw new StartSubscriptionError('coupon_not_redeemable', error.message, 'coupon');
+          }
+          throw error;
+        }
+      }
     });
-    await em.flush();
   }
 
   const clock: ClockState = input.testClockTime
     ? { kind: 'test', frozenTime: input.testClockTime }
     : { kind: 'real' };
+  const workflowInput: LifecycleInput = {
+    schemaVersion: STATE_SCHEMA_VERSION,
+    state,
+    clock,
+    opened: false,
+    eventSeq: 0,
+  };
+  const options = {
+    workflowId,
+    taskQueue: deps.taskQueue,
+    args: [workflowInput] as [LifecycleInput],
+    typedSearchAttributes: [
+      { key: CustomerIdKey, value: customer.id },
+      { key: PlanIdKey, value: base.planId },
+      { key: SubscriptionStatusKey, value: state.status },
+      ...(state.testClockId ? [{ key: TestClockIdKey, value: state.testClockId }] : []),
+    ],
+    staticSummary: `Subscription ${subscriptionId} · ${customer.name} <${customer.email}> · ${items
+      .map((item) => item.name)
+      .join(' + ')} (${state.currency})`,
+  };
+  if (input.awaitOpening) {
+    // One round trip: the workflow starts (or is found running) and answers once it has opened.
+    const snapshot = await withUpdateRetries(() =>
+      deps.client.workflow.executeUpdateWithStart(openedUpdate, {
+        startWorkflowOperation: new WithStartWorkflowOperation(subscriptionLifecycleWorkflow, {
+          ...options,
+          workflowIdConflictPolicy: 'USE_EXISTING',
+        }),
+      }),
+    );
+    return { subscriptionId, workflowId, alreadyStarted: false, snapshot };
+  }
   try {
-    await deps.client.workflow.start(subscriptionLifecycleWorkflow, {
-      workflowId,
-      taskQueue: deps.taskQueue,
-      args: [{ state, clock, opened: false, eventSeq: 0 }],
-      typedSearchAttributes: [
-        { key: CustomerIdKey, value: customer.id },
-        { key: PlanIdKey, value: plan.id },
-        { key: SubscriptionStatusKey, value: state.status },
-      ],
-      staticSummary: `Subscription ${subscriptionId} · customer ${customer.id} · plan ${plan.id} (${state.currency})`,
-    });
+    await deps.client.workflow.start(subscriptionLifecycleWorkflow, options);
     return { subscriptionId, workflowId, alreadyStarted: false };
   } catch (error) {
     if (error instanceof WorkflowExecutionAlreadyStartedError)

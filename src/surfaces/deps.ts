@@ -19,6 +19,8 @@ export interface SurfacesConfig {
 export interface SurfacesDeps {
   orm: Orm;
   api: InProcessApi;
+  /** Drops a revoked key from the API's cache of verified keys, so this process refuses it at once. */
+  forgetApiKey: (keyHash: string) => void;
   logger: Logger;
   config: SurfacesConfig;
 }

@@ -289,7 +289,7 @@ export interface ChangePreview {
   effectiveAt: string;
   invoiceNow: boolean;
   currency: string;
-  lines: { description: string; amount: number; periodStart: string; periodEnd: string }[];
+  lines: { description: string; amount: number; periodStart: string | null; periodEnd: string | null }[];
   total: number;
 }
 

@@ -9,4 +9,27 @@ export const SubscriptionStatusKey = defineSearchAttributeKey(
 );
 export const NextBillingAtKey = defineSearchAttributeKey('NextBillingAt', SearchAttributeType.DATETIME);
 
-export const searchAttributeKeys = [CustomerIdKey, PlanIdKey, SubscriptionStatusKey, NextBillingAtKey];
+/** Failed charges of the open dunning episode (0 without one): `DunningLevel >= 3` finds the late ones. */
+export const DunningLevelKey = defineSearchAttributeKey('DunningLevel', SearchAttributeType.INT);
+/** True while a timed moment waits for an operator (data no retry can fix). */
+export const NeedsAttentionKey = defineSearchAttributeKey('NeedsAttention', SearchAttributeType.BOOL);
+/** The customer's test clock, for subscriptions in test mode; absent for live ones. */
+export const TestClockIdKey = defineSearchAttributeKey('TestClockId', SearchAttributeType.KEYWORD);
+
+export const searchAttributeKeys = [
+  CustomerIdKey,
+  PlanIdKey,
+  SubscriptionStatusKey,
+  NextBillingAtKey,
+  DunningLevelKey,
+  NeedsAttentionKey,
+  TestClockIdKey,
+];
+
+/** The name the Temporal CLI and operator API give an attribute's type. */
+export function searchAttributeTypeName(type: string): 'Keyword' | 'Datetime' | 'Int' | 'Bool' {
+  if (type === 'DATETIME') return 'Datetime';
+  if (type === 'INT') return 'Int';
+  if (type === 'BOOL') return 'Bool';
+  return 'Keyword';
+}

@@ -179,7 +179,7 @@ describe('API over the Temporal dev server', () => {
     expect(health.headers['x-content-type-options']).toBe('nosniff');
     expect(health.headers['access-control-allow-origin']).toBeUndefined();
 
-    const metrics = await request(app).get('/metrics').expect(200);
+    const metrics = await request(app).get('/metrics').set(auth).expect(200);
     expect(metrics.text).toContain('perennial_http_request_duration_seconds_bucket');
     expect(metrics.text).toMatch(/route="\/healthz",status="200"/);
 

@@ -11,18 +11,21 @@ import { startDevServerEnv } from '../support/temporal';
 
 const root = path.resolve(__dirname, '..', '..');
 
+const scripts = {
+  worker: ['src/worker.ts'],
+  api: ['src/api/server.ts'],
+  revokeKey: ['scripts/revoke-api-key.ts'],
+};
+
 function run(
-  script: 'worker' | 'api',
+  script: keyof typeof scripts,
   env: NodeJS.ProcessEnv,
+  args: string[] = [],
 ): { child: ChildProcess; output: () => string } {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', script === 'worker' ? 'src/worker.ts' : 'src/api/server.ts'],
-    {
-      cwd: root,
-      env,
-    },
-  );
+  const child = spawn(process.execPath, ['--import', 'tsx', ...scripts[script], ...args], {
+    cwd: root,
+    env,
+  });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -55,7 +58,7 @@ describe('production processes (npm run worker, npm run api)', () => {
   });
 
   test('run from environment variables alone, serve a subscription end to end, and stop cleanly on SIGTERM', async () => {
-    const apiPort = await freePort();
+    const [apiPort, metricsPort] = [await freePort(), await freePort()];
     const address = env.address;
     const processEnv: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
@@ -71,9 +74,13 @@ describe('production processes (npm run worker, npm run api)', () => {
       SANDBOX_WEBHOOK_SECRET: 'production-test-sandbox-secret',
       PORTAL_LINK_SECRET: 'production-test-portal-link-secret-0123456789',
     };
-    const { secret } = await createApiKey(db.orm.em.fork(), 'production-test');
+    const { secret, key } = await createApiKey(db.orm.em.fork(), 'production-test');
     const worker = run('worker', processEnv);
-    const api = run('api', processEnv);
+    const api = run('api', {
+      ...processEnv,
+      LOG_LEVEL: 'info',
+      METRICS_BIND: `127.0.0.1:${metricsPort}`,
+    });
     const base = `http://127.0.0.1:${apiPort}`;
     try {
       await waitFor(async () => (await fetch(`${base}/readyz`)).status === 200, `the API\n${api.output()}`);
@@ -83,6 +90,38 @@ describe('production processes (npm run worker, npm run api)', () => {
       const invoices = await db.orm.em.fork().find(Invoice, { subscription: String(subscription.id) });
       expect(invoices.map((invoice) => invoice.status)).toEqual(['paid']);
       await catcher.waitForMessages(2);
+
+      // The figures on their own listener, without a key; none on the API's port.
+      const scraped = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
+      expect(scraped.status).toBe(200);
+      expect(await scraped.text()).toContain('perennial_business_metrics_up 1');
+      const onApi = await fetch(`${base}/metrics`, { headers: { Authorization: `Bearer ${secret}` } });
+      expect(onApi.status).toBe(404);
+
+      // Production logs are JSON, a short line per request and no header.
+      const lines = api
+        .output()
+        .split('\n')
+        .filter((line) => line.startsWith('{'));
+      const requests = lines.map(
+        (line) => JSON.parse(line) as { request?: { method: string; path: string } },
+      );
+      expect(requests.map((entry) => entry.request)).toContainEqual(
+        expect.objectContaining({ method: 'POST', path: '/v1/subscriptions', status: 201 }),
+      );
+      expect(api.output()).not.toContain(secret);
+      expect(api.output().toLowerCase()).not.toContain('authorization');
+
+      // A key revoked by the script is refused by the running API once its cached verification ages out.
+      const revoke = run('revokeKey', processEnv, [key.id]);
+      expect(await exitCode(revoke.child)).toBe(0);
+      expect(revoke.output()).toContain(`revoked API key "production-test" (${key.id})`);
+      await waitFor(
+        async () =>
+          (await fetch(`${base}/v1/customers`, { headers: { Authorization: `Bearer ${secret}` } })).status ===
+          401,
+        'the revoked key to be refused',
+      );
     } finally {
       const [workerExit, apiExit] = [exitCode(worker.child), exitCode(api.child)];
       worker.child.kill('SIGTERM');

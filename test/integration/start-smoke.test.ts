@@ -165,7 +165,7 @@ describe('npm start', () => {
     expect(/Operator console .*\)/.exec(second.output())?.[0]).toBe(
       /Operator console .*\)/.exec(first.output())?.[0],
     );
-    const resumed = await fetch(`${api}/v1/subscriptions/${id}`, {
+    const resumed = await fetch(`${api}/v1/subscriptions/${id}?live=true`, {
       headers: { Authorization: `Bearer ${second.apiKey}` },
     });
     expect(resumed.status).toBe(200);

@@ -4,19 +4,24 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AppDeps } from '../../src/api/app';
 import { startSmtpCatcher, type SmtpCatcher } from '../../src/dev/smtp-catcher';
+import type { SandboxGateway } from '../../src/gateways';
 import { createMailer } from '../../src/mail/mailer';
 import { createTestApi } from './api';
 import { createTestDatabase, type TestDatabase } from './database';
 import { bundleWorkflows, startDevServerEnv } from './temporal';
 import { createTestWorker } from './workers';
 
-/** The real API with a real worker behind it: dev server, PostgreSQL, SMTP catcher, sandbox gateway. */
+/**
+ * The real API with a real worker behind it: dev server, PostgreSQL, SMTP catcher (the API's mailer sends there too),
+ * sandbox gateway (`gateway` emits its signed webhooks).
+ */
 export interface ApiStack {
   env: TestWorkflowEnvironment;
   db: TestDatabase;
   catcher: SmtpCatcher;
   app: Express;
   auth: Record<string, string>;
+  gateway: SandboxGateway;
   /** The task queue of the stack's worker. */
   taskQueue: string;
   /** Where the app listens, when started with `listen` (a browser needs a real address). */
@@ -57,10 +62,13 @@ export async function startApiStack(name: string, options: ApiStackOptions = {})
     await new Promise<void>((resolve) => listening.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(listening.address() as { port: number }).port}`;
   }
-  const { app, auth, assertConformant } = await createTestApi(db.orm, env.client, taskQueue, {
-    ...(url ? { PUBLIC_URL: url } : {}),
-    PORTAL_LINK_SECRET: TEST_PORTAL_LINK_SECRET,
-    ...options.config,
+  const { app, auth, assertConformant, gateway } = await createTestApi(db.orm, env.client, taskQueue, {
+    mailer,
+    surfaces: {
+      ...(url ? { PUBLIC_URL: url } : {}),
+      PORTAL_LINK_SECRET: TEST_PORTAL_LINK_SECRET,
+      ...options.config,
+    },
   });
   server?.on('request', app);
   return {
@@ -69,6 +77,7 @@ export async function startApiStack(name: string, options: ApiStackOptions = {})
     catcher,
     app,
     auth,
+    gateway,
     taskQueue,
     url,
     async close() {

@@ -54,3 +54,26 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     },
   };
 }
+
+/**
+ * Every table's row count and an md5 over its rows' text, in one round trip: equal snapshots mean no row was
+ * added, removed or changed anywhere.
+ */
+export async function tableSnapshot(orm: Orm): Promise<string> {
+  const connection = orm.em.getConnection();
+  const tables = (
+    await connection.execute<{ name: string }[]>(
+      `select table_name as name from information_schema.tables ` +
+        `where table_schema = current_schema() and table_type = 'BASE TABLE' order by table_name`,
+    )
+  ).map((row) => row.name);
+  const sql = tables
+    .map(
+      (table) =>
+        `select '${table}' as name, count(*)::int as rows, ` +
+        `md5(coalesce(string_agg(t::text, E'\\n' order by t::text), '')) as hash from "${table}" t`,
+    )
+    .join(' union all ');
+  const rows = await connection.execute<{ name: string; rows: number; hash: string }[]>(sql);
+  return rows.map((row) => `${row.name}:${row.rows}:${row.hash}`).join('\n');
+}

@@ -17,9 +17,10 @@ import {
   type SubscriptionSnapshot,
   testClockAdvancedSignal,
 } from '../../src/workflows/lifecycle/messages';
-import { searchAttributeKeys } from '../../src/workflows/search-attributes';
+import { searchAttributeKeys, searchAttributeTypeName } from '../../src/workflows/search-attributes';
 import { createTestDatabase, type TestDatabase } from './database';
 import { seedCustomer, seedPlan, seedSeller } from './lifecycle';
+import { startTestTemporalServer } from './temporal-server';
 import { TEST_SANDBOX_WEBHOOK_SECRET } from './workers';
 
 const root = path.resolve(__dirname, '..', '..');
@@ -71,15 +72,20 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
-/** Keeps the end of a child's output for the failure message, without holding a whole run's logs. */
+/**
+ * Keeps the start and the end of a child's output for the failure message (a Go panic names its cause first and
+ * then prints pages of stack), without holding a whole run's logs.
+ */
 function tailOf(child: ChildProcess): () => string {
-  let output = '';
+  let head = '';
+  let tail = '';
   const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-8000);
+    if (head.length < 2000) head += chunk.toString();
+    else tail = (tail + chunk.toString()).slice(-6000);
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
-  return () => output;
+  return () => (tail ? `${head}\n…\n${tail}` : head);
 }
 
 /** A Temporal dev server as an OS process of its own, on a database file that outlives the process. */
@@ -90,6 +96,12 @@ export interface DevServer {
   /** Starts again on the same file and port, and resolves once the frontend answers. */
   start(): Promise<void>;
   close(): Promise<void>;
+}
+
+class DevServerExited extends Error {
+  constructor(output: string) {
+    super(`dev server exited:\n${output}`);
+  }
 }
 
 export async function startDevServer(): Promise<DevServer> {
@@ -119,34 +131,50 @@ export async function startDevServer(): Promise<DevServer> {
     'error',
     ...searchAttributeKeys.flatMap((key) => [
       '--search-attribute',
-      `${key.name}=${key.type === 'DATETIME' ? 'Datetime' : 'Keyword'}`,
+      `${key.name}=${searchAttributeTypeName(key.type)}`,
     ]),
   ];
   let child: ChildProcess | null = null;
   let output = () => '';
 
+  const startOnce = async (): Promise<void> => {
+    const started = spawn(executable.path, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    child = started;
+    output = tailOf(started);
+    let gone = false;
+    await waitUntil(
+      async () => {
+        // waitUntil reads a throwing check as "not yet", so an exit is noted and ends the wait by answering true.
+        if (started.exitCode !== null) return (gone = true);
+        const connection = await Connection.connect({ address, connectTimeout: 1000 });
+        try {
+          await connection.workflowService.getSystemInfo({});
+          return true;
+        } finally {
+          await connection.close();
+        }
+      },
+      `the Temporal dev server on ${address}`,
+      60000,
+    ).catch((error: unknown) => {
+      throw new Error(`${error instanceof Error ? error.message : String(error)}\n${output()}`);
+    });
+    if (gone) throw new DevServerExited(output());
+  };
+
   const server: DevServer = {
     address,
     async start() {
-      const started = spawn(executable.path, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-      child = started;
-      output = tailOf(started);
-      await waitUntil(
-        async () => {
-          if (started.exitCode !== null) throw new Error(`dev server exited:\n${output()}`);
-          const connection = await Connection.connect({ address, connectTimeout: 1000 });
-          try {
-            await connection.workflowService.getSystemInfo({});
-            return true;
-          } finally {
-            await connection.close();
-          }
-        },
-        `the Temporal dev server on ${address}`,
-        60000,
-      ).catch((error: unknown) => {
-        throw new Error(`${error instanceof Error ? error.message : String(error)}\n${output()}`);
-      });
+      // The CLI picks its HTTP API port itself, free when chosen but possibly taken by another process before it
+      // binds (many servers start at once on a test machine); that start exits at once, so it is tried again.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await startOnce();
+          return;
+        } catch (error) {
+          if (attempt >= 3 || !(error instanceof DevServerExited)) throw error;
+        }
+      }
     },
     async stop() {
       const running = child;
@@ -184,7 +212,10 @@ export interface StormTarget {
   taskQueue: string;
 }
 
-/** Everything a fault test breaks: its own dev server, database, SMTP catcher, and workers as child processes. */
+/**
+ * Everything a fault test breaks: its own Temporal (the dev server, or the Temporal server on PostgreSQL), database,
+ * SMTP catcher, and workers as child processes.
+ */
 export interface FaultStack extends StormTarget {
   temporal: DevServer;
   connection: Connection;
@@ -194,9 +225,9 @@ export interface FaultStack extends StormTarget {
   close(): Promise<void>;
 }
 
-export async function startFaultStack(): Promise<FaultStack> {
+export async function startFaultStack(options: { temporal?: 'dev' | 'server' } = {}): Promise<FaultStack> {
   const [temporal, db, catcher] = await Promise.all([
-    startDevServer(),
+    options.temporal === 'server' ? startTestTemporalServer() : startDevServer(),
     createTestDatabase(),
     startSmtpCatcher(),
   ]);

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { ensurePostgres, type PostgresHandle } from '../../scripts/provision/postgres';
 import { ensureStripeMock } from '../../scripts/provision/stripe-mock';
 import { ensureTemporalCli } from '../../scripts/provision/temporal-cli';
+import { ensureTemporalServer, ensureTemporalUiServer } from '../../scripts/provision/temporal-server';
 import { ensureTestServer } from '../../scripts/provision/test-server';
 
 declare global {
@@ -26,6 +27,24 @@ async function provisionStripeMock(): Promise<void> {
 }
 
 /**
+ * Only the tests of the Temporal server backend need the server, its schema tool and the Web UI server: a failure to
+ * build them (no Go) reaches those tests as their message, as for stripe-mock. Built once, then cached.
+ */
+async function provisionTemporalServer(): Promise<void> {
+  try {
+    const binaries = await ensureTemporalServer(log);
+    const ui = await ensureTemporalUiServer(log);
+    process.env.PERENNIAL_TEST_TEMPORAL_SERVER = JSON.stringify({
+      ...binaries,
+      uiServer: ui.path,
+      uiError: ui.path === null ? ui.reason : null,
+    });
+  } catch (error) {
+    process.env.PERENNIAL_TEST_TEMPORAL_SERVER_ERROR = error instanceof Error ? error.message : String(error);
+  }
+}
+
+/**
  * Provisions the real services once per test run. Test files inherit what is found here through environment
  * variables: the Temporal binaries' paths and an administrative PostgreSQL URL from which each file creates its own
  * database.
@@ -34,6 +53,7 @@ export default async function globalSetup(): Promise<void> {
   const stripeMock = provisionStripeMock();
   // The browser tests' Chromium is inflated here once, so that parallel test files never race to write it.
   const browser = Promise.resolve().then(chromiumLaunchOptions);
+  const temporalServer = provisionTemporalServer();
   const [cli, testServer] = await Promise.all([ensureTemporalCli(log), ensureTestServer(log)]);
   process.env.PERENNIAL_TEST_TEMPORAL_CLI = JSON.stringify(cli.executable);
   process.env.PERENNIAL_TEST_TIME_SKIPPING_SERVER = JSON.stringify(testServer.executable);
@@ -44,5 +64,5 @@ export default async function globalSetup(): Promise<void> {
   });
   globalThis.__PERENNIAL_POSTGRES__ = postgres;
   process.env.PERENNIAL_TEST_ADMIN_DATABASE_URL = postgres.url;
-  await Promise.all([stripeMock, browser]);
+  await Promise.all([stripeMock, browser, temporalServer]);
 }

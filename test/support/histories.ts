@@ -5,6 +5,9 @@ import path from 'node:path';
 
 export const historiesDir = path.resolve(__dirname, '..', 'histories');
 
+/** The workflow version whose histories the tests record now; earlier versions' files stay beside them. */
+export const RECORDED_VERSION = 'v2';
+
 /**
  * `PERENNIAL_RECORD_HISTORIES=1 npx jest ...` stores the histories that tests produce, named after the scenario and
  * the workflow version, for the replay test to run on every later change of workflow code.
@@ -43,7 +46,7 @@ export async function recordChainIfAsked(
   let runId: string | undefined;
   for (let index = 0; index < 50; index++) {
     const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
-    await recordHistoryIfAsked(`${name}-run${index}`, history);
+    await recordHistoryIfAsked(`${name}-${RECORDED_VERSION}-run${index}`, history);
     runId =
       history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId ?? undefined;
     if (!runId) return;

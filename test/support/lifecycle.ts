@@ -1,5 +1,6 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker, WorkflowBundle } from '@temporalio/worker';
+import type { WorkflowBundle } from '@temporalio/worker';
+import type { PerennialWorker as Worker } from '../../src/worker';
 import { randomBytes } from 'node:crypto';
 import { Customer, PaymentMethod, Plan, PlanPrice, Product, SellerSettings } from '../../src/db/entities';
 import type { Orm } from '../../src/db/orm.config';
@@ -8,6 +9,9 @@ import { DEFAULT_DUNNING_POLICY, type DunningPolicy } from '../../src/domain/dun
 import { SandboxGateway } from '../../src/gateways';
 import { createMailer, type Mailer } from '../../src/mail/mailer';
 import { startSubscription, type StartSubscriptionInput } from '../../src/subscriptions/start';
+import { type ChangeRequest, changeCommandFor } from '../../src/subscriptions/commands';
+import { Subscription } from '../../src/db/entities';
+import type { ChangeCommand } from '../../src/workflows/lifecycle/messages';
 import {
   getSubscriptionQuery,
   lifecycleWorkflowIdFor,
@@ -207,4 +211,27 @@ export async function settled(
 export async function advanceClock(harness: LifecycleHarness, subscriptionId: string, frozenTime: string) {
   await handleOf(harness, subscriptionId).signal(testClockAdvancedSignal, { frozenTime });
   return settled(harness, subscriptionId, new Date(frozenTime).toISOString());
+}
+
+/** A change of items as the API builds it: the caller's edits priced against the subscription's committed state. */
+export async function changeCommand(
+  harness: Pick<LifecycleHarness, 'db'>,
+  subscriptionId: string,
+  request: ChangeRequest,
+): Promise<ChangeCommand> {
+  const em = harness.db.orm.em.fork();
+  const row = await em.findOneOrFail(Subscription, subscriptionId);
+  if (!row.state) throw new Error(`subscription ${subscriptionId} has no committed state`);
+  return changeCommandFor(em, row.state, request);
+}
+
+/** The id of the subscription's base item in its committed state. */
+export async function baseItemId(
+  harness: Pick<LifecycleHarness, 'db'>,
+  subscriptionId: string,
+): Promise<string> {
+  const row = await harness.db.orm.em.fork().findOneOrFail(Subscription, subscriptionId);
+  const item = row.state?.items[0];
+  if (!item) throw new Error(`subscription ${subscriptionId} has no items`);
+  return item.id;
 }

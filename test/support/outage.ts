@@ -1,5 +1,5 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
+import type { PerennialWorker as Worker } from '../../src/worker';
 import type { Express } from 'express';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

@@ -74,7 +74,7 @@ export function createResponseValidator(document: OpenApiDocument) {
             `(documented: ${Object.keys(operation.responses).join(', ')})`,
         ];
       }
-      const schema = documented.content?.['application/json'].schema;
+      const schema = documented.content?.['application/json']?.schema;
       const ref = schema && typeof schema.$ref === 'string' ? schema.$ref : undefined;
       if (!ref) return [`${method} ${operation.template} ${status} documents no JSON body`];
       schemaRef = ref;

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { configSchema, ConfigError, loadConfig } from '../../src/config';
+import { configSchema, ConfigError, hostAndPort, loadConfig, logFormatOf } from '../../src/config';
 
 const root = path.resolve(__dirname, '..', '..');
 const configKeys = Object.keys(configSchema.shape).sort();
@@ -47,5 +47,41 @@ describe('deployment configuration', () => {
     expect(() => loadConfig({ SMTP_URL: 'smtp://localhost:1025' })).toThrow(ConfigError);
     expect(() => loadConfig({ SMTP_URL: 'smtp://localhost:1025' })).toThrow(/DATABASE_URL/);
     expect(() => loadConfig({ DATABASE_URL: 'postgres://x@y/z', SMTP_URL: 'not a url' })).toThrow(/SMTP_URL/);
+  });
+
+  const minimal = {
+    DATABASE_URL: 'postgres://x@y/z',
+    SMTP_URL: 'smtp://localhost:1025',
+    SANDBOX_WEBHOOK_SECRET: 'a-sandbox-secret-of-length',
+  };
+
+  test('the API binds loopback unless told otherwise, and the image and compose file say 0.0.0.0', () => {
+    expect(loadConfig(minimal).API_HOST).toBe('127.0.0.1');
+    expect(compose.services.api?.environment?.API_HOST).toBe('0.0.0.0');
+    expect(readFileSync(path.join(root, 'Dockerfile'), 'utf8')).toMatch(/^ENV API_HOST=0\.0\.0\.0$/m);
+  });
+
+  test('logs are readable lines in development and JSON elsewhere, unless LOG_FORMAT says', () => {
+    expect(logFormatOf(loadConfig(minimal))).toBe('pretty');
+    expect(logFormatOf(loadConfig({ ...minimal, NODE_ENV: 'production' }))).toBe('json');
+    expect(logFormatOf(loadConfig({ ...minimal, NODE_ENV: 'test' }))).toBe('json');
+    expect(logFormatOf(loadConfig({ ...minimal, LOG_FORMAT: 'json' }))).toBe('json');
+    expect(logFormatOf(loadConfig({ ...minimal, NODE_ENV: 'production', LOG_FORMAT: 'pretty' }))).toBe(
+      'pretty',
+    );
+    expect(() => loadConfig({ ...minimal, LOG_FORMAT: 'xml' })).toThrow(/LOG_FORMAT/);
+  });
+
+  test('METRICS_BIND is a host and port, IPv6 in brackets', () => {
+    expect(hostAndPort(loadConfig({ ...minimal, METRICS_BIND: '10.0.0.5:9464' }).METRICS_BIND ?? '')).toEqual(
+      {
+        host: '10.0.0.5',
+        port: 9464,
+      },
+    );
+    expect(hostAndPort('[::1]:9464')).toEqual({ host: '::1', port: 9464 });
+    expect(loadConfig({ ...minimal, METRICS_BIND: '[::1]:9464' }).METRICS_BIND).toBe('[::1]:9464');
+    for (const wrong of ['9464', 'localhost', 'localhost:99999', '::1:9464'])
+      expect(() => loadConfig({ ...minimal, METRICS_BIND: wrong })).toThrow(/METRICS_BIND/);
   });
 });

@@ -3,12 +3,22 @@ import { Router } from 'express';
 import { Plan, Product } from '../../db/entities';
 import type { Orm } from '../../db/orm.config';
 import {
+  MAX_PERIOD_AMOUNT,
+  MAX_QUANTITY,
+  MAX_SETUP_FEE,
+  MAX_USAGE_QUANTITY,
+  priceBoundViolation,
+} from '../../domain/limits';
+import {
   createPlan,
   createProduct,
   findMeter,
   findPlan,
   findProduct,
+  planPriceSchemes,
+  quantityBoundOf,
   updatePlan,
+  updateProduct,
   withPrices,
   type PlanPricing,
 } from '../../db/services/catalog';
@@ -29,6 +39,7 @@ import {
   listProductsQuerySchema,
   productListSchema,
   productResponseSchema,
+  updateProductSchema,
 } from '../schemas/products';
 import { serializePlan, serializeProduct } from '../serializers';
 
@@ -67,6 +78,27 @@ function pricingOf(body: CreatePlanInput): PlanPricing {
   }
 }
 
+/**
+ * A price that could take an invoice out of the safe-integer range is refused before anything is looked up or
+ * written, naming its field (`amounts.EUR`, `tiers.EUR`, `setup_fees.EUR`).
+ */
+function assertPricesWithinBounds(body: CreatePlanInput, pricing: PlanPricing): void {
+  const priceField = 'amounts' in pricing ? 'amounts' : 'tiers';
+  const setupFees = body.setup_fees ?? {};
+  const maxQuantity = quantityBoundOf(body.meter_id !== undefined);
+  for (const [currency, scheme] of planPriceSchemes(pricing)) {
+    const violation = priceBoundViolation(scheme, setupFees[currency] ?? 0, maxQuantity);
+    if (!violation) continue;
+    const param = `${violation.part === 'price' ? priceField : 'setup_fees'}.${currency}`;
+    throw new AppError(
+      'invalid_request_error',
+      'amount_out_of_range',
+      `${param}: ${violation.message}`,
+      param,
+    );
+  }
+}
+
 export function catalogRouter(orm: Orm, registry: RouteRegistry): Router {
   const router = Router();
 
@@ -90,6 +122,8 @@ export function catalogRouter(orm: Orm, registry: RouteRegistry): Router {
           name: body.name,
           description: body.description ?? null,
           active: body.active ?? true,
+          addOn: body.add_on ?? false,
+          taxCategory: body.tax_category ?? 'standard',
         }),
       ),
   );
@@ -138,30 +172,72 @@ export function catalogRouter(orm: Orm, registry: RouteRegistry): Router {
     registry,
     {
       method: 'post',
+      path: '/products/:id',
+      operationId: 'updateProduct',
+      summary: "Update a product's name, description, active flag or tax category",
+      description:
+        'Only the fields given change. A new tax category applies to the invoices built from then on; ' +
+        'finalized invoices are never changed.',
+      tag: 'Products',
+      params: productParams,
+      body: updateProductSchema,
+      response: productResponseSchema,
+      errors: [400, 404, 409],
+    },
+    async ({ params, body }) => {
+      const product = await updateProduct(orm.em, params.id, {
+        ...(body.name === undefined ? {} : { name: body.name }),
+        ...(body.description === undefined ? {} : { description: body.description }),
+        ...(body.active === undefined ? {} : { active: body.active }),
+        ...(body.tax_category === undefined ? {} : { taxCategory: body.tax_category }),
+      });
+      if (!product) throw noSuch('product', params.id);
+      return serializeProduct(product);
+    },
+  );
+
+  defineRoute(
+    router,
+    registry,
+    {
+      method: 'post',
       path: '/plans',
       operationId: 'createPlan',
       summary: 'Create a plan with its prices',
       description:
         'A plan fixes the billing interval and pricing model and carries one price per currency. ' +
-        'Prices are immutable; to change them, create a new plan and deactivate the old one.',
+        'Prices are immutable; to change them, create a new plan and deactivate the old one. A price that could ' +
+        `bill more than ${MAX_PERIOD_AMOUNT} minor units for one period at quantities up to ${MAX_QUANTITY} ` +
+        `(${MAX_USAGE_QUANTITY} of usage for a metered plan), or a setup fee above ${MAX_SETUP_FEE}, is a 400 ` +
+        '`amount_out_of_range` naming it, so every invoice stays within the safe-integer range.',
       tag: 'Plans',
       body: createPlanSchema,
       response: planResponseSchema,
       status: 201,
-      errors: [400, 409],
+      errors: [400, 409, 422],
     },
     async ({ body }) => {
+      const pricing = pricingOf(body);
+      assertPricesWithinBounds(body, pricing);
       const product = await findProduct(orm.em, body.product_id);
       if (!product) throw missingReference('product_id', body.product_id);
       const meter = body.meter_id === undefined ? null : await findMeter(orm.em, body.meter_id);
       if (body.meter_id !== undefined && !meter) throw missingReference('meter_id', body.meter_id);
+      if (meter?.archivedAt) {
+        throw new AppError(
+          'unprocessable',
+          'meter_archived',
+          `Meter ${meter.id} is archived and takes no new plans`,
+          'meter_id',
+        );
+      }
       const created = await createPlan(orm.em, {
         product,
         meter,
         name: body.name,
         intervalUnit: body.interval,
         intervalCount: body.interval_count,
-        pricing: pricingOf(body),
+        pricing,
         setupFees: body.setup_fees ?? {},
         trialDays: body.trial_days,
         taxBehavior: body.tax_behavior,

@@ -2,6 +2,7 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { Router } from 'express';
 import { Coupon } from '../../db/entities';
 import type { Orm } from '../../db/orm.config';
+import { MAX_AMOUNT_OFF } from '../../domain/limits';
 import { AppError } from '../errors';
 import { listBody, paginate } from '../pagination';
 import { defineRoute, type RouteRegistry } from '../route';
@@ -48,6 +49,14 @@ export function couponsRouter(orm: Orm, registry: RouteRegistry): Router {
       errors: [400, 409],
     },
     async ({ body }) => {
+      if (body.amount_off !== undefined && body.amount_off > MAX_AMOUNT_OFF) {
+        throw new AppError(
+          'invalid_request_error',
+          'amount_out_of_range',
+          `amount_off: at most ${MAX_AMOUNT_OFF}, more than any invoice can be worth`,
+          'amount_off',
+        );
+      }
       const em = orm.em.fork();
       const coupon = em.create(Coupon, {
         code: body.code,

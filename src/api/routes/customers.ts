@@ -9,7 +9,8 @@ import {
   updateCustomer,
 } from '../../db/services/customers';
 import { findLiveTestClock } from '../../db/services/test-clocks';
-import { GatewayError, type PaymentGateway } from '../../gateways';
+import type { PaymentGateway } from '../../gateways';
+import type { VatIdVerifier } from '../../tax';
 import { AppError } from '../errors';
 import { listBody, paginate } from '../pagination';
 import { defineRoute, type RouteRegistry } from '../route';
@@ -25,6 +26,7 @@ import {
   updateCustomerSchema,
 } from '../schemas/customers';
 import { serializeCustomer, serializePaymentMethod, toPostalAddress } from '../serializers';
+import { assertVatIdForCountry, assertVatIdRegistered } from '../vat-ids';
 
 const customerParams = idParamsSchema('cus', 'a customer');
 
@@ -35,25 +37,11 @@ const noSuchCustomer = (id: string) =>
   new AppError('not_found', 'resource_missing', `No such customer: ${id}`, 'id');
 
 /** A gateway's refusal of the token is the caller's mistake; its unavailability is temporary; the rest is ours. */
-function fromGatewayError(error: unknown): unknown {
-  if (!(error instanceof GatewayError)) return error;
-  if (error.code === 'invalid_request' || error.code === 'not_found') {
-    return new AppError('invalid_request_error', 'invalid_token', `token: ${error.message}`, 'token');
-  }
-  if (error.retryable) {
-    return new AppError(
-      'service_unavailable',
-      'gateway_unavailable',
-      'The payment gateway is unavailable; retry with the same Idempotency-Key',
-    );
-  }
-  return error;
-}
-
 export function customersRouter(
   orm: Orm,
   registry: RouteRegistry,
   gateway: PaymentGateway | undefined,
+  vatIdVerifier: VatIdVerifier,
 ): Router {
   const router = Router();
 
@@ -69,9 +57,10 @@ export function customersRouter(
       body: createCustomerSchema,
       response: customerResponseSchema,
       status: 201,
-      errors: [400, 409],
+      errors: [400, 409, 503],
     },
     async ({ body }) => {
+      await assertVatIdRegistered(vatIdVerifier, body.vat_id);
       if (body.test_clock_id !== undefined && !(await findLiveTestClock(orm.em, body.test_clock_id))) {
         throw new AppError(
           'invalid_request_error',
@@ -89,6 +78,8 @@ export function customersRouter(
           vatId: body.vat_id ?? null,
           address: body.address ? toPostalAddress(body.address) : null,
           testClockId: body.test_clock_id ?? null,
+          invoiceDelivery: body.invoice_delivery,
+          buyerReference: body.buyer_reference ?? null,
         }),
       );
     },
@@ -153,14 +144,27 @@ export function customersRouter(
       path: '/customers/:id',
       operationId: 'updateCustomer',
       summary: 'Update a customer',
-      description: 'Only the fields given change; `null` clears `vat_id` or `address`.',
+      description:
+        'Only the fields given change; `null` clears `vat_id` or `address`. The VAT id (given or stored) must ' +
+        'suit the country (given or stored).',
       tag: 'Customers',
       params: customerParams,
       body: updateCustomerSchema,
       response: customerResponseSchema,
-      errors: [400, 404, 409],
+      errors: [400, 404, 409, 503],
     },
     async ({ params, body }) => {
+      if (body.vat_id !== undefined || body.country !== undefined) {
+        const current = await findCustomer(orm.em, params.id);
+        if (!current) throw noSuchCustomer(params.id);
+        assertVatIdForCountry(
+          body.vat_id === undefined ? current.vatId : body.vat_id,
+          body.country ?? current.country,
+        );
+        if (body.vat_id !== undefined && body.vat_id !== current.vatId) {
+          await assertVatIdRegistered(vatIdVerifier, body.vat_id);
+        }
+      }
       const customer = await updateCustomer(orm.em, params.id, {
         ...(body.email === undefined ? {} : { email: body.email }),
         ...(body.name === undefined ? {} : { name: body.name }),
@@ -170,6 +174,8 @@ export function customersRouter(
         ...(body.address === undefined
           ? {}
           : { address: body.address === null ? null : toPostalAddress(body.address) }),
+        ...(body.invoice_delivery === undefined ? {} : { invoiceDelivery: body.invoice_delivery }),
+        ...(body.buyer_reference === undefined ? {} : { buyerReference: body.buyer_reference }),
       });
       if (!customer) throw noSuchCustomer(params.id);
       return serializeCustomer(customer);
@@ -213,16 +219,12 @@ export function customersRouter(
           'gateway',
         );
       }
-      try {
-        const method = await attachPaymentMethod(orm.em, gateway, {
-          customer,
-          token: body.token,
-          makeDefault: body.default ?? false,
-        });
-        return serializePaymentMethod(method);
-      } catch (error) {
-        throw fromGatewayError(error);
-      }
+      const method = await attachPaymentMethod(orm.em, gateway, {
+        customer,
+        token: body.token,
+        makeDefault: body.default ?? false,
+      });
+      return serializePaymentMethod(method);
     },
   );
 

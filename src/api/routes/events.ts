@@ -1,36 +1,10 @@
 import type { FilterQuery } from '@mikro-orm/core';
 import { Router } from 'express';
-import { z } from 'zod';
 import { DomainEvent, Subscription } from '../../db/entities';
 import type { Orm } from '../../db/orm.config';
 import { listBody, paginate } from '../pagination';
 import { defineRoute, type RouteRegistry } from '../route';
-import {
-  listQuerySchema,
-  listResponseSchema,
-  orderQuerySchema,
-  prefixedId,
-  timestampSchema,
-} from '../schemas/common';
-
-const listEventsQuerySchema = listQuerySchema.extend({
-  subscription_id: prefixedId('sub', 'a subscription').optional(),
-  customer_id: prefixedId('cus', 'a customer')
-    .optional()
-    .describe("The customer's history: events naming the customer and the events of their subscriptions"),
-  type: z.string().min(1).max(100).optional().describe('Exact event type, e.g. invoice.paid'),
-  order: orderQuerySchema,
-});
-
-const eventResponseSchema = z.strictObject({
-  id: z.string(),
-  object: z.literal('event'),
-  type: z.string(),
-  subscription_id: z.string().nullable(),
-  customer_id: z.string().nullable(),
-  data: z.record(z.string(), z.unknown()),
-  occurred_at: timestampSchema,
-});
+import { eventListSchema, listEventsQuerySchema } from '../schemas/events';
 
 /** The audit log: every transition of every subscription, oldest first. */
 export function eventsRouter(orm: Orm, registry: RouteRegistry): Router {
@@ -45,7 +19,7 @@ export function eventsRouter(orm: Orm, registry: RouteRegistry): Router {
       summary: 'List domain events (the audit log), oldest first (or newest first with `order=desc`)',
       tag: 'Events',
       query: listEventsQuerySchema,
-      response: listResponseSchema(eventResponseSchema),
+      response: eventListSchema,
       errors: [400],
     },
     async ({ query }) => {

@@ -1,19 +1,19 @@
 import type { FilterQuery } from '@mikro-orm/core';
-import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { Router } from 'express';
+import { eInvoiceAttachment } from '../../activities/einvoice-attachment';
 import { loadInvoiceDocument } from '../../activities/invoice-document';
-import { Invoice, InvoiceLine, PaymentAttempt, Subscription } from '../../db/entities';
+import { collectOpenInvoice, voidOpenInvoice } from '../../billing/invoice-actions';
+import { Invoice, InvoiceLine, Subscription } from '../../db/entities';
 import type { Orm } from '../../db/orm.config';
-import { isStoreError } from '../../db/services/errors';
-import { appendDomainEvent } from '../../db/services/events';
-import { closeInvoice } from '../../db/services/invoice-status';
-import { payInvoiceUpdate, voidInvoiceUpdate } from '../../workflows/lifecycle/messages';
-import { invoicePdfFilename, renderInvoicePdf } from '../../documents/invoice-pdf';
-import { fromCommandRejection } from '../command-rejection';
+import { refundedByAttempt } from '../../db/services/refunds';
+import { invoicePdfFilename } from '../../documents/invoice-pdf';
+import { storedInvoicePdf } from '../../documents/stored-invoice-pdf';
 import { AppError } from '../errors';
 import { paginate } from '../pagination';
-import { defineRoute, type RouteRegistry } from '../route';
+import { defineFileRoute, defineRoute, type RouteRegistry } from '../route';
 import { idParamsSchema } from '../schemas/common';
+import { eInvoiceQuerySchema } from '../schemas/credit-notes';
 import {
   invoiceActionBodySchema,
   invoiceListSchema,
@@ -22,12 +22,12 @@ import {
   type InvoiceResponse,
   listInvoicesQuerySchema,
 } from '../schemas/invoices';
-import { refundedByAttempt, serializePayment } from './payments';
+import { serializePayment } from './payments';
 
 const invoiceParams = idParamsSchema('in', 'an invoice');
 const iso = (date: Date | null | undefined): string | null => date?.toISOString() ?? null;
 
-function serializeInvoice(invoice: Invoice, lines: InvoiceLine[]): InvoiceResponse {
+export function serializeInvoice(invoice: Invoice, lines: InvoiceLine[]): InvoiceResponse {
   return {
     id: invoice.id,
     object: 'invoice',
@@ -44,6 +44,7 @@ function serializeInvoice(invoice: Invoice, lines: InvoiceLine[]): InvoiceRespon
     credit_applied: invoice.creditApplied,
     amount_due: invoice.amountDue,
     amount_paid: invoice.amountPaid,
+    amount_refunded: invoice.amountRefunded,
     period_start: iso(invoice.periodStart),
     period_end: iso(invoice.periodEnd),
     finalized_at: iso(invoice.finalizedAt),
@@ -56,6 +57,8 @@ function serializeInvoice(invoice: Invoice, lines: InvoiceLine[]): InvoiceRespon
       amount: line.amount,
       period_start: iso(line.periodStart),
       period_end: iso(line.periodEnd),
+      tax_rate_bp: line.taxRateBp ?? null,
+      item_id: line.subscriptionItemId ?? null,
     })),
     taxes: invoice.taxes.map((tax) => ({
       rate_bp: tax.rateBp,
@@ -65,18 +68,6 @@ function serializeInvoice(invoice: Invoice, lines: InvoiceLine[]): InvoiceRespon
       inclusive: tax.inclusive,
     })),
   };
-}
-
-const fromUpdateError = (error: unknown): unknown => fromCommandRejection(error, 'invoice_not_actionable');
-
-/** Only an open invoice can be voided or paid; every other status is final or not issued yet. */
-function assertOpen(invoice: Invoice, action: 'voided' | 'paid'): void {
-  if (invoice.status === 'open') return;
-  throw new AppError(
-    'conflict',
-    `invoice_${invoice.status}`,
-    `Invoice ${invoice.id} is ${invoice.status}; only an open invoice can be ${action}`,
-  );
 }
 
 /**
@@ -91,11 +82,6 @@ export function invoicesRouter(orm: Orm, registry: RouteRegistry, client: Client
     const invoice = await em.findOneOrFail(Invoice, id);
     const lines = await em.find(InvoiceLine, { invoice }, { orderBy: { position: 'asc' } });
     return serializeInvoice(invoice, lines);
-  }
-
-  async function workflowIdOf(invoice: Invoice): Promise<string | null> {
-    if (!invoice.subscription) return null;
-    return (await orm.em.findOneOrFail(Subscription, invoice.subscription.id)).workflowId;
   }
 
   async function find(id: string): Promise<Invoice> {
@@ -191,45 +177,8 @@ export function invoicesRouter(orm: Orm, registry: RouteRegistry, client: Client
       errors: [400, 404, 409, 422],
     },
     async ({ params }) => {
-      const invoice = await find(params.id);
-      assertOpen(invoice, 'voided');
-      const workflowId = await workflowIdOf(invoice);
-      let direct = workflowId === null;
-      if (workflowId) {
-        try {
-          await client.workflow
-            .getHandle(workflowId)
-            // One update id per invoice: two voids racing past the open check become one update and one event.
-            .executeUpdate(voidInvoiceUpdate, {
-              args: [{ invoiceId: invoice.id }],
-              updateId: `void:${invoice.id}`,
-            });
-        } catch (error) {
-          // The subscription's workflow has ended: nothing will ever charge this invoice again.
-          if (!(error instanceof WorkflowNotFoundError)) throw fromUpdateError(error);
-          direct = true;
-        }
-      }
-      if (direct) {
-        // One transaction, so that a void is never left without its event (and webhooks) by a failure between them.
-        await orm.em.fork().transactional(async (tx) => {
-          try {
-            await closeInvoice(tx, invoice.id, 'void');
-          } catch (error) {
-            if (!isStoreError(error) || error.code !== 'invalid_state') throw error;
-            assertOpen(await tx.findOneOrFail(Invoice, invoice.id, { refresh: true }), 'voided');
-          }
-          await appendDomainEvent(tx, {
-            key: `${invoice.id}:voided`,
-            type: 'invoice.voided',
-            ...(invoice.subscription ? { subscriptionId: invoice.subscription.id } : {}),
-            customerId: invoice.customer.id,
-            data: { invoiceId: invoice.id },
-            occurredAt: new Date().toISOString(),
-          });
-        });
-      }
-      return serializeFresh(invoice.id);
+      await voidOpenInvoice({ orm, client }, params.id);
+      return serializeFresh(params.id);
     },
   );
 
@@ -253,67 +202,76 @@ export function invoicesRouter(orm: Orm, registry: RouteRegistry, client: Client
       errors: [400, 404, 409, 422],
     },
     async ({ params }) => {
-      const invoice = await find(params.id);
-      assertOpen(invoice, 'paid');
-      const workflowId = await workflowIdOf(invoice);
-      if (!workflowId) {
-        throw new AppError(
-          'conflict',
-          'invoice_not_collectible',
-          `Invoice ${invoice.id} has no subscription that charges it`,
-        );
-      }
-      const before = await orm.em.count(PaymentAttempt, { invoice: invoice.id });
-      try {
-        await client.workflow
-          .getHandle(workflowId)
-          .executeUpdate(payInvoiceUpdate, { args: [{ invoiceId: invoice.id }] });
-      } catch (error) {
-        if (error instanceof WorkflowNotFoundError) {
-          throw new AppError(
-            'conflict',
-            'subscription_ended',
-            `The subscription of invoice ${invoice.id} has ended`,
-          );
-        }
-        throw fromUpdateError(error);
-      }
-      const em = orm.em.fork();
-      const attempts = await em.find(
-        PaymentAttempt,
-        { invoice: invoice.id },
-        { orderBy: { attempt: 'desc' }, populate: ['invoice'] },
-      );
-      const latest = attempts.length > before ? attempts[0] : undefined;
-      const refunded = latest ? await refundedByAttempt(em, [latest]) : new Map<string, number>();
+      const attempt = await collectOpenInvoice({ orm, client }, params.id);
+      const refunded = attempt
+        ? await refundedByAttempt(orm.em.fork(), [attempt])
+        : new Map<string, number>();
       return {
-        ...(await serializeFresh(invoice.id)),
-        payment: latest ? serializePayment(latest, refunded.get(latest.id) ?? 0) : null,
+        ...(await serializeFresh(params.id)),
+        payment: attempt ? serializePayment(attempt, refunded.get(attempt.id) ?? 0) : null,
       };
     },
   );
 
-  // The PDF is a binary answer, so it is registered by hand rather than through the JSON route helper.
-  router.get('/invoices/:id/pdf', async (req, res) => {
-    const { id } = invoiceParams.parse(req.params);
-    const invoice = await find(id);
-    if (invoice.status === 'draft') {
-      throw new AppError('conflict', 'invoice_draft', 'A draft invoice has no document yet');
-    }
-    const subscription = invoice.subscription
-      ? await orm.em.findOne(Subscription, invoice.subscription.id)
-      : null;
-    const document = await loadInvoiceDocument(orm.em.fork(), id, subscription?.timeZone ?? 'UTC');
-    const pdf = await renderInvoicePdf(document.input);
-    res
-      .status(200)
-      .type('application/pdf')
-      .setHeader(
-        'Content-Disposition',
-        `inline; filename="${invoicePdfFilename(document.input.invoice.number, document.input.locale)}"`,
-      )
-      .send(pdf);
-  });
+  defineFileRoute(
+    router,
+    registry,
+    {
+      path: '/invoices/:id/pdf',
+      operationId: 'getInvoicePdf',
+      summary: 'The invoice as a PDF in the customer’s language',
+      description:
+        'The finalized invoice with its number, lines, VAT per rate (or the reverse-charge note) and the seller’s ' +
+        'details. Answers 409 `invoice_draft` for a draft, which has no document yet.',
+      tag: 'Invoices',
+      params: invoiceParams,
+      errors: [404, 409],
+      produces: ['application/pdf'],
+    },
+    async ({ params }) => {
+      const invoice = await find(params.id);
+      if (invoice.status === 'draft') {
+        throw new AppError('conflict', 'invoice_draft', 'A draft invoice has no document yet');
+      }
+      const subscription = invoice.subscription
+        ? await orm.em.findOne(Subscription, invoice.subscription.id)
+        : null;
+      const document = await loadInvoiceDocument(orm.em.fork(), params.id, subscription?.timeZone ?? 'UTC');
+      return {
+        contentType: 'application/pdf',
+        filename: invoicePdfFilename(document.input.invoice.number, document.input.locale),
+        disposition: 'inline',
+        body: await storedInvoicePdf(orm.em, params.id, document.input),
+      };
+    },
+  );
+
+  defineFileRoute(
+    router,
+    registry,
+    {
+      path: '/invoices/:id/einvoice',
+      operationId: 'getInvoiceEInvoice',
+      summary: 'The invoice as an EN 16931 e-invoice (XRechnung CII or UBL, or ZUGFeRD)',
+      description:
+        'XRechnung 3.0 as CII or UBL XML, or ZUGFeRD/Factur-X (profile EN 16931): the invoice PDF with the CII XML ' +
+        'embedded. Lines carry their net after discounts. Answers 409 for a draft, and `einvoice_unavailable` while ' +
+        'the seller’s e-invoice contact (PUT /v1/settings/accounting) is not set.',
+      tag: 'Invoices',
+      params: invoiceParams,
+      query: eInvoiceQuerySchema,
+      errors: [400, 404, 409],
+      produces: ['application/xml', 'application/pdf'],
+    },
+    async ({ params, query }) => {
+      const invoice = await find(params.id);
+      if (invoice.status === 'draft') {
+        throw new AppError('conflict', 'invoice_draft', 'A draft invoice has no document yet');
+      }
+      const file = await eInvoiceAttachment(orm.em.fork(), params.id, query.format);
+      return { ...file, disposition: 'attachment', body: file.content };
+    },
+  );
 
   return router;
 }

@@ -1,8 +1,9 @@
 import type { FilterQuery } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Router } from 'express';
-import { PaymentAttempt, Refund } from '../../db/entities';
+import { PaymentAttempt } from '../../db/entities';
 import type { Orm } from '../../db/orm.config';
+import { refundedByAttempt } from '../../db/services/refunds';
 import { AppError } from '../errors';
 import { paginate } from '../pagination';
 import { defineRoute, type RouteRegistry } from '../route';
@@ -15,21 +16,6 @@ import {
 } from '../schemas/payments';
 
 const paymentParams = idParamsSchema('pa', 'a payment');
-
-/** Sums the money already returned on each attempt, keyed by attempt id. */
-export async function refundedByAttempt(
-  em: EntityManager,
-  attempts: PaymentAttempt[],
-): Promise<Map<string, number>> {
-  const refunded = new Map<string, number>();
-  if (attempts.length === 0) return refunded;
-  const refunds = await em.find(Refund, { paymentAttempt: { $in: attempts.map((a) => a.id) } });
-  for (const refund of refunds) {
-    const id = refund.paymentAttempt.id;
-    refunded.set(id, (refunded.get(id) ?? 0) + refund.amount);
-  }
-  return refunded;
-}
 
 /** The attempt's invoice must be loaded (for the customer). */
 export function serializePayment(attempt: PaymentAttempt, amountRefunded: number): PaymentResponse {

@@ -1,46 +1,29 @@
 import { Router } from 'express';
-import { z } from 'zod';
-import { createPortalSession } from '../../db/api-keys';
+import { apiKeyHash, createPortalSession, revokeApiKey } from '../../db/api-keys';
 import { Customer } from '../../db/entities';
 import type { Orm } from '../../db/orm.config';
 import { createSessionUrlEntry } from '../../db/services/portal-entries';
+import type { ApiKeyCache } from '../api-key-cache';
 import { AppError } from '../errors';
 import { defineRoute, type RouteRegistry } from '../route';
-import { prefixedId, timestampSchema } from '../schemas/common';
+import {
+  createPortalSessionSchema,
+  portalSessionResponseSchema,
+  revokedPortalSessionSchema,
+  revokePortalSessionSchema,
+} from '../schemas/portal-sessions';
 
 const PORTAL_SESSION_TTL_MS = 60 * 60 * 1000;
 /** The browser is sent to the url at once; minutes are enough, and a leaked url is worthless soon after. */
 export const PORTAL_URL_TTL_MS = 5 * 60 * 1000;
 
-const webUrl = z
-  .url({ protocol: /^https?$/ })
-  .max(2000)
-  .describe('An http(s) URL');
-
-const createPortalSessionSchema = z.strictObject({
-  customer_id: prefixedId('cus', 'a customer'),
-  return_url: webUrl
-    .optional()
-    .describe('Where the portal’s “back” link and sign-out lead, e.g. your account page'),
-});
-
-const portalSessionResponseSchema = z.strictObject({
-  object: z.literal('portal_session'),
-  customer_id: z.string(),
-  token: z.string().describe('Bearer token for the customer’s own resources; shown once'),
-  expires_at: timestampSchema,
-  url: z
-    .string()
-    .describe(
-      'Send the customer’s browser here: it opens the customer portal (`/portal`) signed in as this customer. ' +
-        'Single use, valid for 5 minutes; it is exchanged for an HTTP-only session cookie.',
-    ),
-  url_expires_at: timestampSchema,
-  return_url: z.string().nullable(),
-});
-
 /** Short-lived tokens and single-use portal links for a self-service portal, created with a secret key. */
-export function portalSessionsRouter(orm: Orm, registry: RouteRegistry, publicUrl: string): Router {
+export function portalSessionsRouter(
+  orm: Orm,
+  registry: RouteRegistry,
+  keys: ApiKeyCache,
+  publicUrl: string,
+): Router {
   const router = Router();
   defineRoute(
     router,
@@ -88,5 +71,35 @@ export function portalSessionsRouter(orm: Orm, registry: RouteRegistry, publicUr
       };
     },
   );
+  defineRoute(
+    router,
+    registry,
+    {
+      method: 'post',
+      path: '/portal_sessions/revoke',
+      operationId: 'revokePortalSession',
+      summary: 'End a portal session now (log out)',
+      description:
+        'A secret key ends any portal session by its token; a portal session may end itself. This API process ' +
+        'refuses the token from the next request on; other API processes within `API_KEY_CACHE_MS` (5 s by ' +
+        'default), the time they trust a verified token. Revoking a revoked or expired session answers the same.',
+      tag: 'Portal',
+      body: revokePortalSessionSchema,
+      response: revokedPortalSessionSchema,
+      errors: [400],
+    },
+    async ({ body }) => {
+      const keyHash = apiKeyHash(body.token);
+      // A portal session reaches this route only with its own token (enforcePortalScope).
+      // Only a portal session: a secret key is revoked by `npm run keys:revoke`, never by its value sent here.
+      const key = await revokeApiKey(orm.em.fork(), 'portal', { hash: keyHash });
+      if (!key?.customerId) {
+        throw new AppError('invalid_request_error', 'resource_missing', 'No such portal session', 'token');
+      }
+      keys.forget(keyHash);
+      return { object: 'portal_session' as const, customer_id: key.customerId, revoked: true as const };
+    },
+  );
+
   return router;
 }

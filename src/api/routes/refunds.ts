@@ -1,16 +1,12 @@
 import type { FilterQuery } from '@mikro-orm/core';
-import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Request } from 'express';
 import { Router } from 'express';
-import { createHash, randomUUID } from 'node:crypto';
-import { LockMode } from '@mikro-orm/core';
-import { PaymentAttempt, Refund } from '../../db/entities';
+import { refundOnce } from '../../billing/refunds';
+import { Refund } from '../../db/entities';
 import type { Orm } from '../../db/orm.config';
-import { isStoreError } from '../../db/services/errors';
-import { recordRefund } from '../../db/services/payments';
-import { money } from '../../domain/money';
-import { isGatewayError, type PaymentGateway } from '../../gateways';
+import type { PaymentGateway } from '../../gateways';
+import type { EventPublisher } from '../../webhooks/publish';
 import { AppError } from '../errors';
+import { businessKey, requireGateway } from '../money-requests';
 import { paginate, listBody } from '../pagination';
 import { defineRoute, type RouteRegistry } from '../route';
 import { idParamsSchema } from '../schemas/common';
@@ -21,7 +17,6 @@ import {
   refundResponseSchema,
   type RefundResponse,
 } from '../schemas/refunds';
-import { findPayment, refundedByAttempt } from './payments';
 
 const refundParams = idParamsSchema('re', 'a refund');
 
@@ -40,108 +35,11 @@ export function serializeRefund(refund: Refund): RefundResponse {
   };
 }
 
-/**
- * The business key of a money-moving write: derived from the caller's key and its `Idempotency-Key`, so a retry
- * after a lost answer (when the stored response is gone or was never written) reaches the same rows and the same
- * gateway refund; without a header every request is a new one.
- */
-export function businessKey(req: Request, kind: string): string {
-  const key = req.header('idempotency-key');
-  if (key === undefined) return `${kind}:${randomUUID()}`;
-  const secret = /^Bearer\s+(\S+)$/i.exec(req.header('authorization') ?? '')?.[1] ?? '';
-  return `${kind}:${createHash('sha256').update(`${secret}\n${key}`).digest('hex')}`;
-}
-
-export function requireGateway(gateway: PaymentGateway | undefined): PaymentGateway {
-  if (!gateway) {
-    throw new AppError('service_unavailable', 'gateway_unavailable', 'No payment gateway is configured');
-  }
-  return gateway;
-}
-
-export function fromMoneyError(error: unknown): unknown {
-  if (isGatewayError(error)) {
-    return error.retryable
-      ? new AppError(
-          'service_unavailable',
-          'gateway_unavailable',
-          'The payment gateway is unavailable; retry',
-        )
-      : new AppError('conflict', 'refund_failed', `The gateway refused the refund: ${error.message}`);
-  }
-  if (isStoreError(error)) {
-    if (error.code === 'not_found') return new AppError('not_found', 'resource_missing', error.message);
-    if (error.code === 'invalid_input')
-      return new AppError('invalid_request_error', 'invalid_amount', error.message, 'amount');
-    return new AppError('conflict', error.code, error.message);
-  }
-  return error;
-}
-
-/**
- * Returns money on one succeeded attempt: at the gateway, then in our books, both under the same key and inside one
- * transaction that holds the attempt's row lock. A concurrent refund or chargeback of the same payment waits for
- * it, so the remaining amount checked here is still the remaining amount when the refund is recorded, and money
- * never leaves without its row. If the commit fails after the gateway answered, the same key repeated finds the
- * gateway's refund (idempotent there) and records it once.
- */
-export async function refundAttempt(
-  em: EntityManager,
-  gateway: PaymentGateway,
-  attempt: PaymentAttempt,
-  amount: number,
-  key: string,
-  reason: string | null,
-): Promise<Refund> {
-  return em.transactional(async (tx) => {
-    const locked = await tx.findOneOrFail(PaymentAttempt, attempt.id, {
-      lockMode: LockMode.PESSIMISTIC_WRITE,
-      refresh: true,
-    });
-    const existing = await tx.findOne(Refund, { idempotencyKey: key });
-    if (existing) {
-      if (existing.paymentAttempt.id !== locked.id || existing.amount !== amount) {
-        throw new AppError(
-          'conflict',
-          'idempotency_key_reused',
-          'This Idempotency-Key was already used for another refund',
-          'Idempotency-Key',
-        );
-      }
-      return existing;
-    }
-    if (!locked.gatewayReference) {
-      throw new AppError('conflict', 'not_refundable', `Payment ${locked.id} has no charge at the gateway`);
-    }
-    const remaining = locked.amount - ((await refundedByAttempt(tx, [locked])).get(locked.id) ?? 0);
-    if (amount <= 0 || amount > remaining) {
-      throw new AppError(
-        'conflict',
-        'amount_exceeds_remaining',
-        `Payment ${locked.id} has ${remaining} ${locked.currency} left to refund; ${amount} requested`,
-        'amount',
-      );
-    }
-    const result = await gateway.refund({
-      chargeId: locked.gatewayReference,
-      amount: money(amount, locked.currency),
-      idempotencyKey: key,
-    });
-    const { refund } = await recordRefund(tx, {
-      paymentAttemptId: locked.id,
-      amount,
-      reason: reason ?? undefined,
-      idempotencyKey: key,
-      gatewayReference: result.refundId,
-    });
-    return refund;
-  });
-}
-
 export function refundsRouter(
   orm: Orm,
   registry: RouteRegistry,
   gateway: PaymentGateway | undefined,
+  publish: EventPublisher,
 ): Router {
   const router = Router();
 
@@ -155,7 +53,8 @@ export function refundsRouter(
       summary: 'Refund a succeeded payment, fully or in part',
       description:
         'Returns money through the payment gateway and records it. The same Idempotency-Key never refunds twice. ' +
-        'A refund leaves the invoice paid; to correct what was billed, create a credit note with a refund outcome.',
+        'A refund leaves the invoice paid; to correct what was billed, create a credit note with a refund outcome. ' +
+        'Emits `refund.created` (and its outbound webhooks) with the refund.',
       tag: 'Refunds',
       body: createRefundSchema,
       response: refundResponseSchema,
@@ -163,52 +62,16 @@ export function refundsRouter(
       errors: [400, 404, 409, 503],
     },
     async ({ body, req }) => {
-      const em = orm.em.fork();
-      const attempt = await findPayment(em, body.payment_id).catch((error: unknown) => {
-        throw error instanceof AppError
-          ? new AppError('not_found', 'resource_missing', `No such payment: ${body.payment_id}`, 'payment_id')
-          : error;
-      });
-      const key = businessKey(req, 'refund');
-      const existing = await em.findOne(Refund, { idempotencyKey: key });
-      if (existing) {
-        const same =
-          existing.paymentAttempt.id === attempt.id &&
-          (body.amount === undefined || body.amount === existing.amount);
-        if (!same) {
-          throw new AppError(
-            'conflict',
-            'idempotency_key_reused',
-            'This Idempotency-Key was already used for another refund',
-            'Idempotency-Key',
-          );
-        }
-        return serializeRefund(existing);
-      }
-      if (attempt.status !== 'succeeded') {
-        throw new AppError(
-          'conflict',
-          'payment_not_succeeded',
-          `Payment ${attempt.id} is ${attempt.status}; nothing to refund`,
-        );
-      }
-      const remaining = attempt.amount - ((await refundedByAttempt(em, [attempt])).get(attempt.id) ?? 0);
-      const amount = body.amount ?? remaining;
-      if (amount <= 0 || amount > remaining) {
-        throw new AppError(
-          'conflict',
-          'amount_exceeds_remaining',
-          `Payment ${attempt.id} has ${remaining} ${attempt.currency} left to refund; ${amount} requested`,
-          'amount',
-        );
-      }
-      try {
-        return serializeRefund(
-          await refundAttempt(em, requireGateway(gateway), attempt, amount, key, body.reason ?? null),
-        );
-      } catch (error) {
-        throw fromMoneyError(error);
-      }
+      const refund = await refundOnce(
+        { orm, gateway: requireGateway(gateway), publish },
+        {
+          paymentId: body.payment_id,
+          ...(body.amount === undefined ? {} : { amount: body.amount }),
+          reason: body.reason ?? null,
+          key: businessKey(req, 'refund'),
+        },
+      );
+      return serializeRefund(refund);
     },
   );
 
@@ -220,6 +83,9 @@ export function refundsRouter(
       path: '/refunds',
       operationId: 'listRefunds',
       summary: 'List refunds and chargebacks, oldest first',
+      description:
+        'Refunds made through this API, refunds made at the payment gateway’s own dashboard (recorded from its ' +
+        'webhook, each with a credit note) and chargebacks of lost disputes (`kind: chargeback`).',
       tag: 'Refunds',
       query: listRefundsQuerySchema,
       response: refundListSchema,

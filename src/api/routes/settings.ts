@@ -2,12 +2,14 @@ import { Router } from 'express';
 import type { Orm } from '../../db/orm.config';
 import { findSellerSettings, putSellerSettings } from '../../db/services/seller-settings';
 import { DEFAULT_DUNNING_POLICY } from '../../domain/dunning';
+import type { VatIdVerifier } from '../../tax';
 import { AppError } from '../errors';
 import { defineRoute, type RouteRegistry } from '../route';
 import { putSettingsSchema, settingsResponseSchema } from '../schemas/settings';
 import { serializeSettings, toDunningPolicy, toPostalAddress } from '../serializers';
+import { assertVatIdRegistered } from '../vat-ids';
 
-export function settingsRouter(orm: Orm, registry: RouteRegistry): Router {
+export function settingsRouter(orm: Orm, registry: RouteRegistry, vatIdVerifier: VatIdVerifier): Router {
   const router = Router();
 
   defineRoute(
@@ -43,13 +45,20 @@ export function settingsRouter(orm: Orm, registry: RouteRegistry): Router {
       path: '/settings',
       operationId: 'putSettings',
       summary: "Replace the seller's settings",
-      description: 'Replaces the whole object; optional fields that are left out take their defaults.',
+      description:
+        'Replaces the whole object; optional fields that are left out take their defaults. A seller in an EU ' +
+        'member state needs a well-formed EU VAT id; with VIES verification turned on it must also be registered.',
       tag: 'Settings',
       body: putSettingsSchema,
       response: settingsResponseSchema,
-      errors: [400],
+      errors: [400, 503],
     },
     async ({ body }) => {
+      // Asked only about a new id: an unchanged one was checked when it was stored, and an outage of the register
+      // must not block the seller's other settings.
+      const current = await findSellerSettings(orm.em);
+      if (body.vat_id && body.vat_id !== current?.vatId)
+        await assertVatIdRegistered(vatIdVerifier, body.vat_id);
       const settings = await putSellerSettings(orm.em, {
         name: body.name,
         address: toPostalAddress(body.address),
@@ -59,6 +68,14 @@ export function settingsRouter(orm: Orm, registry: RouteRegistry): Router {
         timeZone: body.time_zone ?? 'UTC',
         defaultCurrency: body.default_currency,
         dunningPolicy: body.dunning_policy ? toDunningPolicy(body.dunning_policy) : DEFAULT_DUNNING_POLICY,
+        taxRates: Object.fromEntries(
+          Object.entries(body.tax_rates ?? {}).map(([country, rate]) => [
+            country,
+            { standard: rate.standard, reduced: rate.reduced ?? rate.standard },
+          ]),
+        ),
+        notificationEmail: body.notification_email ?? null,
+        notificationLocale: body.notification_locale ?? 'en',
       });
       return serializeSettings(settings);
     },

@@ -1,15 +1,25 @@
 import type { FilterQuery } from '@mikro-orm/core';
 import { type Client, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
-import { Router } from 'express';
-import type { z } from 'zod';
+import { type Request, Router } from 'express';
+import { createHash, randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import type { Config } from '../../config';
 import { Coupon, Customer, PaymentMethod, PlanPrice, SellerSettings, Subscription } from '../../db/entities';
 import type { Orm } from '../../db/orm.config';
-import { money } from '../../domain/money';
-import { priceAmount } from '../../domain/pricing';
-import { defaultTiming, previewChange } from '../../domain/proration';
 import { clockTimeForCustomer } from '../../db/services/test-clocks';
+import { priceAmount } from '../../domain/pricing';
+import { usageForPeriod } from '../../db/services/usage';
+import {
+  type ChangeRequest,
+  clockNow,
+  committedState,
+  type ItemEdit,
+  previewChange,
+  sendCommand,
+  SubscriptionCommandError,
+} from '../../subscriptions/commands';
 import { startSubscription, StartSubscriptionError } from '../../subscriptions/start';
+import { changeCommandFor } from '../../subscriptions/commands';
 import {
   applyCouponUpdate,
   cancelScheduledChangeUpdate,
@@ -18,33 +28,45 @@ import {
   getSubscriptionQuery,
   pauseUpdate,
   reactivateUpdate,
+  removeDiscountUpdate,
   resumeUpdate,
+  retryAttentionUpdate,
   type SubscriptionSnapshot,
   updatePaymentMethodUpdate,
-  type ChangeCommand,
 } from '../../workflows/lifecycle/messages';
-import { periodAmount, periodChargeDescription } from '../../workflows/lifecycle/state';
+import { nextMoment, type SubscriptionItem, type SubscriptionState } from '../../workflows/lifecycle/state';
 import { fromCommandRejection } from '../command-rejection';
 import { AppError } from '../errors';
 import { listBody, paginate } from '../pagination';
 import { defineRoute, type RouteRegistry } from '../route';
-import { idParamsSchema } from '../schemas/common';
+import { idParamsSchema, prefixedId } from '../schemas/common';
 import {
+  addItemSchema,
   applyCouponSchema,
   cancelSubscriptionSchema,
   changePreviewResponseSchema,
   changeSubscriptionSchema,
   createSubscriptionSchema,
   emptyBodySchema,
+  getSubscriptionQuerySchema,
+  itemParamsSchema,
   listSubscriptionsQuerySchema,
   pauseSubscriptionSchema,
+  removeItemSchema,
   subscriptionListSchema,
   subscriptionResponseSchema,
+  type SubscriptionItemResponse,
   type SubscriptionResponse,
+  updateItemSchema,
   updatePaymentMethodSchema,
+  usageResponseSchema,
 } from '../schemas/subscriptions';
 
 const subscriptionParams = idParamsSchema('sub', 'a subscription');
+const discountParams = z.strictObject({
+  id: prefixedId('sub', 'a subscription'),
+  coupon_id: prefixedId('co', 'a coupon'),
+});
 const iso = (date: Date | null | undefined): string | null => date?.toISOString() ?? null;
 
 const noSuchSubscription = (id: string) =>
@@ -52,16 +74,41 @@ const noSuchSubscription = (id: string) =>
 
 type WithoutBalance = Omit<SubscriptionResponse, 'customer_balance'>;
 
-function fromSnapshot(snapshot: SubscriptionSnapshot): WithoutBalance {
-  const { state } = snapshot;
+function serializeItem(item: SubscriptionItem): SubscriptionItemResponse {
+  return {
+    id: item.id,
+    object: 'subscription_item',
+    plan_id: item.planId,
+    name: item.name,
+    quantity: item.quantity,
+    amount: item.amount,
+    metered: item.metered,
+    add_on: item.addOn,
+    interval: item.interval.unit,
+    interval_count: item.interval.count,
+    setup_fee_due: Boolean(item.setupFeeDue),
+  };
+}
+
+const baseItem = (items: readonly SubscriptionItem[]) =>
+  items.find((item) => !item.metered && !item.addOn) ?? items.find((item) => !item.metered) ?? items[0];
+
+/** The subscription from a state of the current schema: the read model's copy, or the running workflow's own. */
+function fromState(state: SubscriptionState, live: boolean): WithoutBalance {
+  const base = baseItem(state.items);
+  const scheduledBase = state.scheduledChange ? baseItem(state.scheduledChange.items) : undefined;
+  const next = nextMoment(state);
   return {
     id: state.subscriptionId,
     object: 'subscription',
     customer_id: state.customerId,
-    plan_id: state.plan.planId,
+    plan_id: base?.planId ?? '',
     status: state.status === 'incomplete_expired' ? 'ended' : state.status,
-    quantity: state.quantity,
+    quantity: base?.quantity ?? 0,
+    items: state.items.map(serializeItem),
     currency: state.currency,
+    interval: state.interval.unit,
+    interval_count: state.interval.count,
     billing_cycle_anchor: state.anchor,
     time_zone: state.timeZone,
     current_period_start: state.period.start,
@@ -73,23 +120,33 @@ function fromSnapshot(snapshot: SubscriptionSnapshot): WithoutBalance {
     pause: state.pause ? { since: state.pause.since, resumes_at: state.pause.resumesAt } : null,
     pause_at_period_end: state.pauseAtPeriodEnd ? { resumes_at: state.pauseAtPeriodEnd.resumesAt } : null,
     scheduled_change: state.scheduledChange
-      ? { plan_id: state.scheduledChange.plan.planId, quantity: state.scheduledChange.quantity }
+      ? {
+          plan_id: scheduledBase?.planId ?? '',
+          quantity: scheduledBase?.quantity ?? 0,
+          items: state.scheduledChange.items.map(serializeItem),
+        }
       : null,
     past_due: state.dunning
       ? {
           invoice_id: state.dunning.invoiceId,
           failed_attempts: state.dunning.failedAttempts,
           next_retry_at: state.dunning.nextRetryAt,
+          hard_decline: state.dunning.hardDecline,
         }
       : null,
+    needs_attention: state.attention
+      ? { code: state.attention.code, message: state.attention.message, since: state.attention.since }
+      : null,
+    coupon_ids: state.couponIds,
     payment_method_id: state.paymentMethodId,
-    next_action: snapshot.next ? { type: snapshot.next.kind, at: snapshot.next.at } : null,
-    live: true,
+    next_action: next ? { type: next.kind, at: next.at } : null,
+    live,
   };
 }
 
-/** Lists, and subscriptions whose workflow has ended, are read from the projection the workflow keeps. */
-function fromReadModel(row: Subscription): WithoutBalance {
+/** A subscription whose workflow predates the item model: its read model row, field by field. */
+function fromLegacyRow(row: Subscription): WithoutBalance {
+  const interval = { unit: row.plan.intervalUnit, count: row.plan.intervalCount };
   return {
     id: row.id,
     object: 'subscription',
@@ -97,7 +154,10 @@ function fromReadModel(row: Subscription): WithoutBalance {
     plan_id: row.plan.id,
     status: row.status,
     quantity: row.quantity,
+    items: [],
     currency: row.currency,
+    interval: interval.unit,
+    interval_count: interval.count,
     billing_cycle_anchor: row.billingAnchor.toISOString(),
     time_zone: row.timeZone,
     current_period_start: row.currentPeriodStart.toISOString(),
@@ -110,13 +170,23 @@ function fromReadModel(row: Subscription): WithoutBalance {
     pause_at_period_end: row.pauseAtPeriodEnd ? { resumes_at: null } : null,
     scheduled_change: null,
     past_due: null,
+    needs_attention: null,
+    coupon_ids: [],
     payment_method_id: null,
     next_action: null,
     live: false,
   };
 }
 
-function fromUpdateError(error: unknown, id: string): unknown {
+const fromRow = (row: Subscription): WithoutBalance =>
+  row.state?.schemaVersion === 2 ? fromState(row.state, false) : fromLegacyRow(row);
+
+function toAppError(error: unknown, id: string): unknown {
+  if (error instanceof SubscriptionCommandError) {
+    const type =
+      error.kind === 'not_found' ? 'not_found' : error.kind === 'conflict' ? 'conflict' : 'unprocessable';
+    return new AppError(type, error.code, error.message, error.param);
+  }
   if (error instanceof WorkflowNotFoundError) {
     return new AppError(
       'conflict',
@@ -127,17 +197,25 @@ function fromUpdateError(error: unknown, id: string): unknown {
   return fromCommandRejection(error, 'invalid_state');
 }
 
-const OPENING_WAIT_MS = 15_000;
-
-async function settledSnapshot(handle: WorkflowHandle): Promise<SubscriptionSnapshot> {
-  const deadline = Date.now() + OPENING_WAIT_MS;
-  let snapshot = await handle.query(getSubscriptionQuery);
-  while (!snapshot.caughtUp && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    snapshot = await handle.query(getSubscriptionQuery);
-  }
-  return snapshot;
+/**
+ * Temporal deduplicates updates by id: a client's retry with the same Idempotency-Key never runs a command twice,
+ * and the API's own retry of an update that was not admitted (see `withUpdateRetries`) reuses the request's id.
+ */
+function updateIdFor(req: Request): string {
+  const key = req.header('idempotency-key');
+  if (!key) return randomUUID();
+  const caller = req.header('authorization') ?? '';
+  return createHash('sha256')
+    .update(`${caller}\n${key}\n${req.method} ${req.path}`)
+    .digest('hex')
+    .slice(0, 40);
 }
+
+type ChangeBody = { timing?: ChangeRequest['timing']; proration_behavior?: ChangeRequest['proration'] };
+const changeOptions = (body: ChangeBody) => ({
+  ...(body.timing ? { timing: body.timing } : {}),
+  ...(body.proration_behavior ? { proration: body.proration_behavior } : {}),
+});
 
 export function subscriptionsRouter(
   orm: Orm,
@@ -146,9 +224,10 @@ export function subscriptionsRouter(
   config: Pick<Config, 'TEMPORAL_TASK_QUEUE'>,
 ): Router {
   const router = Router();
+  const deps = { orm, client };
 
   async function readModel(id: string): Promise<Subscription> {
-    const row = await orm.em.findOne(Subscription, id);
+    const row = await orm.em.fork().findOne(Subscription, id, { populate: ['plan'] });
     if (!row) throw noSuchSubscription(id);
     return row;
   }
@@ -162,27 +241,22 @@ export function subscriptionsRouter(
     };
   }
 
-  async function current(id: string): Promise<SubscriptionResponse> {
-    const row = await readModel(id);
-    try {
-      return await withBalance(
-        fromSnapshot(await client.workflow.getHandle(row.workflowId).query(getSubscriptionQuery)),
-      );
-    } catch (error) {
-      if (error instanceof WorkflowNotFoundError) return withBalance(fromReadModel(row));
-      throw error;
-    }
-  }
-
   async function command(
+    req: Request,
     id: string,
-    send: (handle: WorkflowHandle) => Promise<SubscriptionSnapshot>,
+    send: (
+      handle: WorkflowHandle,
+      state: SubscriptionState,
+      updateId: string | undefined,
+    ) => Promise<SubscriptionSnapshot>,
   ): Promise<SubscriptionResponse> {
     const row = await readModel(id);
+    const updateId = updateIdFor(req);
     try {
-      return await withBalance(fromSnapshot(await send(client.workflow.getHandle(row.workflowId))));
+      const snapshot = await sendCommand(deps, row, (handle, state) => send(handle, state, updateId));
+      return await withBalance(fromState(snapshot.state, true));
     } catch (error) {
-      throw fromUpdateError(error, id);
+      throw toAppError(error, id);
     }
   }
 
@@ -195,7 +269,9 @@ export function subscriptionsRouter(
       operationId: 'createSubscription',
       summary: 'Create a subscription',
       description:
-        'Starts the subscription’s workflow; it begins a trial or invoices and charges the first period.',
+        'Starts the subscription’s workflow with its items (a base plan, add-ons, metered plans; or the ' +
+        '`plan_id` shorthand for one item); it begins a trial or invoices and charges the first period (with the ' +
+        'setup fees and the coupon given here).',
       tag: 'Subscriptions',
       body: createSubscriptionSchema,
       response: subscriptionResponseSchema,
@@ -213,35 +289,49 @@ export function subscriptionsRouter(
           'currency',
         );
       }
+      const coupon = body.coupon === undefined ? null : await em.findOne(Coupon, { code: body.coupon });
+      if (body.coupon !== undefined && !coupon) {
+        throw new AppError('not_found', 'resource_missing', `No such coupon: ${body.coupon}`, 'coupon');
+      }
       const paymentMethodId =
         body.payment_method_id ??
         (await em.findOne(PaymentMethod, { customer: body.customer_id, isDefault: true, detachedAt: null }))
           ?.id ??
         null;
+      const items = body.items
+        ? body.items.map((item) => ({
+            planId: item.plan_id,
+            ...(item.quantity ? { quantity: item.quantity } : {}),
+          }))
+        : [{ planId: body.plan_id as string, ...(body.quantity ? { quantity: body.quantity } : {}) }];
       try {
         const started = await startSubscription(
           { em, client, taskQueue: config.TEMPORAL_TASK_QUEUE },
           {
             customerId: body.customer_id,
-            planId: body.plan_id,
+            items,
             currency,
-            quantity: body.quantity,
             trialDays: body.trial_days,
             paymentMethodId,
             timeZone: body.time_zone,
             trialEndWithoutPaymentMethod: body.trial_end_behavior,
+            ...(coupon ? { couponId: coupon.id } : {}),
             testClockTime: await clockTimeForCustomer(em, body.customer_id),
+            awaitOpening: true,
           },
         );
         // Like Stripe, answer once the first invoice has been charged (or the trial has begun), so the status is final.
-        return await withBalance(
-          fromSnapshot(await settledSnapshot(client.workflow.getHandle(started.workflowId))),
-        );
+        const snapshot =
+          started.snapshot ??
+          (await client.workflow.getHandle(started.workflowId).query(getSubscriptionQuery));
+        return await withBalance(fromState(snapshot.state, true));
       } catch (error) {
         if (error instanceof StartSubscriptionError) {
-          throw error.code === 'price_not_found'
-            ? new AppError('unprocessable', error.code, error.message, error.param)
-            : new AppError('not_found', error.code, error.message, error.param);
+          const param =
+            body.plan_id !== undefined && error.param.startsWith('items') ? 'plan_id' : error.param;
+          throw error.code === 'customer_not_found' || error.code === 'plan_not_found'
+            ? new AppError('not_found', error.code, error.message, param)
+            : new AppError('unprocessable', error.code, error.message, param);
         }
         throw error;
       }
@@ -267,15 +357,15 @@ export function subscriptionsRouter(
         ...(query.customer_id ? { customer: query.customer_id } : {}),
         ...(query.plan_id ? { plan: query.plan_id } : {}),
       };
-      const page = await paginate(orm.em, Subscription, where, query);
-      const customers = await orm.em.find(Customer, {
-        id: { $in: page.items.map((row) => row.customer.id) },
-      });
+      const em = orm.em.fork();
+      const page = await paginate(em, Subscription, where, query);
+      await em.populate(page.items, ['plan']);
+      const customers = await em.find(Customer, { id: { $in: page.items.map((row) => row.customer.id) } });
       const balanceOf = new Map(customers.map((customer) => [customer.id, customer]));
       return listBody(page, (row) => {
         const customer = balanceOf.get(row.customer.id);
         return {
-          ...fromReadModel(row),
+          ...fromRow(row),
           customer_balance: { amount: customer?.balance ?? 0, currency: customer?.balanceCurrency ?? null },
         };
       });
@@ -289,220 +379,372 @@ export function subscriptionsRouter(
       method: 'get',
       path: '/subscriptions/:id',
       operationId: 'getSubscription',
-      summary: 'Retrieve a subscription, live from its workflow while it runs',
+      summary: 'Retrieve a subscription',
+      description:
+        'Answered from the read model, which every committed transition of the workflow writes in the same ' +
+        'transaction as its events; `?live=true` asks the running workflow instead.',
       tag: 'Subscriptions',
       params: subscriptionParams,
+      query: getSubscriptionQuerySchema,
       response: subscriptionResponseSchema,
-      errors: [404],
+      errors: [400, 404],
     },
-    async ({ params }) => current(params.id),
+    async ({ params, query }) => {
+      const row = await readModel(params.id);
+      if (query.live === 'true') {
+        try {
+          const snapshot = await client.workflow.getHandle(row.workflowId).query(getSubscriptionQuery);
+          if (snapshot.state.schemaVersion === 2) return withBalance(fromState(snapshot.state, true));
+        } catch (error) {
+          if (!(error instanceof WorkflowNotFoundError)) throw error;
+        }
+      }
+      return withBalance(fromRow(row));
+    },
   );
 
-  const action = <S extends z.ZodType>(
-    name: string,
-    operationId: string,
-    summary: string,
-    body: S,
-    send: (handle: WorkflowHandle, body: z.output<S>, id: string) => Promise<SubscriptionSnapshot>,
-  ) =>
+  const action = <S extends z.ZodType, P extends z.ZodType = typeof subscriptionParams>(spec: {
+    path: string;
+    method?: 'post' | 'delete';
+    operationId: string;
+    summary: string;
+    description?: string;
+    body?: S;
+    query?: S;
+    params?: P;
+    send: (
+      handle: WorkflowHandle,
+      input: {
+        body: z.output<S>;
+        params: z.output<P>;
+        state: SubscriptionState;
+        updateId: string | undefined;
+      },
+    ) => Promise<SubscriptionSnapshot>;
+  }) =>
+    defineRoute(
+      router,
+      registry,
+      {
+        method: spec.method ?? 'post',
+        path: `/subscriptions/:id/${spec.path}`,
+        operationId: spec.operationId,
+        summary: spec.summary,
+        ...(spec.description ? { description: spec.description } : {}),
+        tag: 'Subscriptions',
+        params: (spec.params ?? subscriptionParams) as P,
+        ...(spec.body ? { body: spec.body } : {}),
+        ...(spec.query ? { query: spec.query } : {}),
+        response: subscriptionResponseSchema,
+        errors: [400, 404, 409, 422],
+      },
+      async ({ req, params, body, query }) => {
+        const typedParams = params as unknown as z.output<P> & { id: string };
+        return command(req, typedParams.id, (handle, state, updateId) =>
+          spec.send(handle, {
+            body: (spec.body ? body : query) as z.output<S>,
+            params: typedParams,
+            state,
+            updateId,
+          }),
+        );
+      },
+    );
+
+  const opts = (updateId: string | undefined) => (updateId ? { updateId } : {});
+
+  action({
+    path: 'cancel',
+    operationId: 'cancelSubscription',
+    summary: 'Cancel at period end (undoable) or immediately',
+    description:
+      'A metered subscription gets a final invoice for the usage of its last (partial) period. Immediately, the ' +
+      'unused part of a paid period is refunded, credited or forfeited (`unused`).',
+    body: cancelSubscriptionSchema,
+    send: (handle, { body, updateId }) =>
+      handle.executeUpdate(cancelUpdate, {
+        args: [{ at: body.at, unused: body.unused, reason: body.reason }],
+        ...opts(updateId),
+      }),
+  });
+  action({
+    path: 'reactivate',
+    operationId: 'reactivateSubscription',
+    summary: 'Undo a scheduled cancellation',
+    body: emptyBodySchema,
+    send: (handle, { updateId }) => handle.executeUpdate(reactivateUpdate, { args: [], ...opts(updateId) }),
+  });
+  action({
+    path: 'pause',
+    operationId: 'pauseSubscription',
+    summary: 'Pause now or at period end, optionally until a date',
+    body: pauseSubscriptionSchema,
+    send: (handle, { body, updateId }) =>
+      handle.executeUpdate(pauseUpdate, {
+        args: [{ at: body.at, resumesAt: body.resumes_at ?? null }],
+        ...opts(updateId),
+      }),
+  });
+  action({
+    path: 'resume',
+    operationId: 'resumeSubscription',
+    summary: 'Resume a paused subscription; a new period starts now',
+    body: emptyBodySchema,
+    send: (handle, { updateId }) => handle.executeUpdate(resumeUpdate, { args: [], ...opts(updateId) }),
+  });
+  action({
+    path: 'retry',
+    operationId: 'retrySubscription',
+    summary: 'Try again what stopped a subscription that needs attention',
+    description: 'After the data a renewal stopped on has been fixed (see `needs_attention`).',
+    body: emptyBodySchema,
+    send: (handle, { updateId }) =>
+      handle.executeUpdate(retryAttentionUpdate, { args: [], ...opts(updateId) }),
+  });
+
+  /** A change of items, from the caller's edits priced against the state it acts on. */
+  const change =
+    (edits: (body: never, params: { id: string; item_id?: string }) => ItemEdit[]) =>
+    async (
+      handle: WorkflowHandle,
+      input: {
+        body: ChangeBody;
+        params: { id: string; item_id?: string };
+        state: SubscriptionState;
+        updateId?: string;
+      },
+    ) => {
+      const command = await changeCommandFor(orm.em.fork(), input.state, {
+        edits: edits(input.body as never, input.params),
+        shorthand: true,
+        ...changeOptions(input.body),
+      });
+      return handle.executeUpdate(changeUpdate, { args: [command], ...opts(input.updateId) });
+    };
+
+  const changeEdits = (
+    body: z.output<typeof changeSubscriptionSchema>,
+    state: Pick<SubscriptionState, 'items'> | null,
+  ): ItemEdit[] => {
+    if (body.items) {
+      return body.items.map((edit) => ({
+        ...(edit.id ? { id: edit.id } : {}),
+        ...(edit.plan_id ? { planId: edit.plan_id } : {}),
+        ...(edit.quantity ? { quantity: edit.quantity } : {}),
+        ...(edit.deleted ? { deleted: true } : {}),
+      }));
+    }
+    const base = state ? baseItem(state.items) : undefined;
+    return [
+      {
+        ...(base ? { id: base.id } : {}),
+        ...(body.plan_id ? { planId: body.plan_id } : {}),
+        ...(body.quantity ? { quantity: body.quantity } : {}),
+      },
+    ];
+  };
+
+  action({
+    path: 'change',
+    operationId: 'changeSubscription',
+    summary: 'Change items: an upgrade now with proration, a downgrade at period end, unless told',
+    description:
+      '`plan_id`/`quantity` change the base item; `items` edits several at once (add, change, delete). A change ' +
+      'to another billing interval takes effect now: the anchor moves, the unused time is credited and the new ' +
+      'period is invoiced in full.',
+    body: changeSubscriptionSchema,
+    send: async (handle, { body, state, updateId }) => {
+      const command = await changeCommandFor(orm.em.fork(), state, {
+        edits: changeEdits(body, state),
+        shorthand: body.items === undefined,
+        ...changeOptions(body),
+      });
+      return handle.executeUpdate(changeUpdate, { args: [command], ...opts(updateId) });
+    },
+  });
+  action({
+    path: 'items',
+    operationId: 'addSubscriptionItem',
+    summary: 'Add an item (an add-on, a metered plan) with the same timing and proration options as a change',
+    body: addItemSchema,
+    send: change((body: z.output<typeof addItemSchema>) => [
+      { planId: body.plan_id, ...(body.quantity ? { quantity: body.quantity } : {}) },
+    ]),
+  });
+  const preview = <S extends z.ZodType, P extends z.ZodType>(spec: {
+    path: string;
+    operationId: string;
+    summary: string;
+    params: P;
+    body: S;
+    edits: (body: z.output<S>, params: z.output<P>, state: SubscriptionState) => ItemEdit[];
+    /** Edits given by top-level fields: errors name `plan_id`, `quantity`. */
+    shorthand?: (body: z.output<S>) => boolean;
+  }) =>
     defineRoute(
       router,
       registry,
       {
         method: 'post',
-        path: `/subscriptions/:id/${name}`,
-        operationId,
-        summary,
+        path: `/subscriptions/:id/${spec.path}`,
+        operationId: spec.operationId,
+        summary: spec.summary,
+        description:
+          'The exact lines (before discounts and tax) the change would invoice now, computed at the ' +
+          'subscription’s current time (its test clock’s) by the same code the change runs, changing nothing. A ' +
+          'change at period end, during a trial or without proration has no lines.',
         tag: 'Subscriptions',
-        params: subscriptionParams,
-        body,
-        response: subscriptionResponseSchema,
+        params: spec.params,
+        body: spec.body,
+        response: changePreviewResponseSchema,
         errors: [400, 404, 409, 422],
       },
-      async ({ params, body: parsed }) =>
-        command(params.id, (handle) => send(handle, parsed as z.output<S>, params.id)),
+      async ({ params, body }) => {
+        const typed = params as unknown as z.output<P> & { id: string };
+        const row = await readModel(typed.id);
+        try {
+          const state = await committedState(deps, row);
+          const parsed = body as z.output<S> & ChangeBody;
+          const result = await previewChange(deps, row, {
+            edits: spec.edits(parsed, typed, state),
+            shorthand: spec.shorthand?.(parsed) ?? true,
+            ...changeOptions(parsed),
+          });
+          const base = baseItem(result.items);
+          return {
+            object: 'subscription_change_preview' as const,
+            subscription_id: typed.id,
+            plan_id: base?.planId ?? '',
+            quantity: base?.quantity ?? 0,
+            items: result.items.map(serializeItem),
+            currency: state.currency,
+            timing: result.timing,
+            proration_behavior: result.proration,
+            effective_at: result.effectiveAt,
+            invoice_now: result.invoiceNow,
+            lines: result.lines.map((line) => ({
+              kind: line.kind as 'proration',
+              description: line.description,
+              amount: line.amount,
+              quantity: line.quantity,
+              item_id: line.itemId,
+              period_start: line.periodStart,
+              period_end: line.periodEnd,
+            })),
+            total: result.total,
+          };
+        } catch (error) {
+          throw toAppError(error, typed.id);
+        }
+      },
     );
 
-  action(
-    'cancel',
-    'cancelSubscription',
-    'Cancel at period end (undoable) or immediately',
-    cancelSubscriptionSchema,
-    (handle, body) =>
-      handle.executeUpdate(cancelUpdate, {
-        args: [{ at: body.at, unused: body.unused, reason: body.reason }],
-      }),
-  );
-  action('reactivate', 'reactivateSubscription', 'Undo a scheduled cancellation', emptyBodySchema, (handle) =>
-    handle.executeUpdate(reactivateUpdate, { args: [] }),
-  );
-  action(
-    'pause',
-    'pauseSubscription',
-    'Pause now or at period end, optionally until a date',
-    pauseSubscriptionSchema,
-    (handle, body) =>
-      handle.executeUpdate(pauseUpdate, { args: [{ at: body.at, resumesAt: body.resumes_at ?? null }] }),
-  );
-  action(
-    'resume',
-    'resumeSubscription',
-    'Resume a paused subscription; a new period starts now',
-    emptyBodySchema,
-    (handle) => handle.executeUpdate(resumeUpdate, { args: [] }),
-  );
-  /**
-   * What a change asks for, priced from the catalogue, with its timing: the caller's, else by direction (an upgrade
-   * now, a downgrade or equal price at period end). The workflow's validator then checks it against its state.
-   */
-  async function requestedChange(
-    handle: WorkflowHandle,
-    id: string,
-    body: z.output<typeof changeSubscriptionSchema>,
-  ): Promise<{ command: ChangeCommand; state: SubscriptionSnapshot['state']; clockTime: string }> {
-    const row = await readModel(id);
-    const planId = body.plan_id ?? row.plan.id;
-    const price =
-      (await orm.em.findOne(PlanPrice, { plan: planId, currency: row.currency })) ??
-      (await orm.em.findOne(PlanPrice, { plan: planId }));
-    if (!price) throw new AppError('not_found', 'resource_missing', `No such plan: ${planId}`, 'plan_id');
-    const { state, clockTime } = await handle.query(getSubscriptionQuery);
-    const plan = {
-      planId,
-      unitAmount: priceAmount({ currency: price.currency, scheme: price.scheme }, 1).amount,
-      currency: price.currency,
-    };
-    const quantity = body.quantity ?? row.quantity;
-    if (plan.currency !== state.currency) {
-      throw new AppError(
-        'unprocessable',
-        'invalid_command',
-        `Plan ${planId} has no price in ${state.currency}, the subscription's currency`,
-        'plan_id',
-      );
-    }
-    const timing =
-      body.timing ??
-      defaultTiming(
-        money(periodAmount(state), state.currency),
-        money(periodAmount({ plan, quantity }), state.currency),
-      );
-    return { command: { plan, quantity, timing }, state, clockTime };
-  }
+  preview({
+    path: 'change/preview',
+    operationId: 'previewSubscriptionChange',
+    summary: 'Preview a change: its exact proration lines, without changing anything',
+    params: subscriptionParams,
+    body: changeSubscriptionSchema,
+    edits: (body, _params, state) => changeEdits(body, state),
+    shorthand: (body) => body.items === undefined,
+  });
+  preview({
+    path: 'items/preview',
+    operationId: 'previewAddSubscriptionItem',
+    summary: 'Preview adding an item',
+    params: subscriptionParams,
+    body: addItemSchema,
+    edits: (body) => [{ planId: body.plan_id, ...(body.quantity ? { quantity: body.quantity } : {}) }],
+  });
+  preview({
+    path: 'items/:item_id/preview',
+    operationId: 'previewUpdateSubscriptionItem',
+    summary: 'Preview changing an item',
+    params: itemParamsSchema,
+    body: updateItemSchema,
+    edits: (body, params) => [
+      {
+        id: params.item_id,
+        ...(body.plan_id ? { planId: body.plan_id } : {}),
+        ...(body.quantity ? { quantity: body.quantity } : {}),
+      },
+    ],
+  });
+  preview({
+    path: 'items/:item_id/remove/preview',
+    operationId: 'previewRemoveSubscriptionItem',
+    summary: 'Preview removing an item',
+    params: itemParamsSchema,
+    body: removeItemSchema,
+    edits: (_body, params) => [{ id: params.item_id, deleted: true }],
+  });
 
-  action(
-    'change',
-    'changeSubscription',
-    'Change plan or quantity: an upgrade immediately with proration, a downgrade at period end, unless told',
-    changeSubscriptionSchema,
-    async (handle, body, id) =>
-      handle.executeUpdate(changeUpdate, { args: [(await requestedChange(handle, id, body)).command] }),
-  );
+  // After the previews: `items/preview` would otherwise be read as an item id.
+  action({
+    path: 'items/:item_id',
+    operationId: 'updateSubscriptionItem',
+    summary: "Change an item's plan or quantity",
+    params: itemParamsSchema,
+    body: updateItemSchema,
+    send: change((body: z.output<typeof updateItemSchema>, params) => [
+      {
+        id: params.item_id as string,
+        ...(body.plan_id ? { planId: body.plan_id } : {}),
+        ...(body.quantity ? { quantity: body.quantity } : {}),
+      },
+    ]),
+  });
+  action({
+    path: 'items/:item_id',
+    method: 'delete',
+    operationId: 'removeSubscriptionItem',
+    summary: 'Remove an item; `timing` and `proration_behavior` as query parameters',
+    params: itemParamsSchema,
+    query: removeItemSchema,
+    send: change((_body: never, params) => [{ id: params.item_id as string, deleted: true }]),
+  });
 
-  defineRoute(
-    router,
-    registry,
-    {
-      method: 'post',
-      path: '/subscriptions/:id/change/preview',
-      operationId: 'previewSubscriptionChange',
-      summary: 'The exact proration lines a change would produce now, without changing anything',
-      description:
-        'Takes the body of a change. Lines are computed at the subscription’s current time (its test clock’s, if ' +
-        'it has one) from the same proration code the change runs, so an immediate change made at that time ' +
-        'invoices exactly these lines (then tax and credit balance apply). A change at period end, or one during ' +
-        'a trial, has no lines.',
-      tag: 'Subscriptions',
-      params: subscriptionParams,
-      body: changeSubscriptionSchema,
-      response: changePreviewResponseSchema,
-      errors: [400, 404, 409, 422],
-    },
-    async ({ params, body }) => {
-      const row = await readModel(params.id);
-      const handle = client.workflow.getHandle(row.workflowId);
-      let requested: Awaited<ReturnType<typeof requestedChange>>;
-      try {
-        requested = await requestedChange(handle, params.id, body);
-      } catch (error) {
-        throw fromUpdateError(error, params.id);
-      }
-      const { command, state, clockTime } = requested;
-      if (!['trialing', 'active', 'past_due'].includes(state.status)) {
-        throw new AppError('conflict', 'invalid_state', `A ${state.status} subscription cannot change plan`);
-      }
-      if (command.timing === 'immediately' && state.status === 'past_due') {
-        throw new AppError(
-          'conflict',
-          'invalid_state',
-          'Settle the past-due invoice before changing plan immediately',
-        );
-      }
-      // Only an active subscription is invoiced for an immediate change, as the workflow does.
-      const preview = previewChange({
-        current: {
-          description: periodChargeDescription(state),
-          amount: money(periodAmount(state), state.currency),
-        },
-        next: {
-          description: periodChargeDescription(command),
-          amount: money(periodAmount(command), state.currency),
-        },
-        periodStart: state.period.start,
-        periodEnd: state.period.end,
-        changeAt: clockTime,
-        timing: command.timing,
-      });
-      const lines = state.status === 'active' ? preview.lines : [];
-      return {
-        object: 'subscription_change_preview' as const,
-        subscription_id: params.id,
-        plan_id: command.plan.planId,
-        quantity: command.quantity,
-        currency: state.currency,
-        timing: preview.timing,
-        effective_at: preview.effectiveAt,
-        invoice_now: state.status === 'active' && preview.invoiceNow,
-        lines: lines.map((line) => ({
-          kind: 'proration' as const,
-          description: line.description,
-          amount: line.amount.amount,
-          period_start: line.periodStart,
-          period_end: line.periodEnd,
-        })),
-        total: lines.reduce((sum, line) => sum + line.amount.amount, 0),
-      };
-    },
-  );
-  action(
-    'change/cancel',
-    'cancelScheduledChange',
-    'Drop a change scheduled for the period end',
-    emptyBodySchema,
-    (handle) => handle.executeUpdate(cancelScheduledChangeUpdate, { args: [] }),
-  );
-  action(
-    'coupon',
-    'applyCoupon',
-    'Apply a coupon; its discount starts with the next invoice',
-    applyCouponSchema,
-    async (handle, body) => {
-      const coupon = await orm.em.findOne(Coupon, { code: body.coupon });
+  action({
+    path: 'change/cancel',
+    operationId: 'cancelScheduledChange',
+    summary: 'Drop a change scheduled for the period end',
+    body: emptyBodySchema,
+    send: (handle, { updateId }) =>
+      handle.executeUpdate(cancelScheduledChangeUpdate, { args: [], ...opts(updateId) }),
+  });
+  action({
+    path: 'coupon',
+    operationId: 'applyCoupon',
+    summary: 'Apply a coupon; its discount starts with the next invoice',
+    body: applyCouponSchema,
+    send: async (handle, { body, updateId }) => {
+      const coupon = await orm.em.fork().findOne(Coupon, { code: body.coupon });
       if (!coupon)
         throw new AppError('not_found', 'resource_missing', `No such coupon: ${body.coupon}`, 'coupon');
-      return handle.executeUpdate(applyCouponUpdate, { args: [{ couponId: coupon.id }] });
+      return handle.executeUpdate(applyCouponUpdate, { args: [{ couponId: coupon.id }], ...opts(updateId) });
     },
-  );
-  action(
-    'payment_method',
-    'updateSubscriptionPaymentMethod',
-    'Use another payment method; a past-due invoice is retried at once',
-    updatePaymentMethodSchema,
-    async (handle, body, id) => {
-      const row = await readModel(id);
-      const method = await orm.em.findOne(PaymentMethod, {
+  });
+  action({
+    path: 'discounts/:coupon_id',
+    method: 'delete',
+    operationId: 'removeSubscriptionDiscount',
+    summary: "Remove a coupon's discount from the next invoice on",
+    params: discountParams,
+    send: (handle, { params, updateId }) =>
+      handle.executeUpdate(removeDiscountUpdate, {
+        args: [{ couponId: params.coupon_id }],
+        ...opts(updateId),
+      }),
+  });
+  action({
+    path: 'payment_method',
+    operationId: 'updateSubscriptionPaymentMethod',
+    summary: 'Use another payment method; a past-due or unpaid invoice is charged at once',
+    body: updatePaymentMethodSchema,
+    send: async (handle, { body, state, updateId }) => {
+      const method = await orm.em.fork().findOne(PaymentMethod, {
         id: body.payment_method_id,
-        customer: row.customer.id,
+        customer: state.customerId,
         detachedAt: null,
       });
       if (!method) {
@@ -513,7 +755,69 @@ export function subscriptionsRouter(
           'payment_method_id',
         );
       }
-      return handle.executeUpdate(updatePaymentMethodUpdate, { args: [{ paymentMethodId: method.id }] });
+      return handle.executeUpdate(updatePaymentMethodUpdate, {
+        args: [{ paymentMethodId: method.id }],
+        ...opts(updateId),
+      });
+    },
+  });
+
+  defineRoute(
+    router,
+    registry,
+    {
+      method: 'get',
+      path: '/subscriptions/:id/usage',
+      operationId: 'getSubscriptionUsage',
+      summary: 'The usage not invoiced yet and what it would invoice',
+      description:
+        "Each metered item's meter aggregated since the last invoice up to the subscription's current time, " +
+        'priced by its plan (before discounts and tax).',
+      tag: 'Subscriptions',
+      params: subscriptionParams,
+      response: usageResponseSchema,
+      errors: [404, 409],
+    },
+    async ({ params }) => {
+      const row = await readModel(params.id);
+      const em = orm.em.fork();
+      let state: SubscriptionState;
+      try {
+        state = await committedState(deps, row);
+      } catch (error) {
+        throw toAppError(error, params.id);
+      }
+      const until = new Date(await clockNow(em, state.customerId)).toISOString();
+      const items = [];
+      for (const item of state.items.filter((candidate) => candidate.metered)) {
+        const price = await em.findOne(
+          PlanPrice,
+          { plan: item.planId, currency: state.currency },
+          { populate: ['plan'] },
+        );
+        const meterId = price?.plan.meter?.id;
+        if (!price || !meterId) continue;
+        const quantity =
+          Date.parse(until) > Date.parse(state.usageFrom)
+            ? await usageForPeriod(em, {
+                subscriptionId: state.subscriptionId,
+                meterId,
+                start: state.usageFrom,
+                end: until,
+              })
+            : 0;
+        const amount = priceAmount({ currency: price.currency, scheme: price.scheme }, quantity).amount;
+        items.push({ item_id: item.id, plan_id: item.planId, meter_id: meterId, quantity, amount });
+      }
+      return {
+        object: 'subscription_usage' as const,
+        subscription_id: state.subscriptionId,
+        currency: state.currency,
+        period_start: state.usageFrom,
+        period_end: until,
+        items,
+        total: items.reduce((sum, item) => sum + item.amount, 0),
+      };
     },
   );
 

@@ -37,7 +37,11 @@ export const vatIdSchema = z
     /^[A-Za-z0-9][A-Za-z0-9 .-]{1,31}$/,
     'must be a VAT or tax id of letters, digits, spaces, dots, dashes',
   )
-  .describe('VAT identification number, e.g. DE123456789');
+  .describe(
+    'VAT identification number, e.g. DE123456789. For a party in an EU member state it must be a well-formed EU ' +
+      "VAT id (a member state's prefix, EL for Greece, and that state's format); a party in the United Kingdom may " +
+      'give an XI id for Northern Ireland. Tax ids of other countries are taken as written.',
+  );
 
 export function isTimeZone(zone: string): boolean {
   try {
@@ -123,6 +127,9 @@ export function listResponseSchema<T extends z.ZodType>(item: T) {
     next_cursor: z.string().nullable(),
   });
 }
+
+/** The body of a command that takes no parameters: absent, `{}`, or a 400 for anything in it. */
+export const emptyBodySchema = z.strictObject({});
 
 export const booleanQuerySchema = z.enum(['true', 'false']).transform((value) => value === 'true');
 

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { COUPON_DURATIONS } from '../../db/entities/coupon';
+import { MAX_AMOUNT_OFF } from '../../domain/limits';
 import { amountSchema, currencySchema, listResponseSchema, prefixedId, timestampSchema } from './common';
 
 export const createCouponSchema = z
@@ -9,7 +11,13 @@ export const createCouponSchema = z
       .describe('What customers type; unique'),
     name: z.string().min(1).max(200),
     percent_off: z.number().int().min(1).max(100).optional().describe('Whole percent off; or amount_off'),
-    amount_off: amountSchema.min(1).optional().describe('Minor units off each discounted invoice'),
+    amount_off: amountSchema
+      .min(1)
+      .optional()
+      .describe(
+        `Minor units off each discounted invoice; at most ${MAX_AMOUNT_OFF} (half of 2^53), else 400 ` +
+          '`amount_out_of_range`',
+      ),
     currency: currencySchema.optional().describe('Currency of amount_off'),
     duration: z.enum(['once', 'repeating', 'forever']),
     duration_in_periods: z.number().int().min(1).max(1200).optional(),
@@ -45,7 +53,7 @@ export const couponResponseSchema = z.strictObject({
   percent_off: z.number().int().nullable(),
   amount_off: z.number().int().nullable(),
   currency: z.string().nullable(),
-  duration: z.string(),
+  duration: z.enum(COUPON_DURATIONS),
   duration_in_periods: z.number().int().nullable(),
   redeem_by: timestampSchema.nullable(),
   max_redemptions: z.number().int().nullable(),

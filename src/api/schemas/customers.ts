@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { refineVatIdForCountry } from '../vat-ids';
 import {
   addressResponseSchema,
   addressSchema,
@@ -11,17 +12,34 @@ import {
   vatIdSchema,
 } from './common';
 
-export const createCustomerSchema = z.strictObject({
-  email: z.email().max(320),
-  name: z.string().min(1).max(200),
-  locale: localeSchema.default('en'),
-  country: countrySchema,
-  vat_id: vatIdSchema.nullable().optional(),
-  address: addressSchema.nullable().optional(),
-  test_clock_id: prefixedId('clock', 'a test clock')
-    .optional()
-    .describe('Attach the customer to this test clock: its subscriptions then run on simulated time'),
-});
+const invoiceDeliverySchema = z
+  .enum(['pdf', 'xrechnung', 'zugferd'])
+  .describe(
+    'How invoices and credit notes are emailed: pdf (default), xrechnung (the EN 16931 XRechnung XML, CII syntax) ' +
+      'or zugferd (the PDF with the ZUGFeRD/Factur-X XML embedded), for business customers whose systems read them',
+  );
+
+const buyerReferenceSchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .describe('The buyer reference e-invoices carry (BT-10), e.g. a Leitweg-ID; the customer id when not set');
+
+export const createCustomerSchema = z
+  .strictObject({
+    email: z.email().max(320),
+    name: z.string().min(1).max(200),
+    locale: localeSchema.default('en'),
+    country: countrySchema,
+    vat_id: vatIdSchema.nullable().optional(),
+    address: addressSchema.nullable().optional(),
+    test_clock_id: prefixedId('clock', 'a test clock')
+      .optional()
+      .describe('Attach the customer to this test clock: its subscriptions then run on simulated time'),
+    invoice_delivery: invoiceDeliverySchema.default('pdf'),
+    buyer_reference: buyerReferenceSchema.nullable().optional(),
+  })
+  .superRefine(refineVatIdForCountry);
 
 export type CreateCustomerInput = z.infer<typeof createCustomerSchema>;
 
@@ -33,6 +51,8 @@ export const updateCustomerSchema = z.strictObject({
   country: countrySchema.optional(),
   vat_id: vatIdSchema.nullable().optional(),
   address: addressSchema.nullable().optional(),
+  invoice_delivery: invoiceDeliverySchema.optional(),
+  buyer_reference: buyerReferenceSchema.nullable().optional(),
 });
 
 export type UpdateCustomerInput = z.infer<typeof updateCustomerSchema>;
@@ -60,6 +80,8 @@ export const customerResponseSchema = z.strictObject({
   balance: z.number().int().describe('Credit the customer holds, in minor units of `balance_currency`'),
   balance_currency: z.string().nullable(),
   test_clock_id: z.string().nullable(),
+  invoice_delivery: invoiceDeliverySchema,
+  buyer_reference: z.string().nullable(),
   created_at: timestampSchema,
   updated_at: timestampSchema,
 });

@@ -8,6 +8,7 @@ import {
   prefixedId,
   timestampSchema,
 } from './common';
+import { MAX_PERIOD_AMOUNT, MAX_QUANTITY, MAX_SETUP_FEE, MAX_USAGE_QUANTITY } from '../../domain/limits';
 
 export const INTERVALS = ['day', 'week', 'month', 'year'] as const;
 export const PRICING_MODELS = ['flat', 'per_unit', 'package', 'graduated', 'volume'] as const;
@@ -53,14 +54,28 @@ export const createPlanSchema = z
       ),
     amounts: perCurrency(amountSchema)
       .optional()
-      .describe('For flat, per_unit and package pricing: the amount per currency, e.g. {"EUR": 1900}'),
+      .describe(
+        'For flat, per_unit and package pricing: the amount per currency, e.g. {"EUR": 1900}. The price may ' +
+          `bill at most ${MAX_PERIOD_AMOUNT} for one period at quantities up to ${MAX_QUANTITY} ` +
+          `(${MAX_USAGE_QUANTITY} for a metered plan): a per-unit amount up to ` +
+          `${MAX_PERIOD_AMOUNT / MAX_QUANTITY} (${MAX_PERIOD_AMOUNT / MAX_USAGE_QUANTITY} metered); ` +
+          'above, 400 `amount_out_of_range`',
+      ),
     tiers: perCurrency(z.array(tierSchema).min(1).max(50))
       .optional()
-      .describe('For graduated and volume pricing: the tiers per currency, ascending, the last open-ended'),
+      .describe(
+        'For graduated and volume pricing: the tiers per currency, ascending, the last open-ended. As with ' +
+          '`amounts`, the price may bill at most ' +
+          `${MAX_PERIOD_AMOUNT} for one period at the quantity bound, else 400 ` +
+          '`amount_out_of_range`',
+      ),
     units_per_package: z.number().int().min(1).max(1_000_000_000).optional(),
     setup_fees: perCurrency(amountSchema)
       .optional()
-      .describe('One-off fee charged with the first invoice, per currency'),
+      .describe(
+        `One-off fee charged with the first invoice, per currency; at most ${MAX_SETUP_FEE}, else 400 ` +
+          '`amount_out_of_range`',
+      ),
     trial_days: z.number().int().min(0).max(730).default(0),
     tax_behavior: z.enum(TAX_BEHAVIORS).default('exclusive'),
     meter_id: prefixedId('mtr', 'a meter').optional().describe('Bills the plan in arrears on this meter'),

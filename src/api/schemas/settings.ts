@@ -1,9 +1,12 @@
 import { z } from 'zod';
+import { isEuMemberState } from '../../domain/eu-vat-rates';
+import { refineVatIdForCountry } from '../vat-ids';
 import {
   addressResponseSchema,
   addressSchema,
   countrySchema,
   currencySchema,
+  localeSchema,
   timestampSchema,
   timeZoneSchema,
   vatIdSchema,
@@ -40,23 +43,67 @@ export const dunningPolicySchema = z
     }
   });
 
-/** PUT replaces the whole settings object; omitted optional fields take their defaults. */
-export const putSettingsSchema = z.strictObject({
-  name: z.string().min(1).max(200).describe('Legal name printed on invoices'),
-  address: addressSchema,
-  country: countrySchema,
-  vat_id: vatIdSchema.nullable().optional(),
-  invoice_prefix: z
-    .string()
-    .regex(/^[A-Za-z0-9_/-]{0,12}$/, 'must be at most 12 letters, digits, "_", "/" or "-"')
+const basisPointsSchema = z.number().int().min(0).max(10_000);
+
+export const sellerTaxRateSchema = z.strictObject({
+  standard: basisPointsSchema.describe('Standard rate in basis points (810 = 8.1 %)'),
+  reduced: basisPointsSchema
     .optional()
-    .describe('Printed before the invoice number, e.g. INV- gives INV-2026-000042'),
-  time_zone: timeZoneSchema.optional(),
-  default_currency: currencySchema,
-  dunning_policy: dunningPolicySchema
-    .optional()
-    .describe('Retry schedule after a failed charge; defaults to retries after 1, 3, 5 and 7 days'),
+    .describe('Rate of products with tax category `reduced`, in basis points; defaults to the standard rate'),
 });
+
+export const sellerTaxRatesSchema = z
+  .record(countrySchema, sellerTaxRateSchema)
+  .superRefine((rates, ctx) => {
+    for (const country of Object.keys(rates)) {
+      if (isEuMemberState(country)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [country],
+          message:
+            'EU member states take their rates from the EU rates table; configure only countries outside the EU',
+        });
+      }
+    }
+  })
+  .describe(
+    'VAT rates of the countries outside the EU where the seller is registered, by country code, e.g. ' +
+      '{"CH": {"standard": 810, "reduced": 260}}. A sale to a customer there is taxed at these rates (`zero` ' +
+      'products at 0 %); a sale to any other country outside the EU carries no tax and the export note.',
+  );
+
+/** PUT replaces the whole settings object; omitted optional fields take their defaults. */
+export const putSettingsSchema = z
+  .strictObject({
+    name: z.string().min(1).max(200).describe('Legal name printed on invoices'),
+    address: addressSchema,
+    country: countrySchema,
+    vat_id: vatIdSchema.nullable().optional(),
+    invoice_prefix: z
+      .string()
+      .regex(/^[A-Za-z0-9_/-]{0,12}$/, 'must be at most 12 letters, digits, "_", "/" or "-"')
+      .optional()
+      .describe('Printed before the invoice number, e.g. INV- gives INV-2026-000042'),
+    time_zone: timeZoneSchema.optional(),
+    default_currency: currencySchema,
+    dunning_policy: dunningPolicySchema
+      .optional()
+      .describe('Retry schedule after a failed charge; defaults to retries after 1, 3, 5 and 7 days'),
+    tax_rates: sellerTaxRatesSchema
+      .optional()
+      .describe('Defaults to none: exports outside the EU are untaxed'),
+    notification_email: z
+      .email()
+      .max(320)
+      .nullable()
+      .optional()
+      .describe(
+        "Where the seller's own notices go (disputes opened, won, lost; a subscription that needs attention); " +
+          'none are sent without one',
+      ),
+    notification_locale: localeSchema.optional().describe('Language of those notices; defaults to en'),
+  })
+  .superRefine(refineVatIdForCountry);
 
 export type PutSettingsInput = z.infer<typeof putSettingsSchema>;
 
@@ -74,6 +121,9 @@ export const settingsResponseSchema = z.strictObject({
     notices: z.array(z.enum(DUNNING_NOTICES)),
     final_action: z.enum(FINAL_ACTIONS),
   }),
+  tax_rates: z.record(z.string(), z.strictObject({ standard: z.number().int(), reduced: z.number().int() })),
+  notification_email: z.string().nullable(),
+  notification_locale: z.enum(['de', 'en']),
   created_at: timestampSchema,
   updated_at: timestampSchema,
 });

@@ -14,6 +14,12 @@ const usageEventSchema = z.strictObject({
 
 export const usageBatchSchema = z.strictObject({
   subscription_id: prefixedId('sub', 'a subscription'),
+  event_name: z
+    .string()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe("The meter's event name; required when the subscription has several metered items"),
   events: z.array(usageEventSchema).min(1).max(1000),
 });
 

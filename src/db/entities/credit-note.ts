@@ -8,10 +8,15 @@ import { Invoice } from './invoice';
 export const CREDIT_NOTE_OUTCOMES = ['credit_balance', 'refund', 'none'] as const;
 export type CreditNoteOutcome = (typeof CREDIT_NOTE_OUTCOMES)[number];
 
-/** The only way to correct a finalized invoice, which itself stays immutable. */
+/**
+ * The only way to correct a finalized invoice, which itself stays immutable. A document of its own: a number from
+ * its own gapless series per year (`CN-2026-000001`; test-clock customers' notes from a separate `CN-TEST-` series),
+ * lines with the VAT split of the invoice it corrects (`credit_note_lines`), a PDF and an e-invoice.
+ */
 export class CreditNote {
   [OptionalProps]?: 'id' | 'createdAt';
   id: string = newId('cn');
+  number!: string;
   invoice!: Invoice;
   customer!: Customer;
   amount!: number;
@@ -32,6 +37,7 @@ export const CreditNoteSchema = new EntitySchema<CreditNote>({
   ],
   properties: {
     id: { type: 'text', primary: true },
+    number: { type: 'text', unique: 'credit_notes_number_unique' },
     invoice: { kind: 'm:1', entity: () => Invoice },
     customer: { kind: 'm:1', entity: () => Customer },
     amount: { type: bigintNumber() },

@@ -8,6 +8,8 @@ export const INVOICE_LINE_KINDS = [
   'proration',
   'usage',
   'setup_fee',
+  'one_off',
+  'dispute_fee',
   'discount',
 ] as const satisfies readonly InvoiceLineKind[];
 
@@ -25,6 +27,10 @@ export class InvoiceLine {
   periodStart?: Date | null;
   periodEnd?: Date | null;
   couponId?: string | null;
+  /** The subscription item the line bills (`si_…`); null for discounts, one-off items and older invoices. */
+  subscriptionItemId?: string | null;
+  /** The rate the line was taxed at, in basis points; null on discount lines and lines from before rates per line. */
+  taxRateBp?: number | null;
 }
 
 export const InvoiceLineSchema = new EntitySchema<InvoiceLine>({
@@ -35,6 +41,7 @@ export const InvoiceLineSchema = new EntitySchema<InvoiceLine>({
     { name: 'invoice_lines_quantity_check', expression: 'quantity >= 0' },
     { name: 'invoice_lines_position_check', expression: 'position >= 0' },
     { name: 'invoice_lines_discount_check', expression: `kind <> 'discount' or amount <= 0` },
+    { name: 'invoice_lines_tax_rate_check', expression: 'tax_rate_bp >= 0 and tax_rate_bp <= 10000' },
   ],
   properties: {
     id: { type: 'uuid', primary: true, defaultRaw: 'gen_random_uuid()' },
@@ -48,5 +55,7 @@ export const InvoiceLineSchema = new EntitySchema<InvoiceLine>({
     periodStart: { ...timestamptz, nullable: true },
     periodEnd: { ...timestamptz, nullable: true },
     couponId: { type: 'text', nullable: true },
+    subscriptionItemId: { type: 'text', nullable: true },
+    taxRateBp: { type: 'integer', nullable: true },
   },
 });

@@ -14,7 +14,8 @@ export type BillingReason = (typeof BILLING_REASONS)[number];
 
 /**
  * Amounts are minor units of `currency`. The checks make the totals arithmetic and the draft/number pairing hold
- * in SQL, so no code path can leave a numbered draft or a finalized invoice without a number.
+ * in SQL, so no code path can leave a numbered draft or a finalized invoice without a number. `amountPaid` is what
+ * was collected, less what card issuers took back in lost disputes; `amountRefunded` is what was given back.
  */
 export class Invoice {
   [OptionalProps]?:
@@ -79,7 +80,12 @@ export const InvoiceSchema = new EntitySchema<Invoice>({
     { name: 'invoices_currency_check', expression: currencyCheck('currency') },
     { name: 'invoices_number_check', expression: `(status = 'draft') = (number is null)` },
     { name: 'invoices_finalized_check', expression: `(status = 'draft') = (finalized_at is null)` },
-    { name: 'invoices_paid_check', expression: `status <> 'paid' or paid_at is not null` },
+    // Paid means paid in full; open means something is still owed, also after a lost dispute reversed a payment.
+    {
+      name: 'invoices_paid_check',
+      expression: `status <> 'paid' or (paid_at is not null and amount_paid >= amount_due)`,
+    },
+    { name: 'invoices_open_check', expression: `status <> 'open' or amount_paid < amount_due` },
     {
       name: 'invoices_amounts_check',
       expression:

@@ -1,10 +1,16 @@
 import { EntitySchema, OptionalProps } from '@mikro-orm/core';
 import type { DunningPolicy } from '../../domain/dunning';
+import type { AccountingSettings } from '../../books/accounting-settings';
+import type { SellerTaxRate } from '../../domain/tax';
 import { countryCheck, createdAtColumn, currencyCheck, updatedAtColumn, type PostalAddress } from './columns';
+
+export const NOTIFICATION_LOCALES = ['de', 'en'] as const;
+export type NotificationLocale = (typeof NOTIFICATION_LOCALES)[number];
 
 /** The one seller this installation bills for; the check on `id` keeps it a single row. */
 export class SellerSettings {
-  [OptionalProps]?: 'id' | 'invoicePrefix' | 'timeZone' | 'createdAt' | 'updatedAt';
+  [OptionalProps]?:
+    'id' | 'invoicePrefix' | 'timeZone' | 'notificationLocale' | 'taxRates' | 'createdAt' | 'updatedAt';
   id: number = 1;
   name!: string;
   address!: PostalAddress;
@@ -15,6 +21,13 @@ export class SellerSettings {
   timeZone: string = 'UTC';
   defaultCurrency!: string;
   dunningPolicy!: DunningPolicy;
+  /** Where the seller's own notices (disputes) go; none are sent while it is unset. */
+  notificationEmail?: string | null;
+  notificationLocale: NotificationLocale = 'en';
+  /** Rates of the countries outside the EU where the seller is registered, keyed by country code. */
+  taxRates: Record<string, Exclude<SellerTaxRate, number>> = {};
+  /** DATEV numbers, chart of accounts and account overrides, e-invoice contact (`PUT /v1/settings/accounting`). */
+  accounting?: AccountingSettings | null;
   createdAt: Date = new Date();
   updatedAt: Date = new Date();
 }
@@ -38,6 +51,10 @@ export const SellerSettingsSchema = new EntitySchema<SellerSettings>({
     timeZone: { type: 'text', default: 'UTC' },
     defaultCurrency: { type: 'text' },
     dunningPolicy: { type: 'json' },
+    notificationEmail: { type: 'text', nullable: true },
+    notificationLocale: { type: 'text', enum: true, items: [...NOTIFICATION_LOCALES], default: 'en' },
+    taxRates: { type: 'json', defaultRaw: "'{}'" },
+    accounting: { type: 'json', nullable: true },
     createdAt: createdAtColumn,
     updatedAt: updatedAtColumn,
   },

@@ -4,6 +4,7 @@ import { createdAtColumn, currencyCheck, timestamptz, updatedAtColumn } from './
 import { Coupon } from './coupon';
 import { Customer } from './customer';
 import { Plan } from './plan';
+import type { SubscriptionState } from '../../workflows/lifecycle/state';
 
 export const SUBSCRIPTION_STATUSES = [
   'incomplete',
@@ -51,6 +52,12 @@ export class Subscription {
   pauseAtPeriodEnd?: boolean | null;
   resumeAt?: Date | null;
   coupon?: Coupon | null;
+  /** The workflow's committed state (schema version 2 runs); the API answers a subscription from it. */
+  state?: SubscriptionState | null;
+  /** Set while a timed moment waits for an operator (`state.attention`). */
+  attentionCode?: string | null;
+  /** The next moment money moves by itself: a charge, a retry, a trial's end, an expiry. */
+  nextActionAt?: Date | null;
   workflowId!: string;
   version!: number;
   createdAt: Date = new Date();
@@ -63,6 +70,7 @@ export const SubscriptionSchema = new EntitySchema<Subscription>({
   indexes: [
     { properties: ['customer'], name: 'subscriptions_customer_id_index' },
     { properties: ['status', 'currentPeriodEnd'], name: 'subscriptions_status_period_end_index' },
+    { properties: ['status', 'nextActionAt'], name: 'subscriptions_status_next_action_index' },
   ],
   checks: [
     { name: 'subscriptions_quantity_check', expression: 'quantity >= 0' },
@@ -92,6 +100,9 @@ export const SubscriptionSchema = new EntitySchema<Subscription>({
     pauseAtPeriodEnd: { type: 'boolean', nullable: true },
     resumeAt: { ...timestamptz, nullable: true },
     coupon: { kind: 'm:1', entity: () => Coupon, nullable: true },
+    state: { type: 'json', nullable: true },
+    attentionCode: { type: 'text', nullable: true },
+    nextActionAt: { ...timestamptz, nullable: true },
     workflowId: { type: 'text', unique: 'subscriptions_workflow_id_unique' },
     version: { type: 'integer', version: true },
     createdAt: createdAtColumn,

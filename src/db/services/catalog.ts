@@ -1,9 +1,17 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { IntervalUnit } from '../../domain/calendar';
+import { assertPriceWithinBounds, MAX_QUANTITY, MAX_USAGE_QUANTITY } from '../../domain/limits';
 import { assertPrice, type PricingScheme, type Tier } from '../../domain/pricing';
+import type { TaxCategory } from '../../domain/tax';
 import { Meter, Plan, PlanPrice, Product, type TaxBehavior } from '../entities';
 
-export type ProductInput = { name: string; description: string | null; active: boolean };
+export type ProductInput = {
+  name: string;
+  description: string | null;
+  active: boolean;
+  taxCategory: TaxCategory;
+  addOn?: boolean;
+};
 
 export function createProduct(em: EntityManager, input: ProductInput): Promise<Product> {
   return em.transactional(async (tx) => {
@@ -11,7 +19,27 @@ export function createProduct(em: EntityManager, input: ProductInput): Promise<P
       name: input.name,
       description: input.description,
       active: input.active,
+      addOn: input.addOn ?? false,
+      taxCategory: input.taxCategory,
     });
+    await tx.flush();
+    return product;
+  });
+}
+
+/** `undefined` leaves a field as it is; null clears the description. Null when there is no such product. */
+export function updateProduct(
+  em: EntityManager,
+  id: string,
+  update: Partial<ProductInput>,
+): Promise<Product | null> {
+  return em.transactional(async (tx) => {
+    const product = await tx.findOne(Product, id);
+    if (!product) return null;
+    if (update.name !== undefined) product.name = update.name;
+    if (update.description !== undefined) product.description = update.description;
+    if (update.active !== undefined) product.active = update.active;
+    if (update.taxCategory !== undefined) product.taxCategory = update.taxCategory;
     await tx.flush();
     return product;
   });
@@ -46,7 +74,8 @@ export type PlanInput = {
 
 export type PlanWithPrices = { plan: Plan; prices: PlanPrice[] };
 
-function schemesOf(pricing: PlanPricing): [string, PricingScheme][] {
+/** One pricing scheme per currency of a plan, as its prices store them. */
+export function planPriceSchemes(pricing: PlanPricing): [string, PricingScheme][] {
   switch (pricing.model) {
     case 'flat':
       return Object.entries(pricing.amounts).map(([currency, amount]) => [
@@ -71,11 +100,19 @@ function schemesOf(pricing: PlanPricing): [string, PricingScheme][] {
   }
 }
 
-/** The plan and one price per currency, in one transaction; every price passes the domain's checks first. */
+/** The quantity bound a plan's prices are checked at: usage for a metered plan, seats otherwise. */
+export const quantityBoundOf = (metered: boolean) => (metered ? MAX_USAGE_QUANTITY : MAX_QUANTITY);
+
+/**
+ * The plan and one price per currency, in one transaction; every price passes the domain's checks first,
+ * including the bounds that keep its invoices within the safe-integer range.
+ */
 export async function createPlan(em: EntityManager, input: PlanInput): Promise<PlanWithPrices> {
-  const schemes = schemesOf(input.pricing);
+  const schemes = planPriceSchemes(input.pricing);
   for (const [currency, scheme] of schemes) {
-    assertPrice({ currency, scheme, setupFee: input.setupFees[currency] ?? 0 });
+    const setupFee = input.setupFees[currency] ?? 0;
+    assertPrice({ currency, scheme, setupFee });
+    assertPriceWithinBounds(scheme, setupFee, quantityBoundOf(input.meter !== null));
   }
   return em.transactional(async (tx) => {
     const plan = tx.create(Plan, {

@@ -1,8 +1,16 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { isGatewayError } from '../../gateways/errors';
 import type { PaymentGateway } from '../../gateways/types';
-import { Customer, PaymentMethod, type CustomerLocale, type PostalAddress } from '../entities';
+import {
+  Customer,
+  PaymentMethod,
+  type CustomerLocale,
+  type InvoiceDelivery,
+  type PostalAddress,
+} from '../entities';
 import { newId } from '../ids';
+import { StoreError } from './errors';
 
 export type CustomerInput = {
   email: string;
@@ -11,6 +19,8 @@ export type CustomerInput = {
   country: string;
   vatId: string | null;
   address: PostalAddress | null;
+  invoiceDelivery?: InvoiceDelivery;
+  buyerReference?: string | null;
 };
 
 /** A test clock is fixed at creation, so it is not part of what an update may change. */
@@ -27,6 +37,8 @@ export function createCustomer(
       vatId: input.vatId,
       address: input.address,
       testClockId: input.testClockId ?? null,
+      invoiceDelivery: input.invoiceDelivery ?? 'pdf',
+      buyerReference: input.buyerReference ?? null,
     });
     await tx.flush();
     return customer;
@@ -54,6 +66,8 @@ export function updateCustomer(
     if (update.country !== undefined) customer.country = update.country;
     if (update.vatId !== undefined) customer.vatId = update.vatId;
     if (update.address !== undefined) customer.address = update.address;
+    if (update.invoiceDelivery !== undefined) customer.invoiceDelivery = update.invoiceDelivery;
+    if (update.buyerReference !== undefined) customer.buyerReference = update.buyerReference;
     await tx.flush();
     return customer;
   });
@@ -81,7 +95,15 @@ export async function attachPaymentMethod(
     email: input.customer.email,
     name: input.customer.name,
   });
-  const attached = await gateway.attachPaymentMethod({ customerRef, token: input.token, idempotencyKey: id });
+  const attached = await gateway
+    .attachPaymentMethod({ customerRef, token: input.token, idempotencyKey: id })
+    .catch((error: unknown) => {
+      // The gateway knows no such token, or not in that form: the caller's token is wrong, not the gateway.
+      if (isGatewayError(error) && (error.code === 'invalid_request' || error.code === 'not_found')) {
+        throw new StoreError('invalid_token', `token: ${error.message}`, 'token');
+      }
+      throw error;
+    });
   return em.transactional(async (tx) => {
     const customer = await tx.findOneOrFail(Customer, input.customer.id, {
       lockMode: LockMode.PESSIMISTIC_WRITE,

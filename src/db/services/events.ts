@@ -1,3 +1,4 @@
+import { raw } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { DomainEvent, type DomainEventData } from '../entities';
 import { newId } from '../ids';
@@ -35,6 +36,8 @@ export async function appendDomainEvent(
         customerId: input.customerId ?? null,
         data: input.data,
         occurredAt: toDate(input.occurredAt),
+        // Several events of one transaction keep the order they were appended in (now() is the same for all).
+        recordedAt: raw('clock_timestamp()'),
       })
       .onConflict(['key'])
       .ignore()

@@ -1,4 +1,4 @@
-export { createCreditNote, type CreditNoteInput } from './credit-notes';
+export { createCreditNote, creditNoteCreatedEventKey, type CreditNoteInput } from './credit-notes';
 export {
   adjustCustomerBalance,
   applyCustomerCredit,
@@ -8,9 +8,11 @@ export {
 export { STORE_ERROR_CODES, StoreError, isStoreError, type StoreErrorCode } from './errors';
 export { appendDomainEvent, type DomainEventInput } from './events';
 export {
+  createManualInvoice,
   createOrGetRenewalInvoice,
   finalizeInvoice,
   formatInvoiceNumber,
+  type ManualInvoiceInput,
   type RenewalInvoiceInput,
   type RenewalInvoiceResult,
 } from './invoices';
@@ -19,10 +21,38 @@ export {
   recordPaymentAttempt,
   recordPaymentResult,
   recordRefund,
+  refundCreatedEventKey,
   type PaymentAttemptInput,
   type PaymentOutcome,
+  type RecordedRefund,
   type RefundInput,
 } from './payments';
-export { ingestUsageEvents, type UsageBatchInput, type UsageRecordInput } from './usage';
-export { closeInvoice } from './invoice-status';
+export {
+  attachInvoiceItems,
+  createInvoiceItem,
+  deletePendingInvoiceItem,
+  draftItemOf,
+  pendingInvoiceItems,
+  type NewInvoiceItem,
+  type PendingItemsQuery,
+} from './invoice-items';
+export {
+  ingestUsageEvents,
+  usageForPeriod,
+  type UsageBatchInput,
+  type UsageRecordInput,
+  type UsageWindow,
+} from './usage';
+export { archiveMeter, createMeter, type MeterInput } from './meters';
+export { chargeInvoiceAttempt, type CollectionOutcome, type CollectionRequest } from './invoice-collection';
+export {
+  createOneOffInvoice,
+  type OneOffInvoiceInput,
+  type OneOffInvoiceResult,
+  type OneOffLine,
+} from './one-off-invoices';
+export { refundPayment, type RefundPaymentInput } from './refunds';
+export { recordDisputeReport, type DisputeReport, type RecordedDispute } from './disputes';
+export { recordGatewayRefund, type GatewayRefundReport, type RecordedGatewayRefund } from './gateway-refunds';
+export { closeInvoice, reverseInvoicePayment } from './invoice-status';
 export { redeemCoupon, toDomainCoupon } from './coupons';

@@ -8,3 +8,6 @@ export function toDate(iso: string): Date {
 export function toOptionalDate(iso: string | undefined): Date | null {
   return iso === undefined ? null : toDate(iso);
 }
+
+/** SQL for a timestamptz column as epoch milliseconds: raw queries get timestamps as text, this needs no parsing. */
+export const epochMs = (column: string): string => `(extract(epoch from ${column}) * 1000)::bigint`;

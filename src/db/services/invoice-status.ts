@@ -33,3 +33,25 @@ export async function closeInvoice(
     return invoice;
   });
 }
+
+/**
+ * Takes back `amount` of what an invoice was paid, because the card issuer did (a lost dispute). The one way out of
+ * `paid`: an invoice no longer paid in full is `open` again, owing the amount taken, so that it can be collected
+ * anew. Runs inside the caller's transaction, on an invoice it has locked.
+ */
+export function reverseInvoicePayment(invoice: Invoice, amount: number): void {
+  if (!Number.isSafeInteger(amount) || amount <= 0) {
+    throw new StoreError('invalid_input', `A reversed amount must be a positive integer, got ${amount}`);
+  }
+  if (amount > invoice.amountPaid - invoice.amountRefunded) {
+    throw new StoreError(
+      'amount_exceeds_remaining',
+      `Invoice ${invoice.id} kept ${invoice.amountPaid - invoice.amountRefunded} of its payments; ${amount} cannot be taken back`,
+    );
+  }
+  invoice.amountPaid -= amount;
+  if (invoice.status === 'paid' && invoice.amountPaid < invoice.amountDue) {
+    invoice.status = 'open';
+    invoice.paidAt = null;
+  }
+}

@@ -3,8 +3,16 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { DateTime } from 'luxon';
 import type { DraftInvoice } from '../../domain/invoice';
 import { newId } from '../ids';
-import { type BillingReason, Invoice, InvoiceLine, SellerSettings, Subscription } from '../entities';
+import {
+  type BillingReason,
+  Customer,
+  Invoice,
+  InvoiceLine,
+  SellerSettings,
+  Subscription,
+} from '../entities';
 import { adjustCustomerBalance } from './credit';
+import { attachInvoiceItems } from './invoice-items';
 import { StoreError } from './errors';
 import { toDate, toOptionalDate } from './instants';
 
@@ -20,6 +28,8 @@ export type RenewalInvoiceInput = {
   /** Built by `buildDraftInvoice` with the customer's balance at the time; used only by the first call. */
   draft: DraftInvoice;
   dueAt?: string;
+  /** Pending invoice items the draft carries: marked billed on this invoice in the same transaction. */
+  pendingItemIds?: readonly string[];
 };
 
 export type RenewalInvoiceResult = { invoice: Invoice; lines: InvoiceLine[]; created: boolean };
@@ -34,6 +44,112 @@ function assertDraftInvariant(draft: DraftInvoice): void {
   if (linesTotal !== draft.subtotal - draft.discountTotal) {
     throw new StoreError('invalid_input', 'Draft lines do not add up to subtotal − discounts');
   }
+}
+
+/** One invoice row and its lines as `createOrGetRenewalInvoice` and `createManualInvoice` write them. */
+type DraftInvoiceRow = {
+  id: string;
+  customerId: string;
+  subscriptionId: string | null;
+  periodIndex: number | null;
+  billingReason: BillingReason;
+  periodStart?: string;
+  periodEnd?: string;
+  dueAt?: string;
+  draft: DraftInvoice;
+  /** What makes a second call the same invoice: the subscription's period index, or the invoice id. */
+  keyedBy: 'period' | 'id';
+  pendingItemIds?: readonly string[];
+};
+
+/**
+ * Inserts the draft once: a second call with the same key (the invoice id, or the subscription's period index) finds
+ * the first invoice instead. Only the call that inserted books the credit the draft takes from (or gives to) the
+ * customer's balance, in the caller's transaction.
+ */
+async function insertDraftOnce(tx: EntityManager, row: DraftInvoiceRow): Promise<RenewalInvoiceResult> {
+  const { draft, id } = row;
+  const keyedByPeriod = row.keyedBy === 'period';
+  const inserted = await tx
+    .createQueryBuilder(Invoice)
+    .insert({
+      id,
+      customer: row.customerId,
+      subscription: row.subscriptionId,
+      periodIndex: row.periodIndex,
+      billingReason: row.billingReason,
+      currency: draft.currency,
+      subtotal: draft.subtotal,
+      discountTotal: draft.discountTotal,
+      taxTotal: draft.taxes.reduce((acc, tax) => acc + tax.amount, 0),
+      total: draft.total,
+      creditApplied: draft.creditApplied,
+      creditToBalance: draft.creditToBalance,
+      amountDue: draft.amountDue,
+      taxes: draft.taxes,
+      notes: draft.notes,
+      periodStart: toOptionalDate(row.periodStart),
+      periodEnd: toOptionalDate(row.periodEnd),
+      dueAt: toOptionalDate(row.dueAt),
+    })
+    .onConflict(keyedByPeriod ? ['subscription', 'periodIndex'] : ['id'])
+    .ignore()
+    .execute('run');
+
+  if (inserted.affectedRows === 0) {
+    const invoice = await tx.findOneOrFail(
+      Invoice,
+      keyedByPeriod ? { subscription: row.subscriptionId, periodIndex: row.periodIndex } : { id },
+      { refresh: true },
+    );
+    const lines = await tx.find(InvoiceLine, { invoice }, { orderBy: { position: 'asc' } });
+    return { invoice, lines, created: false };
+  }
+
+  await tx.insertMany(
+    InvoiceLine,
+    draft.lines.map((line, position) => ({
+      invoice: id,
+      position,
+      kind: line.kind,
+      description: line.description,
+      quantity: line.quantity,
+      unitAmount: line.unitAmount ?? null,
+      amount: line.amount,
+      periodStart: toOptionalDate(line.periodStart),
+      periodEnd: toOptionalDate(line.periodEnd),
+      couponId: line.couponId ?? null,
+      subscriptionItemId: line.itemId ?? null,
+      taxRateBp: line.taxRateBp ?? null,
+    })),
+  );
+  const pending = row.pendingItemIds ?? [];
+  if (pending.length > 0 && (await attachInvoiceItems(tx, [...pending], id)) !== pending.length) {
+    // Another invoice took some of them meanwhile: the draft is stale, and the caller's retry rebuilds it.
+    throw new Error(`Pending invoice items of ${id} were billed elsewhere meanwhile; rebuild the draft`);
+  }
+  const { customerId } = row;
+  if (draft.creditApplied > 0) {
+    await adjustCustomerBalance(tx, {
+      customerId,
+      amount: -draft.creditApplied,
+      currency: draft.currency,
+      sourceKey: `invoice:${id}:credit_applied`,
+      description: `Credit applied to invoice ${id}`,
+    });
+  }
+  if (draft.creditToBalance > 0) {
+    await adjustCustomerBalance(tx, {
+      customerId,
+      amount: draft.creditToBalance,
+      currency: draft.currency,
+      sourceKey: `invoice:${id}:credit_to_balance`,
+      description: `Negative total of invoice ${id} credited to the balance`,
+    });
+  }
+  const invoice = await tx.findOneOrFail(Invoice, id);
+  const lines = await tx.find(InvoiceLine, { invoice }, { orderBy: { position: 'asc' } });
+  return { invoice, lines, created: true };
 }
 
 /**
@@ -58,85 +174,55 @@ export async function createOrGetRenewalInvoice(
         `Subscription ${subscription.id} bills in ${subscription.currency}, the draft is in ${draft.currency}`,
       );
     }
-    const id = input.invoiceId ?? newId('in');
     if (input.periodIndex === null && input.invoiceId === undefined) {
       throw new StoreError('invalid_input', 'An invoice without a period index needs an invoice id');
     }
-    const inserted = await tx
-      .createQueryBuilder(Invoice)
-      .insert({
-        id,
-        customer: subscription.customer.id,
-        subscription: subscription.id,
-        periodIndex: input.periodIndex,
-        billingReason: input.billingReason ?? 'subscription_cycle',
-        currency: draft.currency,
-        subtotal: draft.subtotal,
-        discountTotal: draft.discountTotal,
-        taxTotal: draft.taxes.reduce((acc, tax) => acc + tax.amount, 0),
-        total: draft.total,
-        creditApplied: draft.creditApplied,
-        creditToBalance: draft.creditToBalance,
-        amountDue: draft.amountDue,
-        taxes: draft.taxes,
-        notes: draft.notes,
-        periodStart: toDate(input.periodStart),
-        periodEnd: toDate(input.periodEnd),
-        dueAt: toOptionalDate(input.dueAt),
-      })
-      .onConflict(input.invoiceId === undefined ? ['subscription', 'periodIndex'] : ['id'])
-      .ignore()
-      .execute('run');
+    return insertDraftOnce(tx, {
+      id: input.invoiceId ?? newId('in'),
+      customerId: subscription.customer.id,
+      subscriptionId: subscription.id,
+      periodIndex: input.periodIndex,
+      billingReason: input.billingReason ?? 'subscription_cycle',
+      periodStart: input.periodStart,
+      periodEnd: input.periodEnd,
+      ...(input.dueAt === undefined ? {} : { dueAt: input.dueAt }),
+      draft,
+      keyedBy: input.invoiceId === undefined ? 'period' : 'id',
+      ...(input.pendingItemIds ? { pendingItemIds: input.pendingItemIds } : {}),
+    });
+  });
+}
 
-    if (inserted.affectedRows === 0) {
-      const invoice = await tx.findOneOrFail(
-        Invoice,
-        input.invoiceId === undefined
-          ? { subscription: subscription.id, periodIndex: input.periodIndex }
-          : { id },
-        { refresh: true },
-      );
-      const lines = await tx.find(InvoiceLine, { invoice }, { orderBy: { position: 'asc' } });
-      return { invoice, lines, created: false };
-    }
+export type ManualInvoiceInput = {
+  customerId: string;
+  /** Caller-derived (e.g. from an Idempotency-Key), so a repeated call finds the first invoice. */
+  invoiceId: string;
+  draft: DraftInvoice;
+  dueAt?: string;
+};
 
-    await tx.insertMany(
-      InvoiceLine,
-      draft.lines.map((line, position) => ({
-        invoice: id,
-        position,
-        kind: line.kind,
-        description: line.description,
-        quantity: line.quantity,
-        unitAmount: line.unitAmount ?? null,
-        amount: line.amount,
-        periodStart: toOptionalDate(line.periodStart),
-        periodEnd: toOptionalDate(line.periodEnd),
-        couponId: line.couponId ?? null,
-      })),
-    );
-    const customerId = subscription.customer.id;
-    if (draft.creditApplied > 0) {
-      await adjustCustomerBalance(tx, {
-        customerId,
-        amount: -draft.creditApplied,
-        currency: draft.currency,
-        sourceKey: `invoice:${id}:credit_applied`,
-        description: `Credit applied to invoice ${id}`,
-      });
-    }
-    if (draft.creditToBalance > 0) {
-      await adjustCustomerBalance(tx, {
-        customerId,
-        amount: draft.creditToBalance,
-        currency: draft.currency,
-        sourceKey: `invoice:${id}:credit_to_balance`,
-        description: `Negative total of invoice ${id} credited to the balance`,
-      });
-    }
-    const invoice = await tx.findOneOrFail(Invoice, id);
-    const lines = await tx.find(InvoiceLine, { invoice }, { orderBy: { position: 'asc' } });
-    return { invoice, lines, created: true };
+/**
+ * A draft invoice of a customer outside any subscription (`billing_reason` `manual`), created at most once per
+ * invoice id; the credit its draft takes from or gives to the balance is booked in the same transaction.
+ */
+export async function createManualInvoice(
+  em: EntityManager,
+  input: ManualInvoiceInput,
+): Promise<RenewalInvoiceResult> {
+  assertDraftInvariant(input.draft);
+  return em.transactional(async (tx) => {
+    const customer = await tx.findOne(Customer, input.customerId);
+    if (!customer) throw new StoreError('not_found', `Customer ${input.customerId} does not exist`);
+    return insertDraftOnce(tx, {
+      id: input.invoiceId,
+      customerId: customer.id,
+      subscriptionId: null,
+      periodIndex: null,
+      billingReason: 'manual',
+      ...(input.dueAt === undefined ? {} : { dueAt: input.dueAt }),
+      draft: input.draft,
+      keyedBy: 'id',
+    });
   });
 }
 

@@ -1,9 +1,11 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { newId } from '../ids';
-import { Invoice, PaymentAttempt, Refund, type RefundKind } from '../entities';
+import { DomainEvent, Invoice, PaymentAttempt, Refund, type RefundKind } from '../entities';
 import { StoreError } from './errors';
+import { appendDomainEvent } from './events';
 import { toDate } from './instants';
+import { reverseInvoicePayment } from './invoice-status';
 
 /** The key the gateway receives too: derived from invoice and attempt, so a retried activity reuses it. */
 export function paymentIdempotencyKey(invoiceId: string, attempt: number): string {
@@ -34,10 +36,11 @@ export async function recordPaymentAttempt(
     if (existing) return { attempt: existing, created: false };
     const invoice = await tx.findOne(Invoice, input.invoiceId, { refresh: true });
     if (!invoice) throw new StoreError('not_found', `Invoice ${input.invoiceId} does not exist`);
-    if (invoice.status !== 'open') {
+    // An uncollectible invoice can still be paid: that is how an `unpaid` subscription recovers.
+    if (invoice.status !== 'open' && invoice.status !== 'uncollectible') {
       throw new StoreError(
         'invalid_state',
-        `Invoice ${invoice.id} is ${invoice.status}; only an open invoice is charged`,
+        `Invoice ${invoice.id} is ${invoice.status}; only an open or uncollectible invoice is charged`,
       );
     }
     const amount = invoice.amountDue - invoice.amountPaid;
@@ -130,16 +133,28 @@ export type RefundInput = {
   /** The gateway's refund or dispute id when it reports one, else a key the caller derives from the cause. */
   idempotencyKey: string;
   gatewayReference?: string;
+  /** Business time of the event it records (a test clock's time); now when omitted. */
+  at?: string;
+};
+
+export const refundCreatedEventKey = (refundId: string): string => `refund:${refundId}:created`;
+
+export type RecordedRefund = {
+  refund: Refund;
+  created: boolean;
+  /**
+   * Its `refund.created` domain event, appended with the row: the one to dispatch webhooks for. Null only for a
+   * refund recorded before refunds had events.
+   */
+  event: DomainEvent | null;
 };
 
 /**
- * Records money returned on a succeeded attempt, once per key, never more than was paid. A chargeback reopens
- * the invoice (the money has to be collected again); a refund leaves it paid, its correction is a credit note.
+ * Records money returned on a succeeded attempt, once per key, never more than was paid, together with its
+ * `refund.created` event. A refund leaves the invoice paid (its correction is a credit note) and counts in
+ * `amount_refunded`; a chargeback takes the payment back (`amount_paid` shrinks) and reopens a paid invoice for it.
  */
-export async function recordRefund(
-  em: EntityManager,
-  input: RefundInput,
-): Promise<{ refund: Refund; created: boolean }> {
+export async function recordRefund(em: EntityManager, input: RefundInput): Promise<RecordedRefund> {
   if (!Number.isSafeInteger(input.amount) || input.amount <= 0) {
     throw new StoreError('invalid_input', `Refund amount must be a positive integer, got ${input.amount}`);
   }
@@ -158,7 +173,8 @@ export async function recordRefund(
           `Refund key ${input.idempotencyKey} was used for another refund`,
         );
       }
-      return { refund: existing, created: false };
+      const event = await tx.findOne(DomainEvent, { key: refundCreatedEventKey(existing.id) });
+      return { refund: existing, created: false, event };
     }
     if (attempt.status !== 'succeeded') {
       throw new StoreError(
@@ -179,8 +195,8 @@ export async function recordRefund(
       refresh: true,
     });
     const kind = input.kind ?? 'refund';
-    invoice.amountRefunded += input.amount;
-    if (kind === 'chargeback' && invoice.status === 'paid') invoice.status = 'open';
+    if (kind === 'chargeback') reverseInvoicePayment(invoice, input.amount);
+    else invoice.amountRefunded += input.amount;
     const refund = tx.create(Refund, {
       paymentAttempt: attempt,
       invoice,
@@ -192,6 +208,23 @@ export async function recordRefund(
       gatewayReference: input.gatewayReference ?? null,
     });
     await tx.flush();
-    return { refund, created: true };
+    const { event } = await appendDomainEvent(tx, {
+      key: refundCreatedEventKey(refund.id),
+      type: 'refund.created',
+      ...(invoice.subscription ? { subscriptionId: invoice.subscription.id } : {}),
+      customerId: invoice.customer.id,
+      data: {
+        refundId: refund.id,
+        paymentId: attempt.id,
+        invoiceId: invoice.id,
+        kind,
+        amount: refund.amount,
+        currency: refund.currency,
+        reason: refund.reason ?? null,
+        gatewayReference: refund.gatewayReference ?? null,
+      },
+      occurredAt: input.at ?? new Date().toISOString(),
+    });
+    return { refund, created: true, event };
   });
 }

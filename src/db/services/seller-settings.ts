@@ -1,6 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { assertDunningPolicy, type DunningPolicy } from '../../domain/dunning';
+import type { SellerTaxRate } from '../../domain/tax';
 import { SellerSettings, type PostalAddress } from '../entities';
+import type { NotificationLocale } from '../entities/seller-settings';
 
 export type SellerSettingsInput = {
   name: string;
@@ -11,6 +13,10 @@ export type SellerSettingsInput = {
   timeZone: string;
   defaultCurrency: string;
   dunningPolicy: DunningPolicy;
+  taxRates: Record<string, Exclude<SellerTaxRate, number>>;
+  /** Omitted: no seller notices (null); in English. */
+  notificationEmail?: string | null;
+  notificationLocale?: NotificationLocale;
 };
 
 export function findSellerSettings(em: EntityManager): Promise<SellerSettings | null> {
@@ -33,6 +39,9 @@ export async function putSellerSettings(
     timeZone: input.timeZone,
     defaultCurrency: input.defaultCurrency,
     dunningPolicy: input.dunningPolicy,
+    taxRates: input.taxRates,
+    notificationEmail: input.notificationEmail ?? null,
+    notificationLocale: input.notificationLocale ?? 'en',
     updatedAt: new Date(),
   });
   return em.refreshOrFail(settings);

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { UsageEvent } from '../entities';
+import { aggregateUsage } from '../../domain/pricing';
+import { Meter, UsageEvent } from '../entities';
 import { StoreError } from './errors';
 import { toDate } from './instants';
 
@@ -53,4 +54,41 @@ export async function ingestUsageEvents(
       .execute('run'),
   );
   return { inserted: result.affectedRows, duplicates: input.records.length - result.affectedRows };
+}
+
+export type UsageWindow = {
+  subscriptionId: string;
+  meterId: string;
+  /** Inclusive. */
+  start: string;
+  /** Exclusive, as a billing period's end. */
+  end: string;
+};
+
+/**
+ * The quantity a subscription's usage of one meter adds up to in `[start, end)`, by the meter's aggregation (sum,
+ * max or unique count), exactly as an invoice bills it. Archived meters still count.
+ */
+export async function usageForPeriod(em: EntityManager, window: UsageWindow): Promise<number> {
+  const meter = await em.findOne(Meter, window.meterId);
+  if (!meter) throw new StoreError('not_found', `Meter ${window.meterId} does not exist`);
+  const start = toDate(window.start);
+  const end = toDate(window.end);
+  if (end <= start) throw new StoreError('invalid_input', 'A usage window must end after it starts');
+  const events = await em.find(
+    UsageEvent,
+    { subscription: window.subscriptionId, meter: meter.id, occurredAt: { $gte: start, $lt: end } },
+    { fields: ['clientId', 'quantity', 'value', 'occurredAt'] },
+  );
+  return aggregateUsage(
+    events.map((event) => ({
+      id: event.clientId,
+      timestamp: event.occurredAt.toISOString(),
+      quantity: event.quantity,
+      ...(event.value ? { value: event.value } : {}),
+    })),
+    meter.aggregation,
+    start.toISOString(),
+    end.toISOString(),
+  );
 }

@@ -6,6 +6,12 @@ import { DomainError } from '../../domain/errors';
 import { money, type Money } from '../../domain/money';
 import { DECLINE_CODES, isDeclineCode } from '../decline-codes';
 import { GatewayError } from '../errors';
+import {
+  DISPUTE_OUTCOMES,
+  OPEN_DISPUTE_STATUSES,
+  type DisputeOutcome,
+  type OpenDisputeStatus,
+} from '../types';
 import type {
   AttachedPaymentMethod,
   AttachPaymentMethodRequest,
@@ -104,6 +110,26 @@ const sandboxEventSchema = z.strictObject({
       disputeId: z.string(),
       amount: moneySchema,
       reason: z.string(),
+      metadata: metadataSchema,
+    }),
+    z.strictObject({
+      type: z.literal('dispute.updated'),
+      chargeId: z.string(),
+      disputeId: z.string(),
+      amount: moneySchema,
+      reason: z.string(),
+      status: z.enum(OPEN_DISPUTE_STATUSES),
+      fee: moneySchema.optional(),
+      metadata: metadataSchema,
+    }),
+    z.strictObject({
+      type: z.literal('dispute.closed'),
+      chargeId: z.string(),
+      disputeId: z.string(),
+      amount: moneySchema,
+      reason: z.string(),
+      status: z.enum(DISPUTE_OUTCOMES),
+      fee: moneySchema.optional(),
       metadata: metadataSchema,
     }),
   ]),
@@ -344,6 +370,103 @@ export class SandboxGateway implements PaymentGateway {
    * charge. Ids are derived from the charge, so emitting twice yields the same event, as a redelivery would.
    */
   async emitDispute(chargeId: string): Promise<SignedWebhookDelivery> {
+    const dispute = await this.disputeOf(chargeId);
+    return this.signedDelivery(`evt_sbx_dispute_${dispute.suffix}`, {
+      type: 'payment.disputed',
+      ...dispute.event,
+    });
+  }
+
+  /**
+   * The dispute of a `tok_chargeDispute` charge moved on without a decision: evidence is due (`needs_response`) or
+   * being reviewed (`under_review`). `fee` (minor units of the charge's currency) is the processor's dispute fee,
+   * as Stripe reports it when it withdraws the funds. The event id is derived from charge and status.
+   */
+  async emitDisputeUpdate(
+    chargeId: string,
+    status: OpenDisputeStatus,
+    options: { fee?: number } = {},
+  ): Promise<SignedWebhookDelivery> {
+    const dispute = await this.disputeOf(chargeId);
+    return this.signedDelivery(`evt_sbx_dispute_${dispute.suffix}_${status}`, {
+      type: 'dispute.updated',
+      ...dispute.event,
+      status,
+      ...this.feeOf(dispute.event.amount.currency, options.fee),
+    });
+  }
+
+  /**
+   * The card issuer decided the dispute of a `tok_chargeDispute` charge: `lost` (the money stays with the
+   * cardholder) or `won`. `fee` as for `emitDisputeUpdate`. The event id is derived from charge and outcome.
+   */
+  async emitDisputeClosed(
+    chargeId: string,
+    status: DisputeOutcome,
+    options: { fee?: number } = {},
+  ): Promise<SignedWebhookDelivery> {
+    const dispute = await this.disputeOf(chargeId);
+    return this.signedDelivery(`evt_sbx_dispute_${dispute.suffix}_${status}`, {
+      type: 'dispute.closed',
+      ...dispute.event,
+      status,
+      ...this.feeOf(dispute.event.amount.currency, options.fee),
+    });
+  }
+
+  /**
+   * A refund made at the simulated processor's own dashboard, outside Perennial: recorded in the sandbox ledger
+   * like any refund (never more than remains of the charge), and answered with the `payment.refunded` webhook the
+   * processor then sends. `amount` in minor units of the charge's currency; omitted, whatever remains.
+   */
+  async refundFromDashboard(chargeId: string, amount?: number): Promise<SignedWebhookDelivery> {
+    const charge = await this.succeededCharge(chargeId);
+    await this.refund({
+      chargeId,
+      amount: amount === undefined ? undefined : money(amount, charge.currency),
+      idempotencyKey: `dashboard_${randomBytes(12).toString('hex')}`,
+    });
+    return this.emitRefunded(chargeId);
+  }
+
+  /**
+   * The `payment.refunded` webhook for a charge's refunds so far, whoever made them (the processor sends one after
+   * each refund, Perennial's own included). It carries the cumulative amount, as Stripe's `charge.refunded` does;
+   * the event id is derived from charge and that amount, so emitting twice yields the same event.
+   */
+  async emitRefunded(chargeId: string): Promise<SignedWebhookDelivery> {
+    const charge = await this.succeededCharge(chargeId);
+    const [totals] = await this.execute<{ refunded: string | number }>(
+      `select coalesce(sum("amount"), 0) as "refunded" from "sandbox_refunds" where "charge_id" = ?`,
+      [chargeId],
+    );
+    const refunded = toSafeInteger(totals?.refunded ?? 0, 'Refunded total');
+    if (refunded === 0) {
+      throw new GatewayError('invalid_request', `Sandbox charge ${chargeId} has no refunds to report`);
+    }
+    const charged = rowMoney(charge);
+    return this.signedDelivery(`evt_sbx_refunded_${chargeId.replace(/^ch_sbx_/, '')}_${refunded}`, {
+      type: 'payment.refunded',
+      chargeId,
+      amountRefunded: money(refunded, charged.currency),
+      fullyRefunded: refunded === charged.amount,
+      metadata: charge.metadata,
+    });
+  }
+
+  private async succeededCharge(chargeId: string): Promise<ChargeRow> {
+    const [charge] = await this.execute<ChargeRow>(`select * from "sandbox_charges" where "id" = ?`, [
+      chargeId,
+    ]);
+    if (!charge) throw new GatewayError('not_found', `No sandbox charge ${chargeId}`);
+    if (charge.status !== 'succeeded') {
+      throw new GatewayError('invalid_request', `Sandbox charge ${chargeId} was declined`);
+    }
+    return charge;
+  }
+
+  /** The one dispute a `tok_chargeDispute` charge gets: the whole amount, reason `fraudulent`. */
+  private async disputeOf(chargeId: string) {
     const [charge] = await this.execute<ChargeRow>(`select * from "sandbox_charges" where "id" = ?`, [
       chargeId,
     ]);
@@ -355,14 +478,20 @@ export class SandboxGateway implements PaymentGateway {
       );
     }
     const suffix = chargeId.replace(/^ch_sbx_/, '');
-    return this.signedDelivery(`evt_sbx_dispute_${suffix}`, {
-      type: 'payment.disputed',
-      chargeId,
-      disputeId: `dp_sbx_${suffix}`,
-      amount: rowMoney(charge),
-      reason: 'fraudulent',
-      metadata: charge.metadata,
-    });
+    return {
+      suffix,
+      event: {
+        chargeId,
+        disputeId: `dp_sbx_${suffix}`,
+        amount: rowMoney(charge),
+        reason: 'fraudulent',
+        metadata: charge.metadata,
+      },
+    };
+  }
+
+  private feeOf(currency: string, fee: number | undefined): { fee?: Money } {
+    return fee === undefined ? {} : { fee: money(fee, currency) };
   }
 
   /** Signs any normalized event as the sandbox would deliver it; tests use it to cover every event type. */
@@ -414,6 +543,11 @@ export class SandboxGateway implements PaymentGateway {
         return { ...event, amountRefunded: eventMoney(event.amountRefunded) };
       case 'payment.disputed':
         return { ...event, amount: eventMoney(event.amount) };
+      case 'dispute.updated':
+      case 'dispute.closed': {
+        const { fee, ...rest } = event;
+        return { ...rest, amount: eventMoney(event.amount), ...(fee ? { fee: eventMoney(fee) } : {}) };
+      }
     }
   }
 

@@ -3,7 +3,14 @@ import { DomainError } from '../../domain/errors';
 import { money, type Money } from '../../domain/money';
 import { isTransientDecline, normalizeDeclineCode } from '../decline-codes';
 import { GatewayError, type GatewayErrorCode } from '../errors';
-import type { ChargeResult, GatewayEvent, GatewayMetadata } from '../types';
+import type {
+  ChargeResult,
+  DisputeOutcome,
+  GatewayDisputeEvent,
+  GatewayEvent,
+  GatewayMetadata,
+  OpenDisputeStatus,
+} from '../types';
 
 /**
  * Pure translations between Stripe's objects and the gateway vocabulary, kept apart from the HTTP calls so that
@@ -187,4 +194,60 @@ export function eventFromDispute(dispute: Stripe.Dispute, metadata: GatewayMetad
     reason: dispute.reason,
     metadata,
   };
+}
+
+/** Stripe's inquiries (`warning_*`) and appeals are disputes still waiting for the issuer, as far as money goes. */
+const OPEN_STATUSES: Partial<Record<Stripe.Dispute.Status, OpenDisputeStatus>> = {
+  warning_needs_response: 'needs_response',
+  needs_response: 'needs_response',
+  appeal_needs_response: 'needs_response',
+  warning_under_review: 'under_review',
+  under_review: 'under_review',
+  appeal_under_review: 'under_review',
+};
+
+/** An inquiry closed without a chargeback, or a prevented dispute, leaves the money with the seller: won. */
+const OUTCOMES: Partial<Record<Stripe.Dispute.Status, DisputeOutcome>> = {
+  won: 'won',
+  warning_closed: 'won',
+  prevented: 'won',
+  lost: 'lost',
+};
+
+/**
+ * The dispute fee from the dispute's balance transactions, when they are in the dispute's currency. A fee settled in
+ * another currency (the account's settlement currency differs from the charge's) cannot be billed in the charge's
+ * currency without a conversion Perennial does not make, so it is left unreported.
+ */
+export function disputeFee(dispute: Stripe.Dispute): Money | undefined {
+  const transactions = dispute.balance_transactions ?? [];
+  if (transactions.length === 0) return undefined;
+  if (transactions.some((transaction) => transaction.currency !== dispute.currency)) return undefined;
+  const fee = transactions.reduce((sum, transaction) => sum + transaction.fee, 0);
+  return fee > 0 ? stripeMoney(fee, dispute.currency, 'invalid_webhook_payload') : undefined;
+}
+
+/**
+ * `charge.dispute.updated`, `.funds_withdrawn`, `.funds_reinstated` and `.closed`, by the dispute's status rather
+ * than the event's name: Stripe does not promise the order of deliveries, and the status is what the dispute is
+ * now. `null` for a status Stripe may add later, acknowledged like any event Perennial does not act on.
+ */
+export function eventFromDisputeChange(
+  dispute: Stripe.Dispute,
+  metadata: GatewayMetadata,
+): GatewayDisputeEvent | null {
+  const common = {
+    chargeId: idOf(dispute.payment_intent) ?? idOf(dispute.charge) ?? '',
+    disputeId: dispute.id,
+    amount: stripeMoney(dispute.amount, dispute.currency, 'invalid_webhook_payload'),
+    reason: dispute.reason,
+    metadata,
+  };
+  const fee = disputeFee(dispute);
+  const withFee = fee ? { fee } : {};
+  const outcome = OUTCOMES[dispute.status];
+  if (outcome) return { type: 'dispute.closed', ...common, status: outcome, ...withFee };
+  const open = OPEN_STATUSES[dispute.status];
+  if (open) return { type: 'dispute.updated', ...common, status: open, ...withFee };
+  return null;
 }

@@ -19,6 +19,7 @@ import { assertChargeRequest, assertIdempotencyKey, assertPositiveMoney, headerV
 import {
   declineOrThrow,
   eventFromDispute,
+  eventFromDisputeChange,
   eventFromPaymentIntent,
   eventFromRefundedCharge,
   gatewayErrorFromStripe,
@@ -234,6 +235,16 @@ export class StripeGateway implements PaymentGateway {
       case 'charge.dispute.created': {
         const dispute = event.data.object;
         return eventFromDispute(dispute, await this.intentMetadata(dispute.payment_intent, dispute.metadata));
+      }
+      case 'charge.dispute.updated':
+      case 'charge.dispute.funds_withdrawn':
+      case 'charge.dispute.funds_reinstated':
+      case 'charge.dispute.closed': {
+        const dispute = event.data.object;
+        return eventFromDisputeChange(
+          dispute,
+          await this.intentMetadata(dispute.payment_intent, dispute.metadata),
+        );
       }
       default:
         return null;

@@ -2,7 +2,7 @@ import type { Money } from '../../domain';
 import { formatAmount, formatDate, formatRate } from '../../documents/format';
 import type { InvoiceTotalsLabels } from '../../documents/invoice-labels';
 import type { EmailBlock, EmailTableRow } from './layout';
-import type { EmailDataByKind, EmailKind, EmailLocale, ReceiptInvoice } from './types';
+import type { AnyEmailKind, EmailDataByKind, EmailLocale, ReceiptInvoice } from './types';
 
 /** Formatting bound to one email's locale and time zone, so templates cannot mix them up. */
 export type Formatters = {
@@ -25,7 +25,7 @@ export type LocaleCatalogue = {
   /** Called with a trimmed, possibly empty name. */
   greeting(customerName: string): string;
   closing: string;
-  templates: { [K in EmailKind]: (data: EmailDataByKind[K], format: Formatters) => TemplateOutput };
+  templates: { [K in AnyEmailKind]: (data: EmailDataByKind[K], format: Formatters) => TemplateOutput };
 };
 
 /** The receipt's summary table; both languages share its arithmetic-free layout and differ only in labels. */
@@ -35,10 +35,16 @@ export function receiptRows(
   format: Formatters,
 ): EmailTableRow[] {
   const amount = (value: number) => format.amount({ amount: value, currency: invoice.currency });
-  const row = (line: ReceiptInvoice['lines'][number]): EmailTableRow => ({
-    label: line.quantity > 1 ? `${line.quantity} × ${line.description}` : line.description,
-    value: amount(line.amount),
-  });
+  // As on the PDF: with several rates, each line names the one it was taxed at.
+  const showLineRates = invoice.taxes.length > 1;
+  const row = (line: ReceiptInvoice['lines'][number]): EmailTableRow => {
+    const label = line.quantity > 1 ? `${line.quantity} × ${line.description}` : line.description;
+    const rate =
+      showLineRates && line.kind !== 'discount' && line.taxRateBp !== undefined
+        ? ` (${labels.lineRate(format.rate(line.taxRateBp))})`
+        : '';
+    return { label: `${label}${rate}`, value: amount(line.amount) };
+  };
   // Discounts follow the subtotal they reduce, as on the invoice PDF.
   const rows = invoice.lines.filter((line) => line.kind !== 'discount').map(row);
   rows.push({ label: labels.subtotal, value: amount(invoice.subtotal), strong: true });

@@ -23,8 +23,11 @@ const FINAL_ACTION: Record<DunningFinalAction, string> = {
 
 function retryParagraphs(data: DunningEmailData, format: Formatters) {
   return paragraphs(
-    `Wir versuchen die Zahlung am ${format.date(data.nextRetryAt)} erneut. ` +
-      'Bitte prüfen Sie bis dahin Ihre Zahlungsmethode.',
+    data.hardDecline
+      ? 'Ihre Karte kann nicht mehr belastet werden (sie ist abgelaufen oder wurde gesperrt); wir versuchen es ' +
+          'daher nicht erneut. Bitte hinterlegen Sie eine neue Zahlungsmethode, wir belasten sie sofort.'
+      : `Wir versuchen die Zahlung am ${format.date(data.nextRetryAt)} erneut. ` +
+          'Bitte prüfen Sie bis dahin Ihre Zahlungsmethode.',
   );
 }
 
@@ -109,7 +112,11 @@ export const de: LocaleCatalogue = {
           data.incompleteExpiresAt
             ? 'Ihr Abonnement beginnt, sobald die Rechnung bezahlt ist. Bitte aktualisieren Sie Ihre ' +
                 `Zahlungsmethode bis zum ${format.date(data.incompleteExpiresAt)}, sonst beginnt das Abonnement nicht.`
-            : `Wir versuchen es am ${format.date(data.nextRetryAt)} erneut. ` +
+            : data.hardDecline
+              ? 'Ihre Karte kann nicht mehr belastet werden (sie ist abgelaufen oder wurde gesperrt); wir ' +
+                'versuchen es daher nicht erneut. Bitte hinterlegen Sie eine neue Zahlungsmethode, wir belasten ' +
+                'sie sofort.'
+              : `Wir versuchen es am ${format.date(data.nextRetryAt)} erneut. ` +
                 'Bitte aktualisieren Sie Ihre Zahlungsmethode, damit Ihr Abonnement ohne Unterbrechung weiterläuft.',
         ),
         ...action('Zahlungsmethode aktualisieren', data.updatePaymentUrl),
@@ -191,6 +198,32 @@ export const de: LocaleCatalogue = {
         ),
         ...action('Abonnement verwalten', data.portalUrl),
       ],
+    }),
+
+    needs_attention: (data, format) => ({
+      subject: `Abonnement ${data.subscriptionId} braucht Aufmerksamkeit`,
+      blocks: [
+        ...paragraphs(
+          `Abonnement ${data.subscriptionId} wurde am ${format.date(data.since)} angehalten, weil es mit seinen ` +
+            `Daten nicht abgerechnet werden kann (${data.code}: ${data.message}).`,
+          'Bis die Ursache behoben ist, wird nichts wiederholt. Danach setzen Sie es mit ' +
+            `POST /v1/subscriptions/${data.subscriptionId}/retry fort.`,
+        ),
+      ],
+    }),
+
+    credit_note: (data, format) => ({
+      subject: `Rechnungskorrektur ${data.creditNoteNumber} zu Rechnung ${data.invoiceNumber}`,
+      blocks: paragraphs(
+        `Wir haben am ${format.date(data.issuedAt)} die Rechnungskorrektur ${data.creditNoteNumber} über ` +
+          `${format.amount(data.amount)} zu Rechnung ${data.invoiceNumber} ausgestellt.`,
+        data.outcome === 'credit_balance'
+          ? 'Der Betrag wurde Ihrem Kundenkonto gutgeschrieben und wird mit Ihren nächsten Rechnungen verrechnet.'
+          : data.outcome === 'refund'
+            ? 'Der Betrag wurde auf Ihr Zahlungsmittel erstattet; die Gutschrift kann einige Tage dauern.'
+            : 'Zu dieser Rechnungskorrektur erfolgt keine Zahlung.',
+        data.documentAttached && 'Die Rechnungskorrektur finden Sie im Anhang.',
+      ),
     }),
   },
 };

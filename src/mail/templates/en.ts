@@ -23,7 +23,10 @@ const FINAL_ACTION: Record<DunningFinalAction, string> = {
 
 function retryParagraphs(data: DunningEmailData, format: Formatters) {
   return paragraphs(
-    `We will try again on ${format.date(data.nextRetryAt)}. Please check your payment method before then.`,
+    data.hardDecline
+      ? 'Your card can no longer be charged (it has expired or was blocked), so we will not try it again. ' +
+          'Please add a new payment method; we charge it at once.'
+      : `We will try again on ${format.date(data.nextRetryAt)}. Please check your payment method before then.`,
   );
 }
 
@@ -105,7 +108,10 @@ export const en: LocaleCatalogue = {
           data.incompleteExpiresAt
             ? `Your subscription starts once it is paid. Please update your payment method before ` +
                 `${format.date(data.incompleteExpiresAt)}, or the subscription will not start.`
-            : `We will try again on ${format.date(data.nextRetryAt)}. ` +
+            : data.hardDecline
+              ? 'Your card can no longer be charged (it has expired or was blocked), so we will not try it ' +
+                'again. Please add a new payment method; we charge it at once.'
+              : `We will try again on ${format.date(data.nextRetryAt)}. ` +
                 'Please update your payment method to keep your subscription running.',
         ),
         ...action('Update payment method', data.updatePaymentUrl),
@@ -185,6 +191,32 @@ export const en: LocaleCatalogue = {
         ),
         ...action('Manage your subscription', data.portalUrl),
       ],
+    }),
+
+    needs_attention: (data, format) => ({
+      subject: `Subscription ${data.subscriptionId} needs attention`,
+      blocks: [
+        ...paragraphs(
+          `Subscription ${data.subscriptionId} stopped on ${format.date(data.since)} because of data it cannot ` +
+            `bill with (${data.code}: ${data.message}).`,
+          'Nothing is retried until the cause is fixed. Once it is, retry it with ' +
+            `POST /v1/subscriptions/${data.subscriptionId}/retry.`,
+        ),
+      ],
+    }),
+
+    credit_note: (data, format) => ({
+      subject: `Credit note ${data.creditNoteNumber} for invoice ${data.invoiceNumber}`,
+      blocks: paragraphs(
+        `We have issued credit note ${data.creditNoteNumber} of ${format.amount(data.amount)} for invoice ` +
+          `${data.invoiceNumber} on ${format.date(data.issuedAt)}.`,
+        data.outcome === 'credit_balance'
+          ? 'The amount has been credited to your customer account and will be set against your next invoices.'
+          : data.outcome === 'refund'
+            ? 'The amount has been refunded to your payment method; it may take a few days to appear.'
+            : 'No payment is made for this credit note.',
+        data.documentAttached && 'The credit note is attached.',
+      ),
     }),
   },
 };

@@ -2,7 +2,15 @@ import { createFormatters, type LocaleCatalogue } from './catalogue';
 import { de } from './de';
 import { en } from './en';
 import { renderLayout } from './layout';
-import type { EmailDataByKind, EmailKind, EmailLocale, EmailTemplateInput, RenderedEmail } from './types';
+import type {
+  AnyEmailKind,
+  DocumentEmailKind,
+  EmailDataByKind,
+  EmailKind,
+  EmailLocale,
+  EmailTemplateInput,
+  RenderedEmail,
+} from './types';
 
 export * from './types';
 export { escapeHtml } from './escape';
@@ -22,13 +30,16 @@ export const EMAIL_KINDS: readonly EmailKind[] = [
   'resumed',
   'plan_changed',
   'canceled',
+  'needs_attention',
 ];
+
+export const DOCUMENT_EMAIL_KINDS: readonly DocumentEmailKind[] = ['credit_note'];
 
 /**
  * Renders one email in the customer's language: amounts formatted for it, dates in the data's time zone.
  * Pure, so a retried send activity renders byte-identical mail.
  */
-export function renderEmail<K extends EmailKind>(
+export function renderEmail<K extends AnyEmailKind>(
   kind: K,
   locale: EmailLocale,
   data: EmailDataByKind[K],

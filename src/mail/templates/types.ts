@@ -15,7 +15,13 @@ export type EmailKind =
   | 'paused'
   | 'resumed'
   | 'plan_changed'
-  | 'canceled';
+  | 'canceled'
+  | 'needs_attention';
+
+/** Emails about a document, sent where the document is made rather than by a subscription's workflow. */
+export type DocumentEmailKind = 'credit_note';
+
+export type AnyEmailKind = EmailKind | DocumentEmailKind;
 
 /**
  * What every email needs. Instants are ISO 8601 strings so that the data can travel in activity inputs and
@@ -54,7 +60,7 @@ export type UpcomingRenewalEmailData = EmailCommon & {
 export type ReceiptInvoice = {
   number: string;
   currency: string;
-  lines: readonly Pick<InvoiceLine, 'kind' | 'description' | 'amount' | 'quantity'>[];
+  lines: readonly Pick<InvoiceLine, 'kind' | 'description' | 'amount' | 'quantity' | 'taxRateBp'>[];
   subtotal: number;
   taxes: readonly TaxLine[];
   total: number;
@@ -82,6 +88,8 @@ export type PaymentFailedEmailData = EmailCommon & {
    * subscription ends at this instant unless a new payment method pays the invoice first.
    */
   incompleteExpiresAt?: string | null;
+  /** The card was declined for good (expired, lost, stolen …): no retry of it follows, a new method is needed. */
+  hardDecline?: boolean;
 };
 
 export type DunningEmailData = PaymentFailedEmailData;
@@ -120,6 +128,25 @@ export type CanceledEmailData = EmailCommon & {
   portalUrl?: string;
 };
 
+/** To the seller: a subscription stopped on data no retry can fix and waits for an operator. */
+export type NeedsAttentionEmailData = EmailCommon & {
+  subscriptionId: string;
+  code: string;
+  message: string;
+  since: string;
+};
+
+export type CreditNoteEmailData = EmailCommon & {
+  creditNoteNumber: string;
+  invoiceNumber: string;
+  /** The credited gross. */
+  amount: Money;
+  outcome: 'credit_balance' | 'refund' | 'none';
+  issuedAt: string;
+  /** Whether the credit note travels with the email (as a PDF, or as the e-invoice the customer chose). */
+  documentAttached: boolean;
+};
+
 export type EmailDataByKind = {
   welcome: WelcomeEmailData;
   trial_ending: TrialEndingEmailData;
@@ -133,11 +160,13 @@ export type EmailDataByKind = {
   resumed: ResumedEmailData;
   plan_changed: PlanChangedEmailData;
   canceled: CanceledEmailData;
+  needs_attention: NeedsAttentionEmailData;
+  credit_note: CreditNoteEmailData;
 };
 
 /** One email to render, discriminated by kind: the shape to store in an outbox row or pass to an activity. */
 export type EmailTemplateInput = {
-  [K in EmailKind]: { kind: K; locale: EmailLocale; data: EmailDataByKind[K] };
-}[EmailKind];
+  [K in AnyEmailKind]: { kind: K; locale: EmailLocale; data: EmailDataByKind[K] };
+}[AnyEmailKind];
 
 export type RenderedEmail = { subject: string; text: string; html: string };

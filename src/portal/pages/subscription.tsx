@@ -52,7 +52,11 @@ export function ChangePreviewBlock(props: {
               {preview.lines.map((line) => (
                 <tr class="preview-line">
                   <td safe>{line.description}</td>
-                  <td safe>{t.periodRange(f.date(line.periodStart), f.date(line.periodEnd))}</td>
+                  <td safe>
+                    {line.periodStart && line.periodEnd
+                      ? t.periodRange(f.date(line.periodStart), f.date(line.periodEnd))
+                      : ''}
+                  </td>
                   <td class="amount" safe>
                     {f.money(line.amount, preview.currency)}
                   </td>

@@ -1,7 +1,10 @@
 /**
- * The subscription's lifecycle state and the pure rules over it. Workflow-safe: no I/O, no time-zone data (every
- * calendar instant arrives precomputed from an activity), plain JSON only so it crosses continue-as-new intact.
+ * The subscription's lifecycle state (schema version 2: subscription items) and the pure rules over it.
+ * Workflow-safe: no I/O, no time-zone data (every calendar instant arrives precomputed from an activity), plain JSON
+ * only so it crosses continue-as-new intact.
  */
+
+export const STATE_SCHEMA_VERSION = 2;
 
 export type SubscriptionStatus =
   'trialing' | 'active' | 'past_due' | 'paused' | 'unpaid' | 'incomplete' | 'incomplete_expired' | 'canceled';
@@ -25,10 +28,26 @@ export interface PeriodPlan {
   renewalReminderAt: string | null;
 }
 
-export interface PlanRef {
+/**
+ * One price of the subscription with its quantity. A licensed item bills `amount` for every whole period in
+ * advance; a metered item bills its meter's usage in arrears and has no amount of its own.
+ */
+export interface SubscriptionItem {
+  /** `si_…`; stays the same when the item's plan or quantity changes. */
+  id: string;
   planId: string;
-  /** Price per unit and period in the subscription's currency, in minor units. */
-  unitAmount: number;
+  /** The plan's name when the item was set, for operators and emails. */
+  name: string;
+  quantity: number;
+  /** What one whole period of this item costs at its quantity under its plan's pricing model (minor units). */
+  amount: number;
+  metered: boolean;
+  addOn: boolean;
+  interval: BillingInterval;
+  /** The plan's setup fee is still to be invoiced: on the item's first paid invoice. */
+  setupFeeDue?: boolean;
+  /** The plan's prices include tax: `amount` is gross (revenue figures take the tax out). */
+  taxInclusive?: boolean;
 }
 
 export interface DunningState {
@@ -36,33 +55,48 @@ export interface DunningState {
   failedAttempts: number;
   firstFailureAt: string;
   nextRetryAt: string | null;
+  /** A decline no retry of the same payment method can fix: scheduled moments remind, they do not charge. */
+  hardDecline: string | null;
+  /** Why the invoice is being collected again: its own failed charge, or a chargeback the customer lost. */
+  cause: 'declined' | 'dispute_lost';
 }
 
 export interface ScheduledChange {
-  plan: PlanRef;
-  quantity: number;
+  items: SubscriptionItem[];
+  interval: BillingInterval;
 }
 
 export interface PendingPause {
   resumesAt: string | null;
 }
 
+/** A timed moment that failed on data the workflow cannot fix by retrying: it waits for an operator. */
+export interface Attention {
+  code: string;
+  message: string;
+  since: string;
+  moment: MomentKind | null;
+}
+
 export interface SubscriptionState {
+  schemaVersion: typeof STATE_SCHEMA_VERSION;
   subscriptionId: string;
   customerId: string;
   currency: string;
-  plan: PlanRef;
-  quantity: number;
+  items: SubscriptionItem[];
   status: SubscriptionStatus;
   timeZone: string;
-  /** Periods are computed from the anchor, which moves when a trial ends or a pause is resumed. */
+  /** Periods are computed from the anchor, which moves when a trial ends, a pause is resumed or the interval changes. */
   anchor: string;
   /** The period index at which `anchor` took effect: the calendar index is `periodIndex - anchorPeriodIndex`. */
   anchorPeriodIndex: number;
+  /** Shared by every item (as in Stripe): a change to another interval moves the anchor. */
   interval: BillingInterval;
   /** Increases for life, never reset, so (subscription, periodIndex) keys an invoice for good. */
   periodIndex: number;
   period: BillingPeriod;
+  /** Usage since this instant has not been invoiced yet (metered items bill in arrears). */
+  usageFrom: string;
   renewalReminderAt: string | null;
   renewalReminderSent: boolean;
   trialEnd: string | null;
@@ -70,6 +104,7 @@ export interface SubscriptionState {
   trialReminderSent: boolean;
   /** What to do when a trial ends without a payment method. */
   trialEndWithoutPaymentMethod: 'cancel' | 'pause';
+  /** The subscription's own payment method; without one, charges use the customer's default. */
   paymentMethodId: string | null;
   cancelAtPeriodEnd: boolean;
   cancelReason: string | null;
@@ -77,12 +112,15 @@ export interface SubscriptionState {
   pause: { since: string; resumesAt: string | null } | null;
   pauseAtPeriodEnd: PendingPause | null;
   scheduledChange: ScheduledChange | null;
+  /** The episode collecting an invoice; an `unpaid` subscription keeps it (without retries) for the invoice it owes. */
   dunning: DunningState | null;
   /** An unpaid first invoice of a subscription without trial: the subscription expires at this instant. */
   incompleteExpiresAt: string | null;
   renewals: number;
   /** Coupons redeemed by this subscription (their discounts are stored with the invoices' inputs). */
-  couponIds?: string[];
+  couponIds: string[];
+  attention: Attention | null;
+  testClockId: string | null;
 }
 
 export type MomentKind =
@@ -103,6 +141,7 @@ const ms = (iso: string): number => Date.parse(iso);
 
 /** The earliest thing the workflow has to do by itself; null when only a command can move it on. */
 export function nextMoment(state: SubscriptionState): Moment | null {
+  if (state.attention) return null;
   const candidates: Moment[] = [];
   switch (state.status) {
     case 'trialing':
@@ -113,13 +152,12 @@ export function nextMoment(state: SubscriptionState): Moment | null {
       break;
     case 'active':
     case 'past_due':
-    case 'unpaid':
       if (state.renewalReminderAt && !state.renewalReminderSent && !state.cancelAtPeriodEnd) {
         candidates.push({ kind: 'renewal_reminder', at: state.renewalReminderAt });
       }
       if (state.dunning?.nextRetryAt)
         candidates.push({ kind: 'dunning_retry', at: state.dunning.nextRetryAt });
-      if (state.status !== 'unpaid') candidates.push({ kind: 'period_end', at: state.period.end });
+      candidates.push({ kind: 'period_end', at: state.period.end });
       break;
     case 'incomplete':
       if (state.incompleteExpiresAt)
@@ -146,11 +184,21 @@ export function isFinal(status: SubscriptionStatus): boolean {
   return FINAL_STATUSES.includes(status);
 }
 
-export function periodAmount(state: Pick<SubscriptionState, 'plan' | 'quantity'>): number {
-  return state.plan.unitAmount * state.quantity;
+/** What the licensed items cost for one whole period: the basis of proration and of a change's direction. */
+export function licensedAmount(items: readonly SubscriptionItem[]): number {
+  return items.reduce((total, item) => (item.metered ? total : total + item.amount), 0);
 }
 
-/** How a period's charge is named on a change's proration lines; the change preview names them the same way. */
-export function periodChargeDescription(state: Pick<SubscriptionState, 'plan' | 'quantity'>): string {
-  return `${state.plan.planId} × ${state.quantity}`;
+/** The next instant money moves by itself: a charge, a retry, a trial's end, an expiry. */
+export function nextMoneyMoment(state: SubscriptionState): string | null {
+  const next = nextMoment(state);
+  if (!next) return null;
+  switch (next.kind) {
+    case 'trial_reminder':
+      return state.trialEnd;
+    case 'renewal_reminder':
+      return state.period.end;
+    default:
+      return next.at;
+  }
 }

@@ -1,30 +1,38 @@
 import {
   allHandlersFinished,
   ApplicationFailure,
+  CancellationScope,
   condition,
   continueAsNew,
-  patched,
-  proxyActivities,
+  isCancellation,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type {
-  ChangeInvoice,
-  DunningDecision,
-  LifecycleActivities,
-  NotificationRequest,
-} from '../../activities/lifecycle.contract';
-import { email, externalCharge, fastDbWrite, pureComputation } from '../activity-options';
-import { NextBillingAtKey, PlanIdKey, SubscriptionStatusKey } from '../search-attributes';
-import { type ClockState, createClock } from './clock';
+import type { OperatorView } from '../../activities/lifecycle.contract';
+import { ActivityFailureType } from '../failure-types';
+import {
+  DunningLevelKey,
+  NeedsAttentionKey,
+  NextBillingAtKey,
+  PlanIdKey,
+  SubscriptionStatusKey,
+  TestClockIdKey,
+} from '../search-attributes';
+import { createClock } from './clock';
+import { describeForOperators } from './details';
+import { isCurrentInput, type LifecycleInput } from './input';
+import { runLegacyLifecycle, type LegacyLifecycleInput } from './legacy/workflow-v1';
+import { activityGaveUp, describeFailure, SubscriptionMachine } from './machine';
 import {
   applyCouponUpdate,
   cancelScheduledChangeUpdate,
   cancelUpdate,
   changeUpdate,
   CommandRejection,
+  disputeClosedSignal,
   getSubscriptionQuery,
+  openedUpdate,
   pauseUpdate,
   payInvoiceUpdate,
   paymentDisputedSignal,
@@ -32,711 +40,327 @@ import {
   paymentRefundedSignal,
   paymentSucceededSignal,
   reactivateUpdate,
+  removeDiscountUpdate,
   resumeUpdate,
+  retryAttentionUpdate,
   type SubscriptionSnapshot,
   testClockAdvancedSignal,
   updatePaymentMethodUpdate,
+  upgradeSchemaUpdate,
   voidInvoiceUpdate,
 } from './messages';
 import {
-  isDue,
-  isFinal,
-  type Moment,
-  nextMoment,
-  periodAmount,
-  periodChargeDescription,
-  type PeriodPlan,
-  type SubscriptionState,
-} from './state';
-
-const calendar = proxyActivities<LifecycleActivities>(pureComputation);
-const records = proxyActivities<LifecycleActivities>(fastDbWrite);
-const payments = proxyActivities<LifecycleActivities>(externalCharge);
-const mail = proxyActivities<LifecycleActivities>(email);
-
-export interface LifecycleInput {
-  state: SubscriptionState;
-  clock: ClockState;
-  /** False on the very first run: the subscription's opening (first invoice or trial) is still to happen. */
-  opened: boolean;
-  /** Events appended by earlier runs, so event keys stay unique across continue-as-new. */
-  eventSeq: number;
-}
-
-const INCOMPLETE_EXPIRY_MS = 23 * 60 * 60 * 1000;
-
-const reject = (message: string, type: string = CommandRejection.invalidState): never => {
-  throw ApplicationFailure.nonRetryable(message, type);
-};
+  cancelRule,
+  cancelScheduledChangeRule,
+  changeRule,
+  couponRule,
+  pauseRule,
+  paymentMethodRule,
+  payInvoiceRule,
+  reactivateRule,
+  type Refusal,
+  removeDiscountRule,
+  resumeRule,
+  retryAttentionRule,
+  type Rule,
+  voidInvoiceRule,
+} from './rules';
+import { isFinal, nextMoment, nextMoneyMoment, STATE_SCHEMA_VERSION, type SubscriptionState } from './state';
 
 /**
  * One subscription from trial to the end. Each run covers one billing period and continues as new when the next
- * one begins; it sleeps until its next moment (see `nextMoment`) and wakes early for commands.
+ * one begins; it sleeps until its next moment (see `nextMoment`) and wakes early for commands. Runs started before
+ * the item model (no `schemaVersion`) finish on the version 1 code and hand over at their next continue-as-new.
  */
-export async function subscriptionLifecycleWorkflow(input: LifecycleInput): Promise<SubscriptionSnapshot> {
-  const state: SubscriptionState = { ...input.state };
+export async function subscriptionLifecycleWorkflow(
+  input: LifecycleInput | LegacyLifecycleInput,
+): Promise<SubscriptionSnapshot | Awaited<ReturnType<typeof runLegacyLifecycle>>> {
+  if (!isCurrentInput(input)) return runLegacyLifecycle(input);
+  return runLifecycle(input);
+}
+
+function refuse(refusal: Refusal | null): void {
+  if (refusal) throw ApplicationFailure.nonRetryable(refusal.message, refusal.type);
+}
+
+/** An activity's refusal or data failure during a command becomes the command's rejection, never a stuck workflow. */
+function asRejection(error: unknown): unknown {
+  if (!activityGaveUp(error)) return error;
+  const failure = describeFailure(error);
+  const passThrough: string[] = [CommandRejection.invalidArgument, CommandRejection.invalidState];
+  if (passThrough.includes(failure.code))
+    return ApplicationFailure.nonRetryable(failure.message, failure.code);
+  const type =
+    failure.code === ActivityFailureType.billingData
+      ? CommandRejection.invalidArgument
+      : CommandRejection.busy;
+  return ApplicationFailure.nonRetryable(`${failure.code}: ${failure.message}`, type);
+}
+
+async function runLifecycle(input: LifecycleInput): Promise<SubscriptionSnapshot> {
   const clock = createClock(input.clock);
-  let eventSeq = input.eventSeq;
   let busy = false;
   let changed = false;
-  let periodRolled = false;
 
-  const nowIso = (): string => new Date(clock.now()).toISOString();
-  const snapshot = (): SubscriptionSnapshot => {
-    const next = nextMoment(state);
-    return {
-      state: { ...state },
-      next,
-      clockTime: nowIso(),
-      caughtUp: !busy && !periodRolled && !(next && isDue(next, clock.now())),
-    };
+  let published = input.opened ? searchAttributesOf(input.state) : null;
+  let view: OperatorView | null = input.view ?? null;
+  const publish = (state: SubscriptionState, latest: OperatorView | null) => {
+    const attributes = searchAttributesOf(state);
+    // Each upsert is a history event: only a change is written.
+    if (JSON.stringify(attributes) !== JSON.stringify(published)) {
+      upsertSearchAttributes([
+        { key: SubscriptionStatusKey, value: attributes.status },
+        { key: PlanIdKey, value: attributes.planId },
+        {
+          key: NextBillingAtKey,
+          value: attributes.nextBillingAt ? new Date(attributes.nextBillingAt) : null,
+        },
+        { key: DunningLevelKey, value: attributes.dunningLevel },
+        { key: NeedsAttentionKey, value: attributes.needsAttention },
+        { key: TestClockIdKey, value: attributes.testClockId },
+      ]);
+      published = attributes;
+    }
+    if (latest) view = latest;
+    setCurrentDetails(view?.details ?? describeForOperators(state, nextMoment(state)));
   };
+  const machine = new SubscriptionMachine(input, clock, publish);
+  setCurrentDetails(view?.details ?? describeForOperators(machine.state, nextMoment(machine.state)));
 
-  /** Commands and timed moments never interleave: each runs to completion before the next starts. */
+  /**
+   * Commands, facts and timed moments never interleave: each runs to completion before the next starts, and a
+   * cancellation request from the Web UI never interrupts one half-way (it is handled where the workflow waits).
+   */
   async function exclusive<T>(work: () => Promise<T>): Promise<T> {
     // Several waiters can wake in the same activation; each re-checks before taking the turn.
     while (busy) await condition(() => !busy);
     busy = true;
     try {
-      return await work();
+      return await CancellationScope.nonCancellable(work);
     } finally {
       busy = false;
       changed = true;
     }
   }
 
-  async function transition(type: string, data: Record<string, unknown> = {}): Promise<void> {
-    const nextBilling = state.status === 'trialing' ? state.trialEnd : state.period.end;
-    upsertSearchAttributes([
-      { key: SubscriptionStatusKey, value: state.status },
-      { key: PlanIdKey, value: state.plan.planId },
-      {
-        key: NextBillingAtKey,
-        value:
-          isFinal(state.status) || state.status === 'paused' || !nextBilling ? null : new Date(nextBilling),
-      },
-    ]);
-    const next = nextMoment(state);
-    setCurrentDetails(
-      `**${state.status}** · plan ${state.plan.planId} × ${state.quantity} · period ${state.periodIndex} ` +
-        `(${state.period.start} → ${state.period.end})` +
-        (next ? ` · next: ${next.kind} at ${next.at}` : '') +
-        (state.cancelAtPeriodEnd ? ' · cancels at period end' : ''),
-    );
-    eventSeq += 1;
-    await records.projectSubscription({ state: { ...state } });
-    await records.recordEvent({
-      subscriptionId: state.subscriptionId,
-      type,
-      eventKey: `${state.subscriptionId}:${eventSeq}`,
-      data: { status: state.status, periodIndex: state.periodIndex, at: nowIso(), ...data },
-    });
-  }
-
-  type NotificationExtras = Omit<NotificationRequest, 'kind' | 'cause' | 'state'>;
-  const notify = (kind: NotificationRequest['kind'], cause: string, extras: NotificationExtras = {}) =>
-    mail.notify({ kind, cause: `${state.subscriptionId}:${cause}`, state: { ...state }, ...extras });
-
-  /** The paid, unused rest of the current period, refunded or credited once per cause. */
-  const settleUnusedTime = (disposition: 'refund' | 'credit', cause: string) =>
-    payments.settleUnusedPeriod({
-      subscriptionId: state.subscriptionId,
-      periodIndex: state.periodIndex,
-      customerId: state.customerId,
-      currency: state.currency,
-      period: state.period,
-      at: nowIso(),
-      disposition,
-      causeKey: `${state.subscriptionId}:${cause}`,
-    });
-
-  function beginPeriod(plan: PeriodPlan, periodIndex: number): void {
-    state.periodIndex = periodIndex;
-    state.period = plan.period;
-    state.renewalReminderAt = plan.renewalReminderAt;
-    state.renewalReminderSent = false;
-  }
-
-  async function planPeriodAt(periodIndex: number): Promise<PeriodPlan> {
-    return calendar.planPeriod({
-      anchor: state.anchor,
-      interval: state.interval,
-      index: periodIndex - state.anchorPeriodIndex,
-      timeZone: state.timeZone,
-    });
-  }
-
-  /** Invoices the current period and tries to collect it: the first attempt of a possible dunning episode. */
-  async function invoiceAndCollect(): Promise<{ invoiceId: string; outcome: 'paid' | 'declined' }> {
-    const invoice = await records.openPeriodInvoice({
-      subscriptionId: state.subscriptionId,
-      customerId: state.customerId,
-      periodIndex: state.periodIndex,
-      period: state.period,
-      plan: state.plan,
-      quantity: state.quantity,
-      currency: state.currency,
-    });
-    return { invoiceId: invoice.invoiceId, outcome: await collect(invoice.invoiceId, 1) };
-  }
-
-  /** Settles the new period's invoice, or opens a dunning episode for it. */
-  async function collectNewPeriod(): Promise<void> {
-    const { invoiceId, outcome } = await invoiceAndCollect();
-    if (state.dunning) {
-      // An earlier invoice's episode is still open: it keeps its own retries; this one is recorded as is.
-      await transition(outcome === 'paid' ? 'invoice.paid' : 'invoice.payment_failed', { invoiceId });
-    } else if (outcome === 'paid') await settlePaid(invoiceId);
-    else await enterDunning(invoiceId);
-  }
-
-  async function collect(invoiceId: string, attempt: number): Promise<'paid' | 'declined'> {
-    const result = await payments.chargeInvoice({
-      subscriptionId: state.subscriptionId,
-      invoiceId,
-      attempt,
-      paymentMethodId: state.paymentMethodId,
-    });
-    if (result.outcome === 'paid') {
-      await notify('receipt', `receipt:${invoiceId}`, { invoiceId });
-      return 'paid';
-    }
-    return 'declined';
-  }
-
-  async function settlePaid(invoiceId: string): Promise<void> {
-    const recovered = state.dunning !== null || state.status === 'incomplete';
-    state.dunning = null;
-    state.incompleteExpiresAt = null;
-    state.status = 'active';
-    await transition(recovered ? 'subscription.recovered' : 'invoice.paid', { invoiceId });
-  }
-
-  async function enterDunning(invoiceId: string): Promise<void> {
-    state.status = 'past_due';
-    state.dunning = { invoiceId, failedAttempts: 1, firstFailureAt: nowIso(), nextRetryAt: null };
-    await applyDunningDecision(await planDunning());
-  }
-
-  function planDunning(): Promise<DunningDecision> {
-    const dunning = state.dunning as NonNullable<SubscriptionState['dunning']>;
-    // It reads the seller's dunning policy from PostgreSQL, so it retries through an outage like any database
-    // activity; options are not part of the history, so replay is unaffected.
-    return records.planDunningStep({
-      failedAttempts: dunning.failedAttempts,
-      firstFailureAt: dunning.firstFailureAt,
-      timeZone: state.timeZone,
-    });
-  }
-
-  async function applyDunningDecision(decision: DunningDecision): Promise<void> {
-    const dunning = state.dunning as NonNullable<SubscriptionState['dunning']>;
-    if (decision.type === 'retry') {
-      dunning.nextRetryAt = decision.retryAt;
-      await transition('invoice.payment_failed', {
-        invoiceId: dunning.invoiceId,
-        attempt: dunning.failedAttempts,
-      });
-      await notify(decision.notice, `${decision.notice}:${dunning.invoiceId}:${dunning.failedAttempts}`, {
-        invoiceId: dunning.invoiceId,
-      });
-      return;
-    }
-    await records.markInvoiceUncollectible({ invoiceId: dunning.invoiceId });
-    state.dunning = null;
-    if (decision.action === 'cancel') {
-      state.status = 'canceled';
-      state.canceledAt = nowIso();
-      state.cancelReason = 'payment_failed';
-      await transition('subscription.canceled', { reason: 'dunning_exhausted' });
-      await notify('canceled', 'canceled');
-    } else if (decision.action === 'unpaid') {
-      state.status = 'unpaid';
-      await transition('subscription.unpaid', { reason: 'dunning_exhausted' });
-    } else {
-      state.status = 'paused';
-      state.pause = { since: nowIso(), resumesAt: null };
-      await transition('subscription.paused', { reason: 'dunning_exhausted' });
-      await notify('paused', `paused:${state.periodIndex}`);
+  async function handleDue(): Promise<void> {
+    const moment = nextMoment(machine.state);
+    if (!moment || !machine.hasDueMoment()) return;
+    try {
+      await machine.handleMoment(moment);
+    } catch (error) {
+      if (!activityGaveUp(error)) throw error;
+      await machine.needAttention(moment, describeFailure(error));
     }
   }
 
-  async function retryPayment(): Promise<void> {
-    const dunning = state.dunning;
-    if (!dunning) return;
-    const outcome = await collect(dunning.invoiceId, dunning.failedAttempts + 1);
-    if (outcome === 'paid') {
-      await settlePaid(dunning.invoiceId);
-      return;
-    }
-    dunning.failedAttempts += 1;
-    dunning.nextRetryAt = null;
-    await applyDunningDecision(await planDunning());
-  }
-
-  /** First run without trial: the first invoice is due at once; a decline leaves the subscription incomplete. */
   async function open(): Promise<void> {
-    await notify('welcome', 'welcome');
-    if (state.status === 'trialing') {
-      await transition('subscription.created', { trialEnd: state.trialEnd });
-      return;
-    }
-    await transition('subscription.created');
-    const { invoiceId, outcome } = await invoiceAndCollect();
-    if (outcome === 'paid') {
-      await settlePaid(invoiceId);
-      return;
-    }
-    state.status = 'incomplete';
-    state.dunning = { invoiceId, failedAttempts: 1, firstFailureAt: nowIso(), nextRetryAt: null };
-    state.incompleteExpiresAt = new Date(clock.now() + INCOMPLETE_EXPIRY_MS).toISOString();
-    await transition('subscription.incomplete', { invoiceId });
-    // Added after the first histories were recorded: those replay without the email.
-    if (patched('incomplete-payment-failed-email'))
-      await notify('payment_failed', `payment_failed:${invoiceId}:1`, { invoiceId });
-  }
-
-  async function endTrial(): Promise<void> {
-    if (!state.paymentMethodId) {
-      if (state.trialEndWithoutPaymentMethod === 'cancel') {
-        state.status = 'canceled';
-        state.canceledAt = nowIso();
-        state.cancelReason = 'trial_ended_without_payment_method';
-        await transition('subscription.canceled', { reason: state.cancelReason });
-        await notify('canceled', 'canceled');
-      } else {
-        state.status = 'paused';
-        state.pause = { since: nowIso(), resumesAt: null };
-        await transition('subscription.paused', { reason: 'trial_ended_without_payment_method' });
-        await notify('paused', `paused:${state.periodIndex}`);
-      }
-      return;
-    }
-    // The first paid period starts when the trial ends, and later periods count from there.
-    state.anchor = state.trialEnd as string;
-    state.anchorPeriodIndex = state.periodIndex + 1;
-    beginPeriod(await planPeriodAt(state.periodIndex + 1), state.periodIndex + 1);
-    state.trialEnd = null;
-    state.status = 'active';
-    await collectNewPeriod();
-    periodRolled = true;
-  }
-
-  async function endPeriod(): Promise<void> {
-    if (state.cancelAtPeriodEnd) {
-      state.status = 'canceled';
-      state.canceledAt = state.period.end;
-      await transition('subscription.canceled', { reason: state.cancelReason, atPeriodEnd: true });
-      await notify('canceled', 'canceled');
-      return;
-    }
-    if (state.pauseAtPeriodEnd) {
-      state.status = 'paused';
-      state.pause = { since: state.period.end, resumesAt: state.pauseAtPeriodEnd.resumesAt };
-      state.pauseAtPeriodEnd = null;
-      await transition('subscription.paused', { atPeriodEnd: true });
-      await notify('paused', `paused:${state.periodIndex}`);
-      return;
-    }
-    if (state.scheduledChange) {
-      const previousPlanId = state.plan.planId;
-      state.plan = state.scheduledChange.plan;
-      state.quantity = state.scheduledChange.quantity;
-      state.scheduledChange = null;
-      await transition('subscription.plan_changed', { planId: state.plan.planId, quantity: state.quantity });
-      await notify('plan_changed', `plan_changed:${state.periodIndex + 1}`, { previousPlanId });
-    }
-    beginPeriod(await planPeriodAt(state.periodIndex + 1), state.periodIndex + 1);
-    state.renewals += 1;
-    await collectNewPeriod();
-    periodRolled = true;
-  }
-
-  async function resumeNow(): Promise<void> {
-    // On resume a new period starts: the anchor moves to the resume instant.
-    state.anchor = nowIso();
-    state.anchorPeriodIndex = state.periodIndex + 1;
-    state.pause = null;
-    beginPeriod(await planPeriodAt(state.periodIndex + 1), state.periodIndex + 1);
-    state.status = 'active';
-    await notify('resumed', `resumed:${state.periodIndex}`);
-    await collectNewPeriod();
-    periodRolled = true;
-  }
-
-  async function handleMoment(moment: Moment): Promise<void> {
-    switch (moment.kind) {
-      case 'trial_reminder':
-        state.trialReminderSent = true;
-        await notify('trial_ending', 'trial_ending');
-        return;
-      case 'renewal_reminder':
-        state.renewalReminderSent = true;
-        await notify('upcoming_renewal', `upcoming_renewal:${state.periodIndex}`);
-        return;
-      case 'trial_end':
-        return endTrial();
-      case 'period_end':
-        return endPeriod();
-      case 'dunning_retry':
-        return retryPayment();
-      case 'incomplete_expiry':
-        if (state.dunning) await records.voidInvoice({ invoiceId: state.dunning.invoiceId });
-        state.status = 'incomplete_expired';
-        state.dunning = null;
-        state.incompleteExpiresAt = null;
-        await transition('subscription.incomplete_expired');
-        return;
-      case 'resume':
-        return resumeNow();
+    try {
+      await machine.open();
+    } catch (error) {
+      if (!activityGaveUp(error)) throw error;
+      await machine.needAttention(null, describeFailure(error));
     }
   }
 
-  setHandler(getSubscriptionQuery, snapshot);
+  /**
+   * A command: its rule before it reaches history (the validator), then inside the lock after everything due up to
+   * now has been handled, so that neither a timer nor another command can have moved the state under it.
+   */
+  function command<C, R>(rule: Rule<C>, act: (command: C) => Promise<R>) {
+    return {
+      validator: (command: C) => refuse(rule(machine.state, clock.now(), command)),
+      handler: (command: C) =>
+        exclusive(async () => {
+          while (machine.hasDueMoment() && !machine.periodRolled) await handleDue();
+          if (machine.hasDueMoment() || (!machine.opened && !machine.state.attention)) {
+            throw ApplicationFailure.nonRetryable(
+              'The subscription is still catching up with its clock; retry in a moment',
+              CommandRejection.busy,
+            );
+          }
+          refuse(rule(machine.state, clock.now(), command));
+          try {
+            return await act(command);
+          } catch (error) {
+            throw asRejection(error);
+          }
+        }),
+    };
+  }
+
+  const snapshotNow = () => machine.snapshot(true);
+  const update = <C, R>(rule: Rule<C>, act: (command: C) => Promise<R>) => {
+    const { validator, handler } = command(rule, act);
+    return [handler, { validator }] as const;
+  };
+
+  setHandler(getSubscriptionQuery, () => machine.snapshot(busy));
+  setHandler(openedUpdate, async () => {
+    await condition(() => (machine.opened || machine.state.attention !== null) && !busy);
+    return machine.snapshot(busy);
+  });
 
   setHandler(
     cancelUpdate,
-    (command) =>
-      exclusive(async () => {
-        if (command.at === 'period_end') {
-          state.cancelAtPeriodEnd = true;
-          state.cancelReason = command.reason ?? null;
-          await transition('subscription.cancel_scheduled', { reason: state.cancelReason });
-          return snapshot();
-        }
-        const paidPeriod = state.status === 'active' && state.dunning === null;
-        if (paidPeriod && command.unused && command.unused !== 'none') {
-          await settleUnusedTime(command.unused, 'cancel');
-        }
-        state.status = 'canceled';
-        state.canceledAt = nowIso();
-        state.cancelReason = command.reason ?? null;
-        state.cancelAtPeriodEnd = false;
-        await transition('subscription.canceled', {
-          reason: state.cancelReason,
-          unused: command.unused ?? 'none',
-        });
-        await notify('canceled', 'canceled');
-        return snapshot();
-      }),
-    {
-      validator: (command) => {
-        if (isFinal(state.status)) reject(`Subscription is already ${state.status}`);
-        if (command.at === 'period_end') {
-          if (state.cancelAtPeriodEnd) reject('Subscription is already set to cancel at period end');
-          if (!['trialing', 'active', 'past_due'].includes(state.status)) {
-            reject(`A ${state.status} subscription can only be canceled immediately`);
-          }
-        }
-      },
-    },
+    ...update(cancelRule, async (c) => {
+      await machine.cancel(c);
+      return snapshotNow();
+    }),
   );
-
   setHandler(
     reactivateUpdate,
-    () =>
-      exclusive(async () => {
-        state.cancelAtPeriodEnd = false;
-        state.cancelReason = null;
-        await transition('subscription.cancel_undone');
-        return snapshot();
-      }),
-    {
-      validator: () => {
-        if (!state.cancelAtPeriodEnd || isFinal(state.status))
-          reject('Subscription has no scheduled cancellation');
-      },
-    },
+    ...update<void, SubscriptionSnapshot>(reactivateRule, async () => {
+      await machine.reactivate();
+      return snapshotNow();
+    }),
   );
-
   setHandler(
     pauseUpdate,
-    (command) =>
-      exclusive(async () => {
-        if (command.at === 'period_end') {
-          state.pauseAtPeriodEnd = { resumesAt: command.resumesAt ?? null };
-          await transition('subscription.pause_scheduled', { resumesAt: command.resumesAt ?? null });
-          return snapshot();
-        }
-        if (state.status === 'active') {
-          // Pausing immediately credits the unused part of the paid period to the customer's balance.
-          await settleUnusedTime('credit', `pause:${state.periodIndex}`);
-        }
-        state.status = 'paused';
-        state.pause = { since: nowIso(), resumesAt: command.resumesAt ?? null };
-        state.trialEnd = null;
-        await transition('subscription.paused', { resumesAt: command.resumesAt ?? null });
-        await notify('paused', `paused:${state.periodIndex}`);
-        return snapshot();
-      }),
-    {
-      validator: (command) => {
-        if (state.status === 'paused') reject('Subscription is already paused');
-        if (!['trialing', 'active'].includes(state.status))
-          reject(`A ${state.status} subscription cannot be paused`);
-        if (command.at === 'period_end' && state.status !== 'active')
-          reject('Only an active subscription pauses at period end');
-        if (command.at === 'period_end' && state.pauseAtPeriodEnd) reject('A pause is already scheduled');
-        if (command.resumesAt != null && !(Date.parse(command.resumesAt) > clock.now())) {
-          reject('resumes_at must be a future instant', CommandRejection.invalidArgument);
-        }
-      },
-    },
+    ...update(pauseRule, async (c) => {
+      await machine.pause(c);
+      return snapshotNow();
+    }),
   );
-
   setHandler(
     resumeUpdate,
-    () =>
-      exclusive(async () => {
-        await resumeNow();
-        return snapshot();
-      }),
-    {
-      validator: () => {
-        if (state.status !== 'paused')
-          reject(`Only a paused subscription can be resumed; it is ${state.status}`);
-      },
-    },
+    ...update<void, SubscriptionSnapshot>(resumeRule, async () => {
+      await machine.resume();
+      return snapshotNow();
+    }),
   );
-
-  setHandler(
-    changeUpdate,
-    (command) =>
-      exclusive(async () => {
-        const next = {
-          plan: { planId: command.plan.planId, unitAmount: command.plan.unitAmount },
-          quantity: command.quantity,
-        };
-        if (command.timing === 'period_end') {
-          state.scheduledChange = next;
-          await transition('subscription.change_scheduled', {
-            planId: next.plan.planId,
-            quantity: next.quantity,
-          });
-          return { ...snapshot(), invoice: null };
-        }
-        const before = { plan: state.plan, quantity: state.quantity };
-        let invoice: ChangeInvoice | null = null;
-        if (state.status === 'active') {
-          // Charged at once (PRODUCT.md: upgrades are invoiced immediately); a net credit goes to the balance.
-          invoice = await payments.invoiceChange({
-            subscriptionId: state.subscriptionId,
-            customerId: state.customerId,
-            currency: state.currency,
-            changeKey: `${state.subscriptionId}:change:${eventSeq}`,
-            planId: next.plan.planId,
-            period: state.period,
-            at: nowIso(),
-            current: { description: periodChargeDescription(before), amount: periodAmount(before) },
-            next: { description: periodChargeDescription(next), amount: periodAmount(next) },
-          });
-          if (invoice && invoice.amountDue > 0 && (await collect(invoice.invoiceId, 1)) === 'declined') {
-            await enterDunning(invoice.invoiceId);
-          }
-        }
-        state.plan = next.plan;
-        state.quantity = next.quantity;
-        state.scheduledChange = null;
-        await transition('subscription.plan_changed', { planId: next.plan.planId, quantity: next.quantity });
-        await notify('plan_changed', `plan_changed:${state.periodIndex}:${eventSeq}`, {
-          previousPlanId: before.plan.planId,
-        });
-        return { ...snapshot(), invoice };
-      }),
-    {
-      validator: (command) => {
-        if (isFinal(state.status)) reject(`Subscription is ${state.status}; it cannot change plan`);
-        if (!['trialing', 'active', 'past_due'].includes(state.status)) {
-          reject(`A ${state.status} subscription cannot change plan`);
-        }
-        if (command.plan.currency !== state.currency) {
-          reject(
-            `Plan ${command.plan.planId} has no price in ${state.currency}, the subscription's currency`,
-            CommandRejection.invalidArgument,
-          );
-        }
-        if (!Number.isSafeInteger(command.quantity) || command.quantity < 1) {
-          reject('quantity must be a positive integer', CommandRejection.invalidArgument);
-        }
-        if (command.timing === 'immediately' && state.status === 'past_due') {
-          reject('Settle the past-due invoice before changing plan immediately');
-        }
-      },
-    },
-  );
-
-  setHandler(
-    applyCouponUpdate,
-    (command) =>
-      exclusive(async () => {
-        // The current period is invoiced already; the discount starts with the next invoice.
-        const outcome = await records.redeemCoupon({
-          subscriptionId: state.subscriptionId,
-          couponId: command.couponId,
-          planId: state.plan.planId,
-          currency: state.currency,
-          at: nowIso(),
-          startPeriodIndex: state.periodIndex + 1,
-        });
-        if (!outcome.redeemed) reject(outcome.reason, CommandRejection.invalidArgument);
-        state.couponIds = [...(state.couponIds ?? []), command.couponId];
-        await transition('subscription.coupon_applied', { couponId: command.couponId });
-        return snapshot();
-      }),
-    {
-      validator: (command) => {
-        if (isFinal(state.status)) reject(`Subscription is ${state.status}`);
-        if (!command.couponId) reject('coupon is required', CommandRejection.invalidArgument);
-        if (state.couponIds?.includes(command.couponId)) reject('This coupon is already applied');
-      },
-    },
-  );
-
+  setHandler(changeUpdate, ...update(changeRule, (c) => machine.change(c)));
   setHandler(
     cancelScheduledChangeUpdate,
-    () =>
-      exclusive(async () => {
-        state.scheduledChange = null;
-        await transition('subscription.change_unscheduled');
-        return snapshot();
-      }),
-    {
-      validator: () => {
-        if (!state.scheduledChange) reject('Subscription has no scheduled change');
-      },
-    },
+    ...update<void, SubscriptionSnapshot>(cancelScheduledChangeRule, async () => {
+      await machine.cancelScheduledChange();
+      return snapshotNow();
+    }),
   );
-
+  setHandler(
+    applyCouponUpdate,
+    ...update(couponRule, async (c) => {
+      await machine.applyCoupon(c);
+      return snapshotNow();
+    }),
+  );
+  setHandler(
+    removeDiscountUpdate,
+    ...update(removeDiscountRule, async (c) => {
+      await machine.removeDiscount(c);
+      return snapshotNow();
+    }),
+  );
   setHandler(
     updatePaymentMethodUpdate,
-    (command) =>
-      exclusive(async () => {
-        state.paymentMethodId = command.paymentMethodId;
-        await transition('subscription.payment_method_updated', { paymentMethodId: command.paymentMethodId });
-        // A new payment method retries an unpaid invoice at once.
-        if (state.dunning && (state.status === 'past_due' || state.status === 'incomplete'))
-          await retryPayment();
-        return snapshot();
-      }),
-    {
-      validator: (command) => {
-        if (isFinal(state.status)) reject(`Subscription is ${state.status}`);
-        if (!command.paymentMethodId)
-          reject('payment_method_id is required', CommandRejection.invalidArgument);
-      },
-    },
+    ...update(paymentMethodRule, (c) => machine.updatePaymentMethod(c.paymentMethodId)),
   );
-
   setHandler(
     voidInvoiceUpdate,
-    (command) =>
-      exclusive(async () => {
-        const outcome = await records.voidOpenInvoice({
-          invoiceId: command.invoiceId,
-          subscriptionId: state.subscriptionId,
-        });
-        if (!outcome.voided) reject(outcome.reason);
-        if (state.dunning?.invoiceId !== command.invoiceId) {
-          await transition('invoice.voided', { invoiceId: command.invoiceId });
-          return snapshot();
-        }
-        state.dunning = null;
-        if (state.status === 'incomplete') {
-          // Without its first invoice the subscription never started: it ends as an expired incomplete one does.
-          state.status = 'incomplete_expired';
-          state.incompleteExpiresAt = null;
-          await transition('subscription.incomplete_expired', {
-            invoiceId: command.invoiceId,
-            reason: 'invoice_voided',
-          });
-          return snapshot();
-        }
-        // Nothing is owed any more, so the dunning episode is over and the subscription is in good standing.
-        state.status = 'active';
-        await transition('invoice.voided', { invoiceId: command.invoiceId, dunningEnded: true });
-        return snapshot();
-      }),
-    {
-      validator: (command) => {
-        if (!command.invoiceId) reject('invoice_id is required', CommandRejection.invalidArgument);
-        if (isFinal(state.status)) reject(`Subscription is ${state.status}`);
-      },
-    },
+    ...update(voidInvoiceRule, async (c) => {
+      await machine.voidInvoice(c);
+      return snapshotNow();
+    }),
   );
-
+  setHandler(payInvoiceUpdate, ...update(payInvoiceRule, () => machine.payInvoice()));
   setHandler(
-    payInvoiceUpdate,
-    (command) =>
-      exclusive(async () => {
-        // The same path a new payment method takes: a success settles the episode, a decline counts as a failure.
-        if (state.dunning?.invoiceId === command.invoiceId) await retryPayment();
-        return snapshot();
-      }),
-    {
-      validator: (command) => {
-        if (!command.invoiceId) reject('invoice_id is required', CommandRejection.invalidArgument);
-        if (state.dunning?.invoiceId !== command.invoiceId) {
-          reject(
-            `Invoice ${command.invoiceId} is not being collected by subscription ${state.subscriptionId}`,
-          );
-        }
-        if (state.status !== 'past_due' && state.status !== 'incomplete') {
-          reject(`A ${state.status} subscription retries no payment`);
-        }
-      },
-    },
+    retryAttentionUpdate,
+    ...update<void, SubscriptionSnapshot>(retryAttentionRule, async () => {
+      await machine.retryAttention();
+      // What stopped is tried again now, so the answer already shows whether the fix worked.
+      if (!machine.opened) await open();
+      while (machine.hasDueMoment()) await handleDue();
+      return snapshotNow();
+    }),
   );
+  // A run of the current schema has nothing to upgrade; answering keeps a racing API call harmless.
+  setHandler(upgradeSchemaUpdate, () => machine.snapshot(busy));
 
-  setHandler(paymentSucceededSignal, async (fact) => {
-    // Money that arrived outside our own attempts (e.g. a delayed settlement) settles the dunning episode.
-    if (state.dunning?.invoiceId === fact.invoiceId) await exclusive(() => settlePaid(fact.invoiceId));
-  });
-  setHandler(paymentFailedSignal, async (fact) => {
-    // Charges are answered synchronously, so the gateway's failure notice confirms an outcome the workflow already
-    // acted on; it is kept in the audit log.
-    await exclusive(() =>
-      transition('charge.failed', {
-        invoiceId: fact.invoiceId,
-        chargeId: fact.chargeId,
-        declineCode: fact.declineCode,
+  /** Facts from outside are recorded; one the records refuse leaves the subscription waiting for an operator. */
+  const fact = (work: () => Promise<void>) =>
+    exclusive(async () => {
+      try {
+        await work();
+      } catch (error) {
+        if (!activityGaveUp(error)) throw error;
+        await machine.needAttention(null, describeFailure(error));
+      }
+    });
+
+  setHandler(paymentSucceededSignal, (payment) => fact(() => machine.paymentArrived(payment)));
+  // Charges are answered synchronously, so the gateway's notices confirm outcomes the workflow already acted on;
+  // they are kept in the audit log.
+  setHandler(paymentFailedSignal, (payment) =>
+    fact(() =>
+      machine.recordFact('charge.failed', {
+        invoiceId: payment.invoiceId,
+        chargeId: payment.chargeId,
+        declineCode: payment.declineCode,
       }),
-    );
-  });
-  setHandler(paymentRefundedSignal, async (fact) => {
-    await exclusive(() =>
-      transition('charge.refunded', { invoiceId: fact.invoiceId, chargeId: fact.chargeId }),
-    );
-  });
-  setHandler(paymentDisputedSignal, async (fact) => {
-    await exclusive(() =>
-      transition('charge.disputed', { invoiceId: fact.invoiceId, chargeId: fact.chargeId }),
-    );
-  });
+    ),
+  );
+  setHandler(paymentRefundedSignal, (payment) =>
+    fact(() =>
+      machine.recordFact('charge.refunded', { invoiceId: payment.invoiceId, chargeId: payment.chargeId }),
+    ),
+  );
+  setHandler(paymentDisputedSignal, (payment) =>
+    fact(() =>
+      machine.recordFact('charge.disputed', { invoiceId: payment.invoiceId, chargeId: payment.chargeId }),
+    ),
+  );
+  setHandler(disputeClosedSignal, (dispute) => fact(() => machine.disputeClosed(dispute)));
   setHandler(testClockAdvancedSignal, ({ frozenTime }) => {
     clock.advanceTo(Date.parse(frozenTime));
     changed = true;
   });
 
-  if (!input.opened) await exclusive(open);
+  try {
+    if (input.repriceItems) await exclusive(() => machine.repriceItems());
+    if (!machine.opened) await exclusive(open);
 
-  while (!isFinal(state.status) && !periodRolled) {
-    const moment = nextMoment(state);
-    if (moment && isDue(moment, clock.now())) {
-      await exclusive(() => handleMoment(moment));
-      continue;
+    while (!isFinal(machine.state.status) && !machine.periodRolled) {
+      if (machine.hasDueMoment()) {
+        await exclusive(handleDue);
+        continue;
+      }
+      changed = false;
+      const moment = nextMoment(machine.state);
+      await clock.waitUntil(moment ? Date.parse(moment.at) : null, () => changed);
     }
-    changed = false;
-    await clock.waitUntil(moment ? Date.parse(moment.at) : null, () => changed);
-  }
 
-  await condition(() => allHandlersFinished() && !busy);
-  if (periodRolled && !isFinal(state.status)) {
+    await condition(() => allHandlersFinished() && !busy);
+  } catch (error) {
+    if (!isCancellation(error)) throw error;
+    // "Request Cancellation" in the Web UI is an operator's cancel: now, no refund, recorded as such.
+    await CancellationScope.nonCancellable(async () => {
+      await condition(() => !busy);
+      if (!isFinal(machine.state.status)) await exclusive(() => machine.operatorCancel());
+      await condition(() => allHandlersFinished() && !busy);
+    });
+    return machine.snapshot(false);
+  }
+  if (machine.periodRolled && !isFinal(machine.state.status)) {
     return continueAsNew<typeof subscriptionLifecycleWorkflow>({
-      state,
+      schemaVersion: STATE_SCHEMA_VERSION,
+      state: machine.state,
       clock: clock.toJSON(),
       opened: true,
-      eventSeq,
+      eventSeq: machine.nextEventSeq,
+      ...(view ? { view } : {}),
     });
   }
-  return snapshot();
+  return machine.snapshot(false);
+}
+
+function searchAttributesOf(state: SubscriptionState) {
+  const base = state.items.find((item) => !item.metered && !item.addOn) ?? state.items[0];
+  return {
+    status: state.status,
+    planId: base?.planId ?? '',
+    nextBillingAt: isFinal(state.status) || state.status === 'paused' ? null : nextMoneyMoment(state),
+    dunningLevel: state.dunning?.failedAttempts ?? 0,
+    needsAttention: state.attention !== null,
+    testClockId: state.testClockId,
+  };
 }

@@ -52,6 +52,8 @@ describe('catalogue and settings API', () => {
           notices: ['payment_failed', 'reminder', 'second_reminder', 'final_notice'],
           final_action: 'cancel',
         },
+        notification_email: null,
+        notification_locale: 'en',
       });
       const got = documented(
         settingsResponseSchema,
@@ -76,6 +78,8 @@ describe('catalogue and settings API', () => {
               notices: ['payment_failed', 'final_notice'],
               final_action: 'pause',
             },
+            notification_email: 'owner@roesterei.example',
+            notification_locale: 'de',
           })
           .expect(200),
       );
@@ -86,11 +90,13 @@ describe('catalogue and settings API', () => {
         invoice_prefix: 'INV-',
         time_zone: 'Europe/Vienna',
         dunning_policy: { retry_offsets_days: [2, 4], final_action: 'pause' },
+        notification_email: 'owner@roesterei.example',
+        notification_locale: 'de',
       });
       expect(await countRows(h.db, 'seller_settings')).toBe(1);
     });
 
-    test('invalid settings are rejected naming the field: unknown time zone, decreasing retries, bad prefix', async () => {
+    test('invalid settings are rejected naming the field: unknown time zone, decreasing retries, bad prefix, bad notification address or language', async () => {
       const base = { name: 'X', address, country: 'DE', default_currency: 'EUR' };
       const zone = await request(h.app)
         .put('/v1/settings')
@@ -123,6 +129,17 @@ describe('catalogue and settings API', () => {
         .send({ ...base, country: 'XX' })
         .expect(400);
       expect(documentedError(country).param).toBe('country');
+      for (const [field, value] of [
+        ['notification_email', 'owner at roesterei'],
+        ['notification_locale', 'fr'],
+      ]) {
+        const invalid = await request(h.app)
+          .put('/v1/settings')
+          .set(h.auth)
+          .send({ ...base, [field as string]: value })
+          .expect(400);
+        expect(documentedError(invalid).param).toBe(field);
+      }
     });
   });
 

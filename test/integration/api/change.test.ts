@@ -82,27 +82,34 @@ describe('plan changes through the API: preview, then the change itself', () => 
     const preview = changePreviewResponseSchema.parse(
       await ok('POST', `/v1/subscriptions/${subscriptionId}/change/preview`, { plan_id: premiumId }),
     );
+    const itemId = preview.items[0]?.id;
     expect(preview).toEqual({
       object: 'subscription_change_preview',
       subscription_id: subscriptionId,
       plan_id: premiumId,
       quantity: 1,
+      items: [expect.objectContaining({ id: itemId, plan_id: premiumId, amount: 4900 })],
       currency: 'EUR',
       timing: 'immediately',
+      proration_behavior: 'always_invoice',
       effective_at: '2031-03-11T00:00:00.000Z',
       invoice_now: true,
       lines: [
         {
           kind: 'proration',
-          description: expect.stringContaining(basicId),
+          description: 'Unused time on Basic',
           amount: -1287,
+          quantity: 1,
+          item_id: itemId,
           period_start: '2031-03-11T00:00:00.000Z',
           period_end: '2031-04-01T00:00:00.000Z',
         },
         {
           kind: 'proration',
-          description: expect.stringContaining(premiumId),
+          description: 'Remaining time on Premium',
           amount: 3319,
+          quantity: 1,
+          item_id: itemId,
           period_start: '2031-03-11T00:00:00.000Z',
           period_end: '2031-04-01T00:00:00.000Z',
         },
@@ -131,6 +138,8 @@ describe('plan changes through the API: preview, then the change itself', () => 
         kind: line.kind,
         description: line.description,
         amount: line.amount,
+        quantity: line.quantity,
+        item_id: line.item_id,
         period_start: line.period_start,
         period_end: line.period_end,
       })),
@@ -165,7 +174,9 @@ describe('plan changes through the API: preview, then the change itself', () => 
       plan_id: 'plan_000000000000000000000000',
     });
     expect(unknownPlan).toMatchObject({ status: 404, body: { error: { param: 'plan_id' } } });
-    const unknown = await call('POST', '/v1/subscriptions/sub_000000000000000000000000/change/preview', {});
+    const unknown = await call('POST', '/v1/subscriptions/sub_000000000000000000000000/change/preview', {
+      quantity: 2,
+    });
     expect(unknown.status).toBe(404);
   });
 });

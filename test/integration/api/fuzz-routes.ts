@@ -1,4 +1,6 @@
-import type { OpenApiDocument } from '../../../src/api/openapi';
+import type { Express } from 'express';
+import request from 'supertest';
+import { requestBodyOf, type OpenApiDocument, type OpenApiParameter } from '../../../src/api/openapi';
 import type { JsonSchema } from './fuzz-schema';
 
 /** Objects the examples point at: created through the API before fuzzing, so updates aim at real rows. */
@@ -14,6 +16,36 @@ export interface RouteExample {
   params: Record<string, string>;
   /** A body the route accepts; fuzzing breaks it in one place at a time. */
   body: Record<string, unknown>;
+}
+
+/** Creates the objects the examples point at, through the API, after putting the seller's settings in place. */
+export async function seedFixtures(app: Express, auth: Record<string, string>): Promise<FuzzFixtures> {
+  const post = async (path: string, body: object) =>
+    (await request(app).post(path).set(auth).send(body).expect(201)).body.id as string;
+  await request(app)
+    .put('/v1/settings')
+    .set(auth)
+    .send({
+      name: 'Seller',
+      address: { line1: 'A 1', postal_code: '10115', city: 'Berlin', country: 'DE' },
+      country: 'DE',
+      default_currency: 'EUR',
+    })
+    .expect(200);
+  const productId = await post('/v1/products', { name: 'Product' });
+  const planId = await post('/v1/plans', {
+    product_id: productId,
+    name: 'Plan',
+    interval: 'month',
+    amounts: { EUR: 1900 },
+  });
+  const customerId = await post('/v1/customers', { email: 'a@example.test', name: 'A', country: 'DE' });
+  const webhookEndpointId = await post('/v1/webhook_endpoints', {
+    url: 'https://example.test/hooks',
+    enabled_events: ['*'],
+  });
+  const testClockId = await post('/v1/test_clocks', { frozen_time: '2026-01-01T00:00:00Z' });
+  return { productId, planId, customerId, webhookEndpointId, testClockId };
 }
 
 /** Well-formed ids of objects that do not exist: a body is validated before its path names are looked up. */
@@ -34,6 +66,7 @@ const address = {
  */
 export function routeExamples(f: FuzzFixtures): Record<string, RouteExample> {
   const subscription = { id: absent('sub') };
+  const item = { id: absent('sub'), item_id: absent('si') };
   return {
     receiveGatewayWebhook: {
       params: { gateway: 'sandbox' },
@@ -49,6 +82,7 @@ export function routeExamples(f: FuzzFixtures): Record<string, RouteExample> {
         trial_days: 0,
         time_zone: 'Europe/Berlin',
         trial_end_behavior: 'cancel',
+        coupon: 'WELCOME10',
       },
     },
     cancelSubscription: {
@@ -70,6 +104,32 @@ export function routeExamples(f: FuzzFixtures): Record<string, RouteExample> {
       body: { plan_id: f.planId, quantity: 3, timing: 'immediately' },
     },
     cancelScheduledChange: { params: subscription, body: {} },
+    retrySubscription: { params: subscription, body: {} },
+    addSubscriptionItem: {
+      params: subscription,
+      body: {
+        plan_id: f.planId,
+        quantity: 2,
+        timing: 'immediately',
+        proration_behavior: 'create_prorations',
+      },
+    },
+    previewAddSubscriptionItem: {
+      params: subscription,
+      body: { plan_id: f.planId, quantity: 2, timing: 'immediately', proration_behavior: 'none' },
+    },
+    updateSubscriptionItem: {
+      params: item,
+      body: { plan_id: f.planId, quantity: 4, timing: 'period_end', proration_behavior: 'always_invoice' },
+    },
+    previewUpdateSubscriptionItem: {
+      params: item,
+      body: { plan_id: f.planId, quantity: 4, timing: 'period_end', proration_behavior: 'always_invoice' },
+    },
+    previewRemoveSubscriptionItem: {
+      params: item,
+      body: { timing: 'immediately', proration_behavior: 'always_invoice' },
+    },
     applyCoupon: { params: subscription, body: { coupon: 'WELCOME10' } },
     updateSubscriptionPaymentMethod: { params: subscription, body: { payment_method_id: absent('pm') } },
     putSettings: {
@@ -87,9 +147,19 @@ export function routeExamples(f: FuzzFixtures): Record<string, RouteExample> {
           notices: ['payment_failed', 'reminder', 'final_notice'],
           final_action: 'cancel',
         },
+        tax_rates: { CH: { standard: 810, reduced: 260 } },
+        notification_email: 'owner@example.test',
+        notification_locale: 'de',
       },
     },
-    createProduct: { params: {}, body: { name: 'Beans', description: 'Whole', active: true } },
+    createProduct: {
+      params: {},
+      body: { name: 'Beans', description: 'Whole', active: true, tax_category: 'reduced' },
+    },
+    updateProduct: {
+      params: { id: f.productId },
+      body: { name: 'Ground beans', description: 'Ground', active: false, tax_category: 'zero' },
+    },
     createPlan: {
       params: {},
       body: {
@@ -115,6 +185,26 @@ export function routeExamples(f: FuzzFixtures): Record<string, RouteExample> {
         country: 'DE',
         vat_id: 'DE123456789',
         address,
+        invoice_delivery: 'xrechnung',
+        buyer_reference: '04011000-12345-67',
+      },
+    },
+    putAccountingSettings: {
+      params: {},
+      body: {
+        chart: 'skr04',
+        datev: {
+          consultant_number: 29098,
+          client_number: 55003,
+          account_length: 4,
+          fiscal_year_start_month: 1,
+        },
+        accounts: { skr04: { revenue_by_rate: { '1900': 4400 }, clearing: 1460 } },
+        einvoice: {
+          contact_name: 'Buchhaltung',
+          contact_phone: '+49 30 123456',
+          contact_email: 'b@example.test',
+        },
       },
     },
     updateCustomer: {
@@ -139,6 +229,7 @@ export function routeExamples(f: FuzzFixtures): Record<string, RouteExample> {
       params: {},
       body: { customer_id: f.customerId, return_url: 'https://shop.example.test/account' },
     },
+    revokePortalSession: { params: {}, body: { token: `ps_${'0'.repeat(32)}` } },
     createCoupon: {
       params: {},
       body: {
@@ -165,11 +256,89 @@ export function routeExamples(f: FuzzFixtures): Record<string, RouteExample> {
       body: { invoice_id: absent('in'), amount: 500, reason: 'Goodwill', outcome: 'credit_balance' },
     },
     createRefund: { params: {}, body: { payment_id: absent('pa'), amount: 500, reason: 'Returned' } },
+    createInvoiceItem: {
+      params: {},
+      body: {
+        customer_id: f.customerId,
+        subscription_id: absent('sub'),
+        currency: 'EUR',
+        amount: -1500,
+        quantity: 3,
+        unit_amount: -500,
+        description: 'Late deliveries',
+        period: { start: '2026-11-01T00:00:00Z', end: '2026-12-01T00:00:00Z' },
+      },
+    },
+    createInvoice: {
+      params: {},
+      body: {
+        customer_id: f.customerId,
+        currency: 'EUR',
+        lines: [
+          {
+            amount: 3000,
+            quantity: 2,
+            unit_amount: 1500,
+            description: 'Barista course',
+            period: { start: '2026-11-01T00:00:00Z', end: '2026-11-02T00:00:00Z' },
+          },
+        ],
+        pending_items: 'include',
+        collect: 'now',
+      },
+    },
+    createMeter: {
+      params: {},
+      body: { name: 'API calls', event_name: 'api.call', aggregation: 'unique_count', unit_label: 'calls' },
+    },
+    archiveMeter: { params: { id: absent('mtr') }, body: {} },
     payInvoice: { params: { id: absent('in') }, body: {} },
     voidInvoice: { params: { id: absent('in') }, body: {} },
     createTestClock: { params: {}, body: { frozen_time: '2026-01-01T00:00:00Z', name: 'Clock' } },
     advanceTestClock: { params: { id: f.testClockId }, body: { frozen_time: '2026-02-01T00:00:00Z' } },
     redeliverWebhook: { params: { id: '00000000-0000-4000-8000-000000000000' }, body: {} },
+    putAnalyticsSettings: {
+      params: {},
+      body: { gross_margin_basis_points: 8000, reporting_currency: 'EUR', exchange_rates: { USD: '0.92' } },
+    },
+  };
+}
+
+/**
+ * More valid bodies for operations whose fields exclude one another (a plan has `amounts` or `tiers`), so that
+ * between them and the example every field of the body is reached.
+ */
+export function alternativeBodies(f: FuzzFixtures): Record<string, Record<string, unknown>[]> {
+  return {
+    createSubscription: [
+      { customer_id: f.customerId, items: [{ plan_id: f.planId, quantity: 2 }], currency: 'EUR' },
+    ],
+    changeSubscription: [
+      {
+        items: [
+          { id: `si_${'0'.repeat(24)}`, plan_id: f.planId, quantity: 2 },
+          { id: `si_${'1'.repeat(24)}`, deleted: true },
+        ],
+        timing: 'period_end',
+      },
+    ],
+    previewSubscriptionChange: [
+      { items: [{ plan_id: f.planId, quantity: 2 }], proration_behavior: 'create_prorations' },
+    ],
+    createPlan: [
+      {
+        product_id: f.productId,
+        name: 'Seats',
+        interval: 'year',
+        pricing_model: 'graduated',
+        tiers: {
+          EUR: [
+            { up_to: 5, unit_amount: 1000 },
+            { up_to: null, unit_amount: 800, flat_amount: 100 },
+          ],
+        },
+      },
+    ],
   };
 }
 
@@ -191,9 +360,7 @@ export function writeRoutes(document: OpenApiDocument, examples: Record<string, 
     for (const [method, operation] of Object.entries(item)) {
       if (method !== 'post' && method !== 'put') continue;
       const example = examples[operation.operationId];
-      const ref = operation.requestBody?.content['application/json'].schema.$ref;
-      const name = typeof ref === 'string' ? ref.replace('#/components/schemas/', '') : undefined;
-      const schema = (name ? document.components.schemas[name] : undefined) ?? {};
+      const schema = requestBodyOf(document, operation)?.content['application/json'].schema ?? {};
       // Without an example the template stays as it is; the coverage test reports the operation.
       const path = template.replace(/\{([^}]+)\}/g, (whole, param: string) => {
         const value = example?.params[param];
@@ -210,4 +377,57 @@ export function writeRoutes(document: OpenApiDocument, examples: Record<string, 
     }
   }
   return routes;
+}
+
+export type HttpMethod = 'get' | 'post' | 'put' | 'delete';
+
+/** One operation of the document, whatever its method: its path template and its path and query parameters. */
+export interface FuzzOperation {
+  operationId: string;
+  method: HttpMethod;
+  /** OpenAPI style: `/v1/customers/{id}`. */
+  template: string;
+  pathParams: string[];
+  queryParams: string[];
+  signed: boolean;
+  /** The route's example (bodies of POST and PUT), when it has one. */
+  example: RouteExample | undefined;
+}
+
+/** Every operation of the document, reads and deletes included. */
+export function allOperations(
+  document: OpenApiDocument,
+  examples: Record<string, RouteExample>,
+): FuzzOperation[] {
+  const operations: FuzzOperation[] = [];
+  for (const [template, item] of Object.entries(document.paths)) {
+    for (const [method, operation] of Object.entries(item)) {
+      const parameters = operation.parameters.filter(
+        (parameter): parameter is OpenApiParameter => !('$ref' in parameter),
+      );
+      const named = (where: OpenApiParameter['in']) =>
+        parameters.filter((parameter) => parameter.in === where).map((parameter) => parameter.name);
+      operations.push({
+        operationId: operation.operationId,
+        method: method as HttpMethod,
+        template,
+        pathParams: named('path'),
+        queryParams: named('query'),
+        signed: Array.isArray(operation.security) && operation.security.length === 0,
+        example: examples[operation.operationId],
+      });
+    }
+  }
+  return operations;
+}
+
+/** The template with its parameters filled in: `raw` ones as given (already percent-encoded), the others encoded. */
+export function concretePath(
+  operation: FuzzOperation,
+  values: Record<string, string>,
+  raw: Record<string, string> = {},
+): string {
+  return operation.template.replace(/\{([^}]+)\}/g, (_whole, param: string) =>
+    param in raw ? (raw[param] as string) : encodeURIComponent(values[param] ?? 'x'),
+  );
 }

@@ -461,3 +461,132 @@ export function mutationSites(
   }
   return sites;
 }
+
+/**
+ * A place of a body where a string goes: a string-valued field (present in the example or not), an item of a
+ * string array, a key of a map (`amounts.EUR`), or an unknown key added to an object.
+ */
+export interface TextSite {
+  kind: 'value' | 'key' | 'unknown key';
+  path: JsonPath;
+  /** The string there now, which the fuzzing spoils; a placeholder where the example has none. */
+  original: string;
+}
+
+function acceptsString(schema: JsonSchema): boolean {
+  return branches(schema).some((branch) => branch.type === 'string' || branch.type === undefined);
+}
+
+/** Every text site of the example body, walking the documented schema beside it. */
+export function textSites(schema: JsonSchema, example: unknown, path: JsonPath = []): TextSite[] {
+  const sites: TextSite[] = [];
+  const value = path.reduce<unknown>(
+    (node, part) => (node as Record<string, unknown> | undefined)?.[part as string],
+    example,
+  );
+  const objectSchema = branches(schema).find((branch) => branch.type === 'object');
+  if (objectSchema && value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    const record = value as Record<string, unknown>;
+    sites.push({ kind: 'unknown key', path: [...path, 'note'], original: 'note' });
+    for (const [name, property] of Object.entries(
+      (objectSchema.properties ?? {}) as Record<string, JsonSchema>,
+    )) {
+      const current = record[name];
+      if (acceptsString(property))
+        sites.push({
+          kind: 'value',
+          path: [...path, name],
+          original: typeof current === 'string' ? current : 'x',
+        });
+      if (name in record) sites.push(...textSites(property, example, [...path, name]));
+    }
+    const extra = objectSchema.additionalProperties as JsonSchema | false | undefined;
+    if (extra && typeof extra === 'object') {
+      for (const key of Object.keys(record)) {
+        sites.push({ kind: 'key', path: [...path, key], original: key });
+        if (acceptsString(extra) && typeof record[key] === 'string')
+          sites.push({ kind: 'value', path: [...path, key], original: record[key] as string });
+        sites.push(...textSites(extra, example, [...path, key]));
+      }
+    }
+  }
+  const arraySchema = branches(schema).find((branch) => branch.type === 'array');
+  if (arraySchema && Array.isArray(value)) {
+    const items = (arraySchema.items ?? {}) as JsonSchema;
+    value.forEach((item, index) => {
+      if (acceptsString(items) && typeof item === 'string')
+        sites.push({ kind: 'value', path: [...path, index], original: item });
+      sites.push(...textSites(items, example, [...path, index]));
+    });
+  }
+  return sites;
+}
+
+/**
+ * Where the schema takes strings, as templates (`*` for any array index or map key, `{key}` for a map's keys):
+ * the coverage check compares them with the sites an example reaches, so a string field the example leaves out
+ * (inside an absent object, say) is reported rather than silently skipped.
+ */
+export function textFields(schema: JsonSchema, path: string[] = []): string[] {
+  const fields: string[] = [];
+  if (path.length > 0 && acceptsString(schema)) fields.push(path.join('.'));
+  for (const branch of branches(schema)) {
+    for (const [name, property] of Object.entries((branch.properties ?? {}) as Record<string, JsonSchema>))
+      fields.push(...textFields(property, [...path, name]));
+    const extra = branch.additionalProperties;
+    if (extra && typeof extra === 'object') {
+      fields.push([...path, '{key}'].join('.'));
+      fields.push(...textFields(extra as JsonSchema, [...path, '*']));
+    }
+    if (branch.type === 'array' && branch.items)
+      fields.push(...textFields(branch.items as JsonSchema, [...path, '*']));
+  }
+  return [...new Set(fields)];
+}
+
+/** The template a site stands for, in the notation of `textFields`. */
+export function siteField(schema: JsonSchema, site: TextSite): string {
+  const parts: string[] = [];
+  let current: JsonSchema | undefined = schema;
+  for (const [index, part] of site.path.entries()) {
+    const last = index === site.path.length - 1;
+    const branch: JsonSchema | undefined =
+      current &&
+      branches(current).find((candidate) =>
+        typeof part === 'number' ? candidate.type === 'array' : candidate.type === 'object',
+      );
+    const properties = (branch?.properties ?? {}) as Record<string, JsonSchema>;
+    if (typeof part === 'number') {
+      parts.push('*');
+      current = branch?.items as JsonSchema | undefined;
+    } else if (Object.hasOwn(properties, part)) {
+      parts.push(part);
+      current = properties[part];
+    } else {
+      parts.push(last && site.kind === 'key' ? '{key}' : '*');
+      current = branch?.additionalProperties as JsonSchema | undefined;
+    }
+  }
+  return parts.join('.');
+}
+
+/** The example with the site's string replaced by `text`, and the `param` a refusal must name. */
+export function withText(example: unknown, site: TextSite, text: string): { body: unknown; param: string } {
+  const parent = site.path.slice(0, -1);
+  const param = (path: JsonPath) => path.map(String).join('.');
+  switch (site.kind) {
+    case 'value':
+      return { body: setAt(example, site.path, text), param: param(site.path) };
+    case 'unknown key':
+      return { body: setAt(example, [...parent, text], 'x'), param: param([...parent, text]) };
+    case 'key': {
+      // Renamed in place, so the key keeps its position among its siblings.
+      const body = withAt(example, site.path, (object, key) => {
+        const entries = Object.entries(object);
+        for (const name of Object.keys(object)) delete object[name];
+        for (const [name, item] of entries) define(object, name === key ? text : name, item);
+      });
+      return { body, param: param([...parent, text]) };
+    }
+  }
+}

@@ -3,6 +3,7 @@ import type { Express } from 'express';
 import type { Response } from 'supertest';
 import type { z } from 'zod';
 import { errorResponseSchema } from '../../../src/api/schemas/common';
+import type { VatIdVerifier } from '../../../src/tax';
 import { createTestApi } from '../../support/api';
 import { createTestDatabase, type TestDatabase } from '../../support/database';
 
@@ -17,10 +18,10 @@ export interface ApiHarness {
  * The real app over a fresh migrated database. The resources tested here never reach Temporal, so the client is
  * a lazy one that never connects (a test that did reach Temporal would fail loudly, not pass by accident).
  */
-export async function startApiHarness(): Promise<ApiHarness> {
+export async function startApiHarness(options: { vatIdVerifier?: VatIdVerifier } = {}): Promise<ApiHarness> {
   const db = await createTestDatabase();
   const client = new Client();
-  const { app, auth, assertConformant } = await createTestApi(db.orm, client, 'api-tests-unused');
+  const { app, auth, assertConformant } = await createTestApi(db.orm, client, 'api-tests-unused', options);
   return {
     db,
     app,

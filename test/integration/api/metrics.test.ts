@@ -67,6 +67,7 @@ describe('business metrics at /metrics', () => {
     (
       await request(stack.app)
         .get('/metrics')
+        .set(stack.auth)
         .expect(200)
         .expect('Content-Type', /text\/plain/)
     ).text;

@@ -101,7 +101,7 @@ describe('invoice actions and the money resources', () => {
     expect(voided.status).toBe(200);
     expect(invoiceResponseSchema.parse(voided.body)).toMatchObject({ id: invoiceId, status: 'void' });
 
-    const live = subscriptionResponseSchema.parse(await ok('GET', `/v1/subscriptions/${sid}`));
+    const live = subscriptionResponseSchema.parse(await ok('GET', `/v1/subscriptions/${sid}?live=true`));
     expect(live).toMatchObject({ status: 'active', past_due: null, live: true });
     expect(await readModelStatus(sid)).toBe('active');
     const events = await ok('GET', `/v1/events?subscription_id=${sid}&type=invoice.voided`);
@@ -179,7 +179,7 @@ describe('invoice actions and the money resources', () => {
     expect(paid.payment).toMatchObject({ attempt: 3, status: 'succeeded', amount: paid.amount_due });
     expect(paid.payment?.outcome?.charge_id).toEqual(expect.any(String));
 
-    const live = subscriptionResponseSchema.parse(await ok('GET', `/v1/subscriptions/${sid}`));
+    const live = subscriptionResponseSchema.parse(await ok('GET', `/v1/subscriptions/${sid}?live=true`));
     expect(live).toMatchObject({ status: 'active', past_due: null, live: true });
     expect(await readModelStatus(sid)).toBe('active');
     const payAgain = await secret('POST', `/v1/invoices/${invoiceId}/pay`, {});

@@ -1,6 +1,8 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { Customer, CustomerBalanceTransaction, Invoice, InvoiceLine } from '../../../src/db/entities';
+import { loadInvoiceDocument } from '../../../src/activities/invoice-document';
 import { createOrGetRenewalInvoice, finalizeInvoice } from '../../../src/db/services';
+import { buildDraftInvoice, determineTax, money, percentOff } from '../../../src/domain';
 import { createTestDatabase, type TestDatabase } from '../../support/database';
 import { createDrafts, monthlyDraft, seedSeller, seedSubscription, storeErrorCode } from './fixtures';
 
@@ -180,5 +182,42 @@ describe('invoice persistence on PostgreSQL', () => {
     const [id] = await createDrafts(db.orm.em, subscription.id, 1);
     const invoice = await finalizeInvoice(db.orm.em.fork(), id!, { at: '2035-12-31T23:30:00Z' });
     expect(invoice.number).toBe('2036-000001');
+  });
+
+  test('a two-rate invoice keeps the rate of each line and one tax line per rate, and its document reads them back', async () => {
+    const { subscription } = await seedSubscription(db.orm.em.fork());
+    const draft = buildDraftInvoice({
+      currency: 'EUR',
+      items: [
+        { kind: 'subscription', description: 'Beans', amount: money(3000, 'EUR'), taxCategory: 'reduced' },
+        { kind: 'subscription', description: 'Grinder', amount: money(2000, 'EUR'), taxCategory: 'standard' },
+      ],
+      coupons: [
+        { id: 'TEN', name: '10 %', discount: percentOff(10), duration: { type: 'once' }, timesRedeemed: 0 },
+      ],
+      tax: determineTax({ country: 'DE' }, { country: 'DE' }),
+      pricesIncludeTax: false,
+      creditBalance: money(0, 'EUR'),
+    });
+    const { invoice, lines } = await createOrGetRenewalInvoice(db.orm.em.fork(), {
+      subscriptionId: subscription.id,
+      periodIndex: 0,
+      periodStart: '2026-01-15T00:00:00Z',
+      periodEnd: '2026-02-15T00:00:00Z',
+      draft,
+    });
+
+    expect(lines.map((line) => [line.description, line.amount, line.taxRateBp])).toEqual([
+      ['Beans', 3000, 700],
+      ['Grinder', 2000, 1900],
+      ['10 %', -500, null],
+    ]);
+    expect(invoice).toMatchObject({ taxTotal: 342 + 189, total: 5031 });
+    expect(invoice.taxes.map((tax) => [tax.rateBp, tax.taxable, tax.amount])).toEqual([
+      [1900, 1800, 342],
+      [700, 2700, 189],
+    ]);
+    const document = await loadInvoiceDocument(db.orm.em.fork(), invoice.id, 'Europe/Berlin');
+    expect(document.lines.map((line) => line.taxRateBp)).toEqual([700, 1900, undefined]);
   });
 });

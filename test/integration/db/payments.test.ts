@@ -1,4 +1,4 @@
-import { Invoice, PaymentAttempt, Refund } from '../../../src/db/entities';
+import { DomainEvent, Invoice, PaymentAttempt, Refund } from '../../../src/db/entities';
 import {
   finalizeInvoice,
   paymentIdempotencyKey,
@@ -121,6 +121,78 @@ describe('payment persistence on PostgreSQL', () => {
     expect(await db.orm.em.fork().findOneOrFail(Invoice, invoiceId)).toMatchObject({
       status: 'paid',
       amountRefunded: 3000,
+    });
+  });
+
+  async function paidInvoice(): Promise<{ invoiceId: string; attemptId: string }> {
+    const invoiceId = await openInvoice();
+    const { attempt } = await recordPaymentAttempt(db.orm.em.fork(), {
+      invoiceId,
+      attempt: 1,
+      gateway: 'sandbox',
+    });
+    await recordPaymentResult(db.orm.em.fork(), attempt.idempotencyKey, {
+      status: 'succeeded',
+      gatewayReference: `ch_${attempt.id}`,
+    });
+    return { invoiceId, attemptId: attempt.id };
+  }
+
+  test('a chargeback takes back what a refund left of the payment: the invoice is open again for it, once, with its event', async () => {
+    const { invoiceId, attemptId } = await paidInvoice();
+    await recordRefund(db.orm.em.fork(), {
+      paymentAttemptId: attemptId,
+      amount: 1000,
+      idempotencyKey: `refund-${attemptId}`,
+    });
+    const chargeback = {
+      paymentAttemptId: attemptId,
+      amount: 4831,
+      kind: 'chargeback' as const,
+      idempotencyKey: `dispute-${attemptId}`,
+    };
+
+    const first = await recordRefund(db.orm.em.fork(), chargeback);
+    const again = await recordRefund(db.orm.em.fork(), chargeback);
+
+    expect([first.created, again.created]).toEqual([true, false]);
+    expect(again.event?.id).toBe(first.event?.id);
+    expect(await db.orm.em.fork().findOneOrFail(Invoice, invoiceId)).toMatchObject({
+      status: 'open',
+      amountDue: 5831,
+      amountPaid: 1000,
+      amountRefunded: 1000,
+      paidAt: null,
+    });
+    const event = await db.orm.em.fork().findOneOrFail(DomainEvent, { id: first.event?.id });
+    expect(event).toMatchObject({
+      type: 'refund.created',
+      data: { refundId: first.refund.id, kind: 'chargeback', amount: 4831, invoiceId },
+    });
+    expect(
+      await storeErrorCode(recordRefund(db.orm.em.fork(), { ...chargeback, idempotencyKey: 'dispute-more' })),
+    ).toBe('amount_exceeds_remaining');
+  });
+
+  test('the checks keep paid meaning paid in full and open meaning something is owed', async () => {
+    const { invoiceId, attemptId } = await paidInvoice();
+    await recordRefund(db.orm.em.fork(), {
+      paymentAttemptId: attemptId,
+      amount: 5831,
+      kind: 'chargeback',
+      idempotencyKey: `dispute-${attemptId}`,
+    });
+    const sql = (statement: string) => db.orm.em.getConnection().execute(statement, [invoiceId]);
+
+    await expect(
+      sql(`update "invoices" set "status" = 'paid', "paid_at" = now() where "id" = ?`),
+    ).rejects.toThrow(/invoices_paid_check/);
+    await expect(sql(`update "invoices" set "amount_paid" = "amount_due" where "id" = ?`)).rejects.toThrow(
+      /invoices_open_check/,
+    );
+    expect(await db.orm.em.fork().findOneOrFail(Invoice, invoiceId)).toMatchObject({
+      status: 'open',
+      amountPaid: 0,
     });
   });
 });

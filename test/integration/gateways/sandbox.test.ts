@@ -163,6 +163,43 @@ describe('sandbox gateway on PostgreSQL', () => {
       expect(redelivered.eventId).toBe(webhook.eventId);
     });
 
+    test("a disputed charge's later steps arrive as signed webhooks: an update with the fee, then the outcome", async () => {
+      const request = await chargeRequest('tok_chargeDispute', 4200);
+      const result = await gateway.charge(request);
+      if (result.status !== 'succeeded') throw new Error('dispute token must succeed first');
+      const parse = async (delivery: { rawBody: string; headers: Record<string, string> }) =>
+        gateway.parseWebhook(delivery.rawBody, delivery.headers);
+      const common = {
+        chargeId: result.chargeId,
+        disputeId: expect.stringMatching(/^dp_sbx_/),
+        amount: { amount: 4200, currency: 'EUR' },
+        reason: 'fraudulent',
+        metadata: request.metadata,
+      };
+
+      const review = await parse(
+        await gateway.emitDisputeUpdate(result.chargeId, 'under_review', { fee: 1500 }),
+      );
+      const lost = await parse(await gateway.emitDisputeClosed(result.chargeId, 'lost'));
+      const won = await parse(await gateway.emitDisputeClosed(result.chargeId, 'won', { fee: 0 }));
+
+      expect([review.event, lost.event, won.event]).toEqual([
+        {
+          type: 'dispute.updated',
+          ...common,
+          status: 'under_review',
+          fee: { amount: 1500, currency: 'EUR' },
+        },
+        { type: 'dispute.closed', ...common, status: 'lost' },
+        { type: 'dispute.closed', ...common, status: 'won', fee: { amount: 0, currency: 'EUR' } },
+      ]);
+      expect(new Set([review.eventId, lost.eventId, won.eventId]).size).toBe(3);
+      const redelivered = await parse(await gateway.emitDisputeClosed(result.chargeId, 'lost'));
+      expect(redelivered.eventId).toBe(lost.eventId);
+      const opened = await parse(await gateway.emitDispute(result.chargeId));
+      expect(opened.event).toMatchObject({ disputeId: (lost.event as { disputeId: string }).disputeId });
+    });
+
     test('a charge made with another token cannot be disputed', async () => {
       const result = await gateway.charge(await chargeRequest('tok_visa'));
       if (result.status !== 'succeeded') throw new Error('tok_visa must succeed');
@@ -313,6 +350,39 @@ describe('sandbox gateway on PostgreSQL', () => {
       expect(rest.amount).toEqual({ amount: 600, currency: 'EUR' });
       expect(more).toMatchObject({ code: 'refund_exceeds_charge', retryable: false });
       expect(await refundedTotal(chargeId)).toBe(1000);
+    });
+
+    test('a dashboard refund is recorded in the ledger and reported with the cumulative amount of every refund', async () => {
+      const request = await chargeRequest('tok_visa', 1000);
+      const result = await gateway.charge(request);
+      if (result.status !== 'succeeded') throw new Error('tok_visa must succeed');
+      const chargeId = result.chargeId;
+      const parse = async (delivery: { rawBody: string; headers: Record<string, string> }) =>
+        gateway.parseWebhook(delivery.rawBody, delivery.headers);
+
+      const first = await parse(await gateway.refundFromDashboard(chargeId, 300));
+      await gateway.refund({
+        chargeId,
+        amount: { amount: 200, currency: 'EUR' },
+        idempotencyKey: `refund-${randomUUID()}`,
+      });
+      const afterOurs = await parse(await gateway.emitRefunded(chargeId));
+      const rest = await parse(await gateway.refundFromDashboard(chargeId));
+
+      expect([first.event, afterOurs.event, rest.event]).toEqual(
+        [300, 500, 1000].map((cumulative) => ({
+          type: 'payment.refunded',
+          chargeId,
+          amountRefunded: { amount: cumulative, currency: 'EUR' },
+          fullyRefunded: cumulative === 1000,
+          metadata: request.metadata,
+        })),
+      );
+      expect(await refundedTotal(chargeId)).toBe(1000);
+      expect((await parse(await gateway.emitRefunded(chargeId))).eventId).toBe(rest.eventId);
+      expect(await gatewayErrorOf(gateway.refundFromDashboard(chargeId, 1))).toMatchObject({
+        code: 'refund_exceeds_charge',
+      });
     });
 
     test('a refund larger than the charge is refused and records nothing', async () => {

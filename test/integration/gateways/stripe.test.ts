@@ -342,5 +342,58 @@ describe('Stripe adapter against stripe-mock', () => {
       expect(events[3]?.providerType).toBe('invoice.paid');
       expect(responsesFor('GET', '/v1/payment_intents/pi_webhook')).toHaveLength(2);
     });
+
+    test("a dispute's later events are normalized by its status, with the fee of its balance transactions", async () => {
+      const disputeObject = (status: string, balance_transactions: object[] = []) => ({
+        id: 'du_later',
+        object: 'dispute',
+        amount: 2500,
+        currency: 'eur',
+        reason: 'product_not_received',
+        status,
+        charge: 'ch_1',
+        payment_intent: 'pi_webhook',
+        metadata: {},
+        balance_transactions,
+      });
+      const withdrawal = {
+        id: 'txn_1',
+        object: 'balance_transaction',
+        amount: -2500,
+        fee: 1500,
+        currency: 'eur',
+      };
+      const payloads = [
+        stripeEvent('charge.dispute.funds_withdrawn', disputeObject('needs_response', [withdrawal])),
+        stripeEvent('charge.dispute.updated', disputeObject('under_review', [withdrawal])),
+        stripeEvent('charge.dispute.closed', disputeObject('lost', [withdrawal])),
+        stripeEvent('charge.dispute.closed', disputeObject('warning_closed')),
+      ];
+      const before = responsesFor('GET', '/v1/payment_intents/pi_webhook').length;
+
+      const events = await Promise.all(
+        payloads.map((payload) => gateway.parseWebhook(payload, signed(payload))),
+      );
+
+      const common = {
+        chargeId: 'pi_webhook',
+        disputeId: 'du_later',
+        amount: { amount: 2500, currency: 'EUR' },
+        reason: 'product_not_received',
+        metadata: {},
+      };
+      const fee = { amount: 1500, currency: 'EUR' };
+      expect(events.map((w) => [w.providerType, w.event])).toEqual([
+        [
+          'charge.dispute.funds_withdrawn',
+          { type: 'dispute.updated', ...common, status: 'needs_response', fee },
+        ],
+        ['charge.dispute.updated', { type: 'dispute.updated', ...common, status: 'under_review', fee }],
+        ['charge.dispute.closed', { type: 'dispute.closed', ...common, status: 'lost', fee }],
+        ['charge.dispute.closed', { type: 'dispute.closed', ...common, status: 'won' }],
+      ]);
+      // Each is routed like the opening event: by the metadata of the PaymentIntent, looked up at Stripe.
+      expect(responsesFor('GET', '/v1/payment_intents/pi_webhook')).toHaveLength(before + payloads.length);
+    });
   });
 });

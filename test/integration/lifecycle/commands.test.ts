@@ -1,5 +1,14 @@
 import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { Coupon, Customer, DomainEvent, EmailMessage, Invoice, Refund } from '../../../src/db/entities';
+import {
+  Coupon,
+  Customer,
+  DomainEvent,
+  EmailMessage,
+  Invoice,
+  Refund,
+  Subscription,
+} from '../../../src/db/entities';
+import { workflowMetadataQuery } from '@temporalio/workflow';
 import {
   applyCouponUpdate,
   cancelScheduledChangeUpdate,
@@ -13,9 +22,12 @@ import {
   resumeUpdate,
   testClockAdvancedSignal,
 } from '../../../src/workflows/lifecycle/messages';
+import { reconcileSubscription } from '../../../src/subscriptions/reconcile';
 import { recordChainIfAsked } from '../../support/histories';
 import {
   advanceClock,
+  baseItemId,
+  changeCommand,
   type LifecycleHarness,
   seedCustomer,
   seedPlan,
@@ -167,18 +179,20 @@ describe('lifecycle: commands', () => {
   test('a downgrade scheduled for the period end applies at renewal without proration, and a cancelled one never does', async () => {
     const { subscriptionId, handle } = await activeSubscription();
     const smaller = await seedPlan(harness.db.orm, { name: 'Sample beans', amounts: { EUR: 900 } });
-    const change = {
-      plan: { planId: smaller.id, unitAmount: 900, currency: 'EUR' },
-      quantity: 2,
+    const change = await changeCommand(harness, subscriptionId, {
+      edits: [{ id: await baseItemId(harness, subscriptionId), planId: smaller.id, quantity: 2 }],
       timing: 'period_end',
-    } as const;
+    });
     const scheduled = await handle.executeUpdate(changeUpdate, { args: [change] });
     expect(scheduled.invoice).toBeNull();
     const unscheduled = await handle.executeUpdate(cancelScheduledChangeUpdate, { args: [] });
     expect(unscheduled.state.scheduledChange).toBeNull();
     await handle.executeUpdate(changeUpdate, { args: [change] });
     const renewed = await advanceClock(harness, subscriptionId, '2027-02-01T00:00:00.000Z');
-    expect(renewed.state).toMatchObject({ plan: { planId: smaller.id }, quantity: 2, scheduledChange: null });
+    expect(renewed.state).toMatchObject({ scheduledChange: null });
+    expect(renewed.state.items.map((item) => [item.planId, item.quantity, item.amount])).toEqual([
+      [smaller.id, 2, 1800],
+    ]);
     const invoices = await invoicesOf(subscriptionId);
     expect(invoices.map((invoice) => [invoice.billingReason, invoice.subtotal])).toEqual([
       ['subscription_cycle', 3100],
@@ -212,14 +226,14 @@ describe('lifecycle: commands', () => {
     await advanceClock(harness, subscriptionId, '2027-01-12T00:00:00.000Z');
     const changed = await handle.executeUpdate(changeUpdate, {
       args: [
-        {
-          plan: { planId: bigger.id, unitAmount: 6200, currency: 'EUR' },
-          quantity: 1,
+        await changeCommand(harness, subscriptionId, {
+          edits: [{ id: await baseItemId(harness, subscriptionId), planId: bigger.id }],
           timing: 'immediately',
-        },
+        }),
       ],
     });
-    expect(changed.state).toMatchObject({ plan: { planId: bigger.id }, quantity: 1, status: 'active' });
+    expect(changed.state).toMatchObject({ status: 'active' });
+    expect(changed.state.items.map((item) => [item.planId, item.quantity])).toEqual([[bigger.id, 1]]);
     // 20 of 31 days remain: credit 31.00 × 20/31 = 20.00, charge 62.00 × 20/31 = 40.00, net 20.00 + 19 % VAT.
     expect(changed.invoice?.lines.map((line) => [line.kind, line.amount])).toEqual([
       ['proration', -2000],
@@ -292,23 +306,82 @@ describe('lifecycle: commands', () => {
     expect((await settled(harness, subscriptionId)).state.status).toBe('active');
   });
 
-  test('validators reject a currency mismatch, a resume of an active subscription, a pause of a paused one and any change after cancellation', async () => {
-    const { handle, plan } = await activeSubscription();
+  test('"Request Cancellation" in the Web UI cancels now as an operator: nothing refunded, read model and event agree', async () => {
+    const { subscriptionId, handle } = await activeSubscription();
+    await advanceClock(harness, subscriptionId, '2027-01-12T00:00:00.000Z');
+    await handle.cancel();
+    const result = await handle.result();
+    expect(result.state).toMatchObject({
+      status: 'canceled',
+      canceledAt: '2027-01-12T00:00:00.000Z',
+      cancelReason: 'operator_request',
+    });
+    const em = harness.db.orm.em.fork();
+    expect((await em.findOneOrFail(Subscription, subscriptionId)).status).toBe('canceled');
+    const event = await em.findOneOrFail(DomainEvent, { subscriptionId, type: 'subscription.canceled' });
+    expect(event.data).toMatchObject({ reason: 'operator_request', requestedBy: 'operator', unused: 'none' });
+    expect(await em.count(Refund, { paymentAttempt: { invoice: { subscription: subscriptionId } } })).toBe(0);
+  });
+
+  test('the Web UI reads who, what, at what price and what next, in plain words, in every run', async () => {
+    const { subscriptionId, handle, customer } = await activeSubscription();
+    const details = async () =>
+      (await harness.env.client.workflow.getHandle(handle.workflowId).query(workflowMetadataQuery))
+        .currentDetails ?? '';
+    const first = await details();
+    expect(first).toContain(`${customer.name} <${customer.email}>`);
+    expect(first).toContain('Monthly beans');
+    // 31.00 EUR + 19 % VAT, charged at the period end.
+    expect(first).toMatch(/next: charge €36\.89 on February 1, 2027/);
+    await advanceClock(harness, subscriptionId, '2027-02-01T00:00:00.000Z');
+    // A new run after continue-as-new: it still says what the subscription is and waits for.
+    expect(await details()).toMatch(/next: charge €36\.89 on March 1, 2027/);
+    await handle.executeUpdate(pauseUpdate, {
+      args: [{ at: 'immediately', resumesAt: '2027-04-01T00:00:00.000Z' }],
+    });
+    expect(await details()).toMatch(/paused since February 1, 2027 until April 1, 2027/);
+  });
+
+  test('a workflow an operator terminated is started again from its committed state, and renews without billing twice', async () => {
+    const { subscriptionId, handle } = await activeSubscription();
+    await advanceClock(harness, subscriptionId, '2027-01-20T00:00:00.000Z');
+    await handle.terminate('operator pressed Terminate');
+    const deps = { em: harness.db.orm.em.fork(), client: harness.env.client, taskQueue: harness.taskQueue };
+    expect(await reconcileSubscription(deps, subscriptionId)).toMatchObject({ action: 'restarted' });
+    expect(await reconcileSubscription(deps, subscriptionId)).toMatchObject({ action: 'running' });
+    const resumed = await settled(harness, subscriptionId);
+    expect(resumed.state).toMatchObject({ status: 'active', periodIndex: 0 });
+    // The restarted run keeps its clock: the advance it missed is not lost, the next one renews once.
+    const renewed = await advanceClock(harness, subscriptionId, '2027-02-01T00:00:00.000Z');
+    expect(renewed.state).toMatchObject({ status: 'active', periodIndex: 1 });
+    expect(
+      (await invoicesOf(subscriptionId)).map((invoice) => [invoice.periodIndex, invoice.status]),
+    ).toEqual([
+      [0, 'paid'],
+      [1, 'paid'],
+    ]);
+    const keys = (await harness.db.orm.em.fork().find(DomainEvent, { subscriptionId })).map(
+      (event) => event.key,
+    );
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+
+  test('validators reject items of another interval, a resume of an active subscription, a pause of a paused one and any change after cancellation', async () => {
+    const { handle, subscriptionId } = await activeSubscription();
+    const yearlyAddOn = await seedPlan(harness.db.orm, {
+      name: 'Yearly grinder',
+      unit: 'year',
+      amounts: { EUR: 9900 },
+    });
     expect(
       await rejection(
         handle.executeUpdate(changeUpdate, {
-          args: [
-            {
-              plan: { planId: plan.id, unitAmount: 3300, currency: 'USD' },
-              quantity: 1,
-              timing: 'period_end',
-            },
-          ],
+          args: [await changeCommand(harness, subscriptionId, { edits: [{ planId: yearlyAddOn.id }] })],
         }),
       ),
     ).toEqual({
       type: 'InvalidCommandArgument',
-      message: `Plan ${plan.id} has no price in EUR, the subscription's currency`,
+      message: 'All items of a subscription bill on the same interval',
     });
     expect(await rejection(handle.executeUpdate(resumeUpdate, { args: [] }))).toEqual({
       type: 'InvalidSubscriptionState',
@@ -319,20 +392,14 @@ describe('lifecycle: commands', () => {
       type: 'InvalidSubscriptionState',
       message: 'Subscription is already paused',
     });
+    const threeSeats = await changeCommand(harness, subscriptionId, {
+      edits: [{ id: await baseItemId(harness, subscriptionId), quantity: 3 }],
+      timing: 'period_end',
+    });
     await handle.executeUpdate(cancelUpdate, { args: [{ at: 'immediately' }] });
-    expect(
-      await rejection(
-        handle.executeUpdate(changeUpdate, {
-          args: [
-            {
-              plan: { planId: plan.id, unitAmount: 3100, currency: 'EUR' },
-              quantity: 3,
-              timing: 'period_end',
-            },
-          ],
-        }),
-      ),
-    ).toMatchObject({ type: 'WorkflowNotFound' });
+    expect(await rejection(handle.executeUpdate(changeUpdate, { args: [threeSeats] }))).toMatchObject({
+      type: 'WorkflowNotFound',
+    });
     await recordChainIfAsked('lifecycle-commands', harness.env.client, handle.workflowId);
   });
 });

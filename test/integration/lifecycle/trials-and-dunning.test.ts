@@ -79,9 +79,10 @@ describe('lifecycle: trials and dunning', () => {
     await settled(harness, subscriptionId, '2027-03-01T12:00:00.000Z');
     await handle.signal(testClockAdvancedSignal, { frozenTime: '2027-03-09T00:00:00.000Z' });
     const result = await handle.result();
+    // Canceled at the trial's end, when it fell due, not when the clock was next moved.
     expect(result.state).toMatchObject({
       status: 'canceled',
-      canceledAt: '2027-03-09T00:00:00.000Z',
+      canceledAt: '2027-03-08T12:00:00.000Z',
       cancelReason: 'trial_ended_without_payment_method',
     });
     expect(await harness.db.orm.em.fork().count(Invoice, { subscription: subscriptionId })).toBe(0);

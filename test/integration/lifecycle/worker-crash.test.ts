@@ -67,7 +67,9 @@ describe('lifecycle: a worker killed in the middle of a renewal', () => {
     });
 
     let invoice: Invoice | null = null;
-    for (let i = 0; i < 600 && !(invoice && (await sandboxCharges(invoice.id)).length > 0); i++) {
+    // The child worker bundles the workflows before it polls: on a loaded machine that alone takes tens of seconds.
+    const deadline = Date.now() + 150_000;
+    while (Date.now() < deadline && !(invoice && (await sandboxCharges(invoice.id)).length > 0)) {
       invoice = await harness.db.orm.em
         .fork()
         .findOne(Invoice, { subscription: subscriptionId, periodIndex: 0 });

@@ -1,5 +1,6 @@
 import { MockActivityEnvironment, type TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker, WorkflowBundle } from '@temporalio/worker';
+import type { WorkflowBundle } from '@temporalio/worker';
+import type { PerennialWorker as Worker } from '../../../src/worker';
 import { randomBytes } from 'node:crypto';
 import { createActivities } from '../../../src/activities';
 import {

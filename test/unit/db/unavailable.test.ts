@@ -52,6 +52,10 @@ describe('isDatabaseUnavailable', () => {
     ['a unique violation', new UniqueConstraintViolationException(withCode('duplicate key', '23505'))],
     ['a syntax error from the server', new DatabaseError('syntax error at or near "selec"', '42601')],
     [
+      'a statement with a NUL byte, refused as a protocol violation',
+      new DriverException(withCode('select … - invalid message format', '08P01')),
+    ],
+    [
       'a statement cancelled by statement_timeout',
       new DatabaseError('canceling statement due to statement timeout', '57014'),
     ],

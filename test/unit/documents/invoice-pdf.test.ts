@@ -141,6 +141,35 @@ describe('invoice PDF', () => {
     expect(text).not.toContain('Reverse Charge');
   });
 
+  test("a German invoice with two rates names each line's rate and shows the VAT of each rate on its own net", async () => {
+    const germanConsumer = { name: 'Erika Mustermann', address: ['10115 Berlin'], country: 'DE' };
+    const input = pdfInput(germanConsumer, 'de', {
+      items: [
+        {
+          kind: 'subscription',
+          description: 'Kaffeebohnen',
+          amount: money(3000, 'EUR'),
+          taxCategory: 'reduced',
+        },
+        {
+          kind: 'subscription',
+          description: 'Mühlen-Abo',
+          amount: money(2000, 'EUR'),
+          taxCategory: 'standard',
+        },
+      ],
+      creditBalance: money(0, 'EUR'),
+    });
+    const text = await pdfText(input);
+
+    // The 10 % discount (5,00 €) splits 2:3 over the rates: 19 % on 18,00 €, 7 % on 27,00 €.
+    expect(text).toContain('KaffeebohnenUSt. 7 %130,00 €');
+    expect(text).toContain('Mühlen-AboUSt. 19 %120,00 €');
+    expect(text).toContain('USt. 19 % auf 18,00 €3,42 €');
+    expect(text).toContain('USt. 7 % auf 27,00 €1,89 €');
+    expect(text).toContain('Gesamtbetrag50,31 €');
+  });
+
   test('umlauts, ß and the euro sign survive Helvetica; letters outside WinAnsi degrade to their base letter or ?', async () => {
     const input = pdfInput({ ...frenchBusiness, country: 'FR' }, 'de');
     const text = await pdfText({

@@ -2,6 +2,9 @@ import Stripe from 'stripe';
 import { GatewayError } from '../../../src/gateways/errors';
 import {
   declineOrThrow,
+  disputeFee,
+  eventFromDispute,
+  eventFromDisputeChange,
   gatewayErrorFromStripe,
   outcomeOfPaymentIntent,
 } from '../../../src/gateways/stripe/mapping';
@@ -109,5 +112,99 @@ describe('Stripe errors', () => {
 
     expect(gatewayErrorFromStripe(error, 'refund')).toMatchObject({ code: 'refund_exceeds_charge' });
     expect(gatewayErrorFromStripe(error, 'charge')).toMatchObject({ code: 'invalid_request' });
+  });
+});
+
+describe('Stripe dispute events', () => {
+  function dispute(
+    status: Stripe.Dispute.Status,
+    balanceTransactions: { fee: number; currency: string }[] = [],
+  ): Stripe.Dispute {
+    return {
+      id: 'du_1',
+      object: 'dispute',
+      amount: 1900,
+      currency: 'eur',
+      reason: 'product_not_received',
+      status,
+      charge: 'ch_1',
+      payment_intent: 'pi_1',
+      metadata: {},
+      balance_transactions: balanceTransactions,
+    } as unknown as Stripe.Dispute;
+  }
+  const metadata = { invoice_id: 'in_1', subscription_id: 'sub_1' };
+  const common = {
+    chargeId: 'pi_1',
+    disputeId: 'du_1',
+    amount: { amount: 1900, currency: 'EUR' },
+    reason: 'product_not_received',
+    metadata,
+  };
+
+  test('a dispute opened is payment.disputed, routed by the PaymentIntent id', () => {
+    expect(eventFromDispute(dispute('needs_response'), metadata)).toEqual({
+      type: 'payment.disputed',
+      ...common,
+    });
+  });
+
+  test.each([
+    ['needs_response', 'needs_response'],
+    ['warning_needs_response', 'needs_response'],
+    ['appeal_needs_response', 'needs_response'],
+    ['under_review', 'under_review'],
+    ['warning_under_review', 'under_review'],
+    ['appeal_under_review', 'under_review'],
+  ] as const)('an undecided dispute in Stripe status %s is dispute.updated %s', (stripeStatus, status) => {
+    expect(eventFromDisputeChange(dispute(stripeStatus), metadata)).toEqual({
+      type: 'dispute.updated',
+      ...common,
+      status,
+    });
+  });
+
+  test.each([
+    ['lost', 'lost'],
+    ['won', 'won'],
+    ['warning_closed', 'won'],
+    ['prevented', 'won'],
+  ] as const)('a decided dispute in Stripe status %s is dispute.closed %s', (stripeStatus, status) => {
+    expect(eventFromDisputeChange(dispute(stripeStatus), metadata)).toEqual({
+      type: 'dispute.closed',
+      ...common,
+      status,
+    });
+  });
+
+  test('a status Stripe may add later is not acted on', () => {
+    expect(eventFromDisputeChange(dispute('escalated' as Stripe.Dispute.Status), metadata)).toBeNull();
+  });
+
+  test("the fee is the sum of the dispute's balance transaction fees in its currency", () => {
+    const withdrawn = dispute('needs_response', [{ fee: 1500, currency: 'eur' }]);
+    expect(eventFromDisputeChange(withdrawn, metadata)).toMatchObject({
+      type: 'dispute.updated',
+      fee: { amount: 1500, currency: 'EUR' },
+    });
+    // Stripe returns the fee of a won dispute in some regions: nothing is left to report.
+    const reinstated = dispute('won', [
+      { fee: 1500, currency: 'eur' },
+      { fee: -1500, currency: 'eur' },
+    ]);
+    expect(disputeFee(reinstated)).toBeUndefined();
+    expect(eventFromDisputeChange(reinstated, metadata)).not.toHaveProperty('fee');
+  });
+
+  test("a fee settled in another currency than the dispute's is not reported, rather than converted", () => {
+    expect(disputeFee(dispute('lost', [{ fee: 1500, currency: 'usd' }]))).toBeUndefined();
+    expect(disputeFee(dispute('lost'))).toBeUndefined();
+  });
+
+  test('an amount in an unknown currency is an invalid payload, not a crash', () => {
+    const odd = { ...dispute('lost'), currency: 'xyz' } as Stripe.Dispute;
+    expect(thrown(() => eventFromDisputeChange(odd, metadata))).toMatchObject({
+      code: 'invalid_webhook_payload',
+    });
   });
 });

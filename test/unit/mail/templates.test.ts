@@ -7,6 +7,7 @@ import {
   type DraftInvoice,
 } from '../../../src/domain';
 import {
+  DOCUMENT_EMAIL_KINDS,
   EMAIL_KINDS,
   escapeHtml,
   renderEmail,
@@ -97,6 +98,22 @@ const fixtures: { [K in keyof EmailDataByKind]: EmailDataByKind[K] } = {
     interval: { unit: 'month', count: 3 },
   },
   canceled: { ...common, planName: 'Pro', endsAt: '2027-02-28T00:00:00.000Z', atPeriodEnd: true },
+  needs_attention: {
+    ...common,
+    subscriptionId: 'sub_0123456789abcdef01234567',
+    code: 'BillingDataError',
+    message: 'invalid_amount: Amount must be a safe integer',
+    since: '2027-02-01T00:00:00.000Z',
+  },
+  credit_note: {
+    ...common,
+    creditNoteNumber: 'CN-2027-000007',
+    invoiceNumber: '2027-000042',
+    amount: money(2261, 'EUR'),
+    outcome: 'refund',
+    issuedAt: '2027-03-02T10:00:00.000Z',
+    documentAttached: true,
+  },
 };
 
 /** Intl separates amount and currency sign with a no-break space; the assertions read better with a plain one. */
@@ -106,17 +123,20 @@ function plain(text: string): string {
 
 describe('email templates', () => {
   describe.each(LOCALES)('every kind in %s', (locale) => {
-    test.each(EMAIL_KINDS)('%s renders a subject, a text part and an HTML document in the locale', (kind) => {
-      const email = renderEmail(kind, locale, fixtures[kind]);
+    test.each([...EMAIL_KINDS, ...DOCUMENT_EMAIL_KINDS])(
+      '%s renders a subject, a text part and an HTML document in the locale',
+      (kind) => {
+        const email = renderEmail(kind, locale, fixtures[kind]);
 
-      expect(email.subject.trim()).not.toBe('');
-      expect(email.subject).not.toMatch(/[\r\n]/);
-      expect(email.text).toContain(common.customerName);
-      expect(email.text).toContain(common.sellerName);
-      expect(email.html).toMatch(new RegExp(`^<!DOCTYPE html>\\n<html lang="${locale}">`));
-      expect(email.html).toContain(`<title>${escapeHtml(email.subject)}</title>`);
-      expect(email.html).toContain(escapeHtml(common.customerName));
-    });
+        expect(email.subject.trim()).not.toBe('');
+        expect(email.subject).not.toMatch(/[\r\n]/);
+        expect(email.text).toContain(common.customerName);
+        expect(email.text).toContain(common.sellerName);
+        expect(email.html).toMatch(new RegExp(`^<!DOCTYPE html>\\n<html lang="${locale}">`));
+        expect(email.html).toContain(`<title>${escapeHtml(email.subject)}</title>`);
+        expect(email.html).toContain(escapeHtml(common.customerName));
+      },
+    );
   });
 
   test('the kind-tagged entry point renders exactly what renderEmail renders', () => {
@@ -186,6 +206,51 @@ describe('email templates', () => {
     expect(row('Gesamtbetrag')).toBe('Gesamtbetrag  103,68 €');
     expect(row('Verrechnetes Guthaben')).toBe('Verrechnetes Guthaben  -5,00 €');
     expect(row('Bezahlter Betrag')).toBe('Bezahlter Betrag  98,68 €');
+  });
+
+  test("a receipt of a two-rate invoice names each line's rate and the VAT of each rate (worked example: 50,31 €)", () => {
+    const invoice = buildDraftInvoice({
+      currency: 'EUR',
+      items: [
+        {
+          kind: 'subscription',
+          description: 'Kaffeebohnen',
+          amount: money(3000, 'EUR'),
+          taxCategory: 'reduced',
+        },
+        {
+          kind: 'subscription',
+          description: 'Mühlen-Abo',
+          amount: money(2000, 'EUR'),
+          taxCategory: 'standard',
+        },
+      ],
+      coupons: [
+        {
+          id: 'TEN',
+          name: '10 % Rabatt',
+          discount: percentOff(10),
+          duration: { type: 'forever' },
+          timesRedeemed: 0,
+        },
+      ],
+      tax: determineTax({ country: 'DE' }, { country: 'DE' }),
+      pricesIncludeTax: false,
+      creditBalance: money(0, 'EUR'),
+    });
+    const de = plain(renderEmail('receipt', 'de', receiptData(invoice)).text).split('\n');
+    const en = plain(renderEmail('receipt', 'en', receiptData(invoice)).text).split('\n');
+    const row = (lines: string[], label: string) =>
+      lines.find((line) => line.startsWith(label))?.replace(/ {2,}/g, '  ');
+
+    expect(row(de, 'Kaffeebohnen')).toBe('Kaffeebohnen (USt. 7 %)  30,00 €');
+    expect(row(de, 'Mühlen-Abo')).toBe('Mühlen-Abo (USt. 19 %)  20,00 €');
+    expect(row(de, '10 % Rabatt')).toBe('10 % Rabatt  -5,00 €');
+    expect(row(de, 'USt. 19 % auf')).toBe('USt. 19 % auf 18,00 €  3,42 €');
+    expect(row(de, 'USt. 7 % auf')).toBe('USt. 7 % auf 27,00 €  1,89 €');
+    expect(row(de, 'Gesamtbetrag')).toBe('Gesamtbetrag  50,31 €');
+    expect(row(en, 'Kaffeebohnen')).toBe('Kaffeebohnen (VAT 7%)  €30.00');
+    expect(row(en, 'VAT 7% on')).toBe('VAT 7% on €27.00  €1.89');
   });
 
   test('a reverse-charge receipt carries the legal note even when the invoice passes no notes', () => {

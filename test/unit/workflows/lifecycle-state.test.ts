@@ -2,40 +2,13 @@ import fc from 'fast-check';
 import {
   isFinal,
   nextMoment,
+  nextMoneyMoment,
   type SubscriptionState,
   type SubscriptionStatus,
 } from '../../../src/workflows/lifecycle/state';
+import { activeState, dunning } from '../../support/states';
 
-const base: SubscriptionState = {
-  subscriptionId: 'sub_1',
-  customerId: 'cus_1',
-  currency: 'EUR',
-  plan: { planId: 'plan_basic', unitAmount: 1900 },
-  quantity: 1,
-  status: 'active',
-  timeZone: 'UTC',
-  anchor: '2027-01-31T00:00:00.000Z',
-  anchorPeriodIndex: 0,
-  interval: { unit: 'month', count: 1 },
-  periodIndex: 0,
-  period: { start: '2027-01-31T00:00:00.000Z', end: '2027-02-28T00:00:00.000Z' },
-  renewalReminderAt: null,
-  renewalReminderSent: false,
-  trialEnd: null,
-  trialReminderAt: null,
-  trialReminderSent: false,
-  trialEndWithoutPaymentMethod: 'cancel',
-  paymentMethodId: 'pm_1',
-  cancelAtPeriodEnd: false,
-  cancelReason: null,
-  canceledAt: null,
-  pause: null,
-  pauseAtPeriodEnd: null,
-  scheduledChange: null,
-  dunning: null,
-  incompleteExpiresAt: null,
-  renewals: 0,
-};
+const base: SubscriptionState = activeState();
 
 describe('nextMoment', () => {
   test('an active subscription wakes at its period end', () => {
@@ -60,12 +33,7 @@ describe('nextMoment', () => {
     const pastDue: SubscriptionState = {
       ...base,
       status: 'past_due',
-      dunning: {
-        invoiceId: 'inv_1',
-        failedAttempts: 1,
-        firstFailureAt: '2027-01-31T00:00:00.000Z',
-        nextRetryAt: '2027-02-01T00:00:00.000Z',
-      },
+      dunning: dunning('2027-02-01T00:00:00.000Z'),
     };
     expect(nextMoment(pastDue)).toEqual({ kind: 'dunning_retry', at: '2027-02-01T00:00:00.000Z' });
   });
@@ -86,6 +54,31 @@ describe('nextMoment', () => {
     expect(
       nextMoment({ ...paused, pause: { since: '2027-02-01T00:00:00.000Z', resumesAt: null } }),
     ).toBeNull();
+  });
+
+  test('a subscription that needs attention wakes for nothing until an operator retries it', () => {
+    const stuck: SubscriptionState = {
+      ...base,
+      attention: { code: 'BillingDataError', message: 'x', since: base.period.start, moment: 'period_end' },
+    };
+    expect(nextMoment(stuck)).toBeNull();
+  });
+
+  test('an unpaid subscription waits for its invoice to be paid: no renewal, no retry', () => {
+    expect(nextMoment({ ...base, status: 'unpaid', dunning: dunning(null) })).toBeNull();
+  });
+
+  test('the next moment money moves skips reminders: a trial reminder points at the trial end', () => {
+    const trialing: SubscriptionState = {
+      ...base,
+      status: 'trialing',
+      trialEnd: '2027-02-14T00:00:00.000Z',
+      trialReminderAt: '2027-02-11T00:00:00.000Z',
+    };
+    expect(nextMoneyMoment(trialing)).toBe('2027-02-14T00:00:00.000Z');
+    expect(
+      nextMoneyMoment({ ...base, status: 'past_due', dunning: dunning('2027-02-03T00:00:00.000Z') }),
+    ).toBe('2027-02-03T00:00:00.000Z');
   });
 
   test('an incomplete subscription wakes only to expire', () => {
@@ -124,17 +117,10 @@ describe('nextMoment', () => {
             status,
             period: { start: base.period.start, end: periodEnd },
             renewalReminderAt: reminderAt,
-            dunning: retryAt
-              ? {
-                  invoiceId: 'inv',
-                  failedAttempts: 1,
-                  firstFailureAt: base.period.start,
-                  nextRetryAt: retryAt,
-                }
-              : null,
+            dunning: retryAt ? dunning(retryAt) : null,
           };
           const moment = nextMoment(state);
-          if (isFinal(status)) return moment === null;
+          if (isFinal(status) || status === 'unpaid') return moment === null;
           if (status === 'active' || status === 'past_due') {
             const candidates = [periodEnd, retryAt, reminderAt].filter((x): x is string => x !== null);
             return moment !== null && candidates.every((c) => Date.parse(moment.at) <= Date.parse(c));

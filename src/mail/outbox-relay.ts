@@ -1,0 +1,191 @@
+import { Client as PgClient } from 'pg';
+import { EmailMessage } from '../db/entities';
+import type { Orm } from '../db/orm.config';
+import { isDatabaseUnavailable } from '../db/unavailable';
+import { renderOutboxEmail, type OutboxPayload } from './lifecycle-email';
+import type { Mailer } from './mailer';
+import { OUTBOX_CHANNEL } from './outbox';
+
+export interface OutboxRelayOptions {
+  orm: Orm;
+  mailer: Mailer;
+  publicUrl: string;
+  /** How often pending rows are looked for without a notification. */
+  pollMs?: number;
+  batchSize?: number;
+  /** How long a claimed row is left alone by other relays while it is being sent. */
+  leaseMs?: number;
+  /** Rendering failures (data an email cannot be built from) stop after this many tries. */
+  maxAttempts?: number;
+  onError?: (error: unknown, context: string) => void;
+}
+
+export interface OutboxRelay {
+  start(): void;
+  /** Stops polling and waits for the batch in flight. */
+  stop(): Promise<void>;
+  /** Sends what is pending now; answers how many emails left. */
+  drainOnce(): Promise<number>;
+}
+
+const backoffMs = (attempts: number) => Math.min(2 ** attempts * 1000, 10 * 60 * 1000);
+
+/**
+ * Sends the emails that committed transitions left in `email_messages`, in batches, each once per cause. Rows are
+ * claimed with a lease (`for update skip locked`), so any number of worker processes share the outbox; a row whose
+ * relay died is sent again after its lease with the same Message-ID, which lets a receiving server drop the one
+ * duplicate such a crash can cause. SMTP outages back off per row; an email that cannot be rendered is marked
+ * failed after a few tries instead of blocking the queue.
+ */
+export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
+  const { orm, mailer } = options;
+  const pollMs = options.pollMs ?? 1000;
+  const batchSize = options.batchSize ?? 20;
+  const leaseMs = options.leaseMs ?? 60_000;
+  const maxAttempts = options.maxAttempts ?? 5;
+  const onError = options.onError ?? (() => {});
+  let running = false;
+  let stopping = false;
+  let timer: NodeJS.Timeout | null = null;
+  let inFlight: Promise<number> | null = null;
+  let again = false;
+  let listener: PgClient | null = null;
+  let listening: Promise<void> | null = null;
+
+  async function claim(): Promise<string[]> {
+    const rows = await orm.em
+      .fork()
+      .getConnection()
+      .execute<{ id: string }[]>(
+        `update email_messages set lease_until = now() + (? * interval '1 millisecond'), attempts = attempts + 1
+       where id in (
+         select id from email_messages
+         where status = 'pending' and payload is not null and (lease_until is null or lease_until < now())
+         order by created_at limit ? for update skip locked)
+       returning id`,
+        [leaseMs, batchSize],
+      );
+    return rows.map((row) => row.id);
+  }
+
+  async function sendOne(id: string): Promise<void> {
+    const em = orm.em.fork();
+    const row = await em.findOneOrFail(EmailMessage, id);
+    let mail;
+    try {
+      mail = await renderOutboxEmail(em, row.payload as unknown as OutboxPayload, {
+        publicUrl: options.publicUrl,
+      });
+    } catch (error) {
+      if (isDatabaseUnavailable(error)) throw error;
+      onError(error, `render ${row.causeKey}`);
+      const failed = row.attempts >= maxAttempts;
+      await orm.em.fork().nativeUpdate(
+        EmailMessage,
+        { id },
+        {
+          status: failed ? 'failed' : 'pending',
+          lastError: error instanceof Error ? error.message.slice(0, 500) : String(error),
+          leaseUntil: new Date(Date.now() + backoffMs(row.attempts)),
+        },
+      );
+      return;
+    }
+    try {
+      const sent = await mailer.send({ ...mail, to: row.recipient, messageId: row.messageId });
+      await orm.em.fork().nativeUpdate(
+        EmailMessage,
+        { id },
+        {
+          status: 'sent',
+          subject: mail.subject,
+          smtpResponse: sent.response,
+          sentAt: new Date(),
+          leaseUntil: null,
+        },
+      );
+    } catch (error) {
+      onError(error, `send ${row.causeKey}`);
+      await orm.em
+        .fork()
+        .nativeUpdate(
+          EmailMessage,
+          { id, status: 'pending' },
+          {
+            lastError: error instanceof Error ? error.message.slice(0, 500) : String(error),
+            leaseUntil: new Date(Date.now() + backoffMs(row.attempts)),
+          },
+        )
+        .catch((recordError: unknown) => onError(recordError, `record failure ${row.causeKey}`));
+    }
+  }
+
+  async function drainOnce(): Promise<number> {
+    let sent = 0;
+    for (let ids = await claim(); ids.length > 0; ids = await claim()) {
+      for (const id of ids) await sendOne(id);
+      sent += ids.length;
+      if (stopping) break;
+    }
+    return sent;
+  }
+
+  function tick(): void {
+    if (!running) return;
+    if (inFlight) {
+      again = true;
+      return;
+    }
+    inFlight = drainOnce()
+      .catch((error: unknown) => {
+        onError(error, 'drain');
+        return 0;
+      })
+      .finally(() => {
+        inFlight = null;
+        if (again && running) {
+          again = false;
+          tick();
+        }
+      });
+  }
+
+  async function listen(): Promise<void> {
+    const url = orm.config.get('clientUrl');
+    if (!url) return;
+    const client = new PgClient({ connectionString: url });
+    client.on('error', (error) => onError(error, 'listen'));
+    client.on('notification', () => tick());
+    try {
+      await client.connect();
+      await client.query(`listen ${OUTBOX_CHANNEL}`);
+      listener = client;
+    } catch (error) {
+      // Polling alone still sends everything, a little later.
+      onError(error, 'listen');
+      await client.end().catch(() => {});
+    }
+  }
+
+  return {
+    start() {
+      if (running) return;
+      running = true;
+      stopping = false;
+      listening = listen();
+      timer = setInterval(tick, pollMs);
+      tick();
+    },
+    async stop() {
+      running = false;
+      stopping = true;
+      if (timer) clearInterval(timer);
+      timer = null;
+      await inFlight;
+      await listening;
+      await listener?.end().catch(() => {});
+      listener = null;
+    },
+    drainOnce,
+  };
+}

@@ -1,0 +1,118 @@
+import { EmailMessage } from '../../../src/db/entities';
+import { startSmtpCatcher, type SmtpCatcher } from '../../../src/dev/smtp-catcher';
+import { SandboxGateway } from '../../../src/gateways';
+import { createMailer, type Mailer } from '../../../src/mail/mailer';
+import { createOutboxRelay } from '../../../src/mail/outbox-relay';
+import { renderEmail } from '../../../src/mail/templates';
+import { initialSubscriptionState } from '../../../src/subscriptions/initial-state';
+import { createTestDatabase, type TestDatabase } from '../../support/database';
+import { seedCustomer, seedPlan } from '../../support/lifecycle';
+import { item } from '../../support/states';
+import { TEST_SANDBOX_WEBHOOK_SECRET } from '../../support/workers';
+
+describe('outbox relay over a real SMTP server', () => {
+  let db: TestDatabase;
+  let catcher: SmtpCatcher;
+  let mailer: Mailer;
+
+  beforeAll(async () => {
+    [db, catcher] = await Promise.all([createTestDatabase(), startSmtpCatcher()]);
+    mailer = createMailer(catcher.smtpUrl, 'Perennial <billing@example.test>');
+  });
+
+  afterAll(async () => {
+    mailer?.close();
+    await Promise.all([db?.drop(), catcher?.close()]);
+  });
+
+  async function outboxRow(causeKey: string, payload: Record<string, unknown>, recipient: string) {
+    const em = db.orm.em.fork();
+    em.create(EmailMessage, {
+      causeKey,
+      kind: String(payload.kind),
+      recipient,
+      subject: String(payload.kind),
+      messageId: `<${causeKey.replace(/[^a-z0-9]/gi, '')}@perennial>`,
+      payload,
+    });
+    await em.flush();
+  }
+
+  test('a welcome email arrives intact in the customer’s language once; draining again sends nothing more', async () => {
+    const gateway = new SandboxGateway({ orm: db.orm, webhookSecret: TEST_SANDBOX_WEBHOOK_SECRET });
+    const plan = await seedPlan(db.orm, { name: 'Kaffee-Abo', trialDays: 14 });
+    const { customer } = await seedCustomer({ db, gateway }, null);
+    const state = initialSubscriptionState({
+      subscriptionId: 'sub_0123456789abcdef01234567',
+      customerId: customer.id,
+      currency: 'EUR',
+      items: [item({ planId: plan.id, name: 'Kaffee-Abo' })],
+      interval: { unit: 'month', count: 1 },
+      timeZone: 'Europe/Berlin',
+      startAt: '2027-01-31T09:00:00.000Z',
+      trialDays: 14,
+      paymentMethodId: null,
+      trialEndWithoutPaymentMethod: 'cancel',
+      couponIds: [],
+      testClockId: null,
+    });
+    const cause = `${state.subscriptionId}:welcome`;
+    await outboxRow(cause, { kind: 'welcome', cause, state, at: state.anchor }, customer.email);
+    const relay = createOutboxRelay({ orm: db.orm, mailer, publicUrl: 'https://billing.example.test' });
+
+    expect(await relay.drainOnce()).toBe(1);
+    expect(await relay.drainOnce()).toBe(0);
+    const [message] = await catcher.waitForMessages(1);
+
+    const expected = renderEmail('welcome', 'de', {
+      customerName: 'Erika Mustermann',
+      sellerName: 'Perennial',
+      timeZone: 'Europe/Berlin',
+      planName: 'Kaffee-Abo',
+      trialEndsAt: '2027-02-14T09:00:00.000Z',
+      portalUrl: `https://billing.example.test/portal/subscriptions/${state.subscriptionId}`,
+    });
+    expect(catcher.messages()).toHaveLength(1);
+    expect(message?.envelopeTo).toEqual([customer.email]);
+    expect(message?.subject).toBe(expected.subject);
+    expect(message?.text?.trim()).toBe(expected.text.trim());
+
+    const outbox = await db.orm.em.fork().findOneOrFail(EmailMessage, { causeKey: cause });
+    expect(outbox).toMatchObject({ kind: 'welcome', status: 'sent', subject: expected.subject, attempts: 1 });
+    expect(outbox.smtpResponse).toMatch(/^250/);
+    expect(message?.raw).toContain(`Message-ID: ${outbox.messageId}`);
+  });
+
+  test('an email that cannot be rendered is retried a few times, then marked failed instead of blocking the queue', async () => {
+    const cause = 'sub_broken:receipt:in_missing';
+    await outboxRow(
+      cause,
+      {
+        kind: 'receipt',
+        cause,
+        invoiceId: 'in_missing',
+        state: { customerId: 'cus_missing' },
+        at: '2027-01-01T00:00:00Z',
+      },
+      'nobody@example.test',
+    );
+    const relay = createOutboxRelay({
+      orm: db.orm,
+      mailer,
+      publicUrl: 'https://billing.example.test',
+      maxAttempts: 2,
+    });
+    const em = db.orm.em.fork();
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      // The failed row backs off; make it due again at once.
+      await em.nativeUpdate(EmailMessage, { causeKey: cause }, { leaseUntil: null });
+      await relay.drainOnce();
+    }
+    const row = await db.orm.em.fork().findOneOrFail(EmailMessage, { causeKey: cause });
+    expect(row).toMatchObject({ status: 'failed', attempts: 2 });
+    expect(row.lastError).toBeTruthy();
+    expect(catcher.messages().some((message) => message.envelopeTo.includes('nobody@example.test'))).toBe(
+      false,
+    );
+  });
+});
