@@ -36,7 +36,7 @@ import {
   LOGIN_COOKIE,
   requireAdminSession,
 } from './context';
-import { dashboardFigures } from './figures';
+import { mrrOf, subscriptionCounts } from './figures';
 import { adminStrings } from './strings';
 import { CustomerPage, CustomersPage } from './pages/customers';
 import { DashboardPage, type EventRow, EventsPage } from './pages/dashboard';
@@ -56,6 +56,7 @@ import type { Notice } from './pages/shell';
 import {
   type ConsoleChangeDraft,
   type ConsoleForm,
+  consoleFormOf,
   ConsolePreview,
   SubscriptionPage,
 } from './pages/subscription';
@@ -177,11 +178,20 @@ export function adminRouter(deps: SurfacesDeps): Router {
   // ---- Dashboard and events
   router.get('/admin', async (_req, res) => {
     const ctx = adminContext(res);
-    const [figures, events] = await Promise.all([
-      dashboardFigures(deps.orm),
+    // MRR is the analytics ledger's (every item of every subscription, docs/analytics.md), as of today.
+    const today = new Date().toISOString().slice(0, 10);
+    const [counts, revenue, events] = await Promise.all([
+      subscriptionCounts(deps.orm),
+      ctx.api.get<Parameters<typeof mrrOf>[0]>(
+        withQuery('/v1/analytics/revenue', { from: today, to: today, interval: 'day' }),
+      ),
       ctx.api.get<ListOf<EventRow>>('/v1/events?order=desc&limit=10'),
     ]);
-    await render(res, 200, DashboardPage({ ctx, figures, events: events.data }));
+    await render(
+      res,
+      200,
+      DashboardPage({ ctx, figures: { counts, mrr: mrrOf(revenue) }, events: events.data }),
+    );
   });
 
   router.get('/admin/events', async (req, res) => {
@@ -254,8 +264,8 @@ export function adminRouter(deps: SurfacesDeps): Router {
   ) {
     const ctx = adminContext(res);
     const subscription = await subscriptions.loadSubscription(ctx.api, param(req));
-    const [plans, invoices, payments] = await Promise.all([
-      subscriptions.changeablePlans(ctx.api, subscription),
+    const [offers, invoices, payments] = await Promise.all([
+      subscriptions.planOffers(ctx.api, subscription),
       ctx.api.get<ListOf<InvoiceResponse>>(
         `/v1/invoices?subscription_id=${enc(subscription.id)}&order=desc&limit=20`,
       ),
@@ -271,7 +281,7 @@ export function adminRouter(deps: SurfacesDeps): Router {
       SubscriptionPage({
         ctx,
         subscription,
-        plans,
+        offers,
         invoices: invoices.data,
         payments: payments.data,
         temporalUrl: temporalUrl(subscription.workflowId),
@@ -281,27 +291,38 @@ export function adminRouter(deps: SurfacesDeps): Router {
     );
   }
 
+  /** The change a form describes; an unreadable quantity is sent as 0, so the API's own validation names it. */
   function draftOf(req: Request): ConsoleChangeDraft {
     const form = formOf(req);
     const timing = field(form, 'timing');
-    return {
-      planId: field(form, 'plan_id') ?? '',
-      quantity: Number(field(form, 'quantity')),
-      timing: timing === 'immediately' || timing === 'period_end' ? timing : '',
-    };
+    const text = field(form, 'quantity');
+    const number = Number(text);
+    const quantity = text === undefined ? undefined : Number.isInteger(number) ? number : 0;
+    const planId = field(form, 'plan_id') ?? '';
+    const itemId = field(form, 'item_id') ?? '';
+    const kind = field(form, 'kind');
+    const change: subscriptions.ItemChange =
+      kind === 'add'
+        ? { kind, planId, quantity }
+        : kind === 'update'
+          ? { kind, itemId, quantity }
+          : kind === 'remove'
+            ? { kind, itemId }
+            : { kind: 'base', ...(planId ? { planId } : {}), quantity };
+    return { change, timing: timing === 'immediately' || timing === 'period_end' ? timing : '' };
   }
-  const changeInput = (draft: ConsoleChangeDraft): subscriptions.ChangeInput => ({
-    ...(draft.planId ? { planId: draft.planId } : {}),
-    quantity: Number.isInteger(draft.quantity) ? draft.quantity : 0,
-    ...(draft.timing ? { timing: draft.timing } : {}),
-  });
 
   router.get('/admin/subscriptions/:id', (req, res) => subscriptionPage(req, res, 200));
 
   router.post('/admin/subscriptions/:id/change/preview', async (req, res) => {
     const ctx = adminContext(res);
     const draft = draftOf(req);
-    const preview = await subscriptions.previewChange(ctx.api, param(req), changeInput(draft));
+    const preview = await subscriptions.previewItemChange(
+      ctx.api,
+      param(req),
+      draft.change,
+      draft.timing || undefined,
+    );
     if (req.header('hx-request') === 'true') {
       await render(
         res,
@@ -322,7 +343,7 @@ export function adminRouter(deps: SurfacesDeps): Router {
       preview.ok ? 200 : 422,
       preview.ok
         ? { draft, preview: preview.body }
-        : { draft, error: { form: 'change', error: preview.error } },
+        : { draft, error: { form: consoleFormOf(draft.change), error: preview.error } },
     );
   });
 
@@ -338,9 +359,10 @@ export function adminRouter(deps: SurfacesDeps): Router {
     const ctx = adminContext(res);
     const result = await send(ctx, param(req));
     if (!result.ok) {
+      const draft = form === 'change' ? draftOf(req) : undefined;
       await subscriptionPage(req, res, result.status === 409 ? 409 : 422, {
-        error: { form, error: result.error },
-        ...(form === 'change' ? { draft: draftOf(req) } : {}),
+        error: { form: draft ? consoleFormOf(draft.change) : form, error: result.error },
+        ...(draft ? { draft } : {}),
       });
       return;
     }
@@ -353,17 +375,15 @@ export function adminRouter(deps: SurfacesDeps): Router {
   }
 
   router.post('/admin/subscriptions/:id/change', (req, res) => {
-    const input = changeInput(draftOf(req));
+    const { change, timing } = draftOf(req);
     return subscriptionAction(
       req,
       res,
       'change',
       'changed',
       'changed',
-      (ctx, id) => subscriptions.change(ctx.api, id, input),
-      {
-        change: input,
-      },
+      (ctx, id) => subscriptions.applyItemChange(ctx.api, id, change, timing || undefined),
+      { change, ...(timing ? { timing } : {}) },
     );
   });
   router.post('/admin/subscriptions/:id/change/cancel', (req, res) =>
@@ -547,19 +567,17 @@ export function adminRouter(deps: SurfacesDeps): Router {
     redirect(res, `/admin/invoices/${enc(param(req))}?done=credited`);
   });
 
-  // ---- Dunning queue: past-due and unpaid subscriptions, each read live for its attempts and next retry.
+  // ---- Dunning queue: past-due and unpaid subscriptions; the read model holds their attempts and next retry.
   router.get('/admin/dunning', async (req, res) => {
     const ctx = adminContext(res);
     const [pastDue, unpaid] = await Promise.all([
       subscriptions.listSubscriptions(ctx.api, {
         status: 'past_due',
-        live: true,
         limit: 20,
         startingAfter: query(req, 'past_due_after') || undefined,
       }),
       subscriptions.listSubscriptions(ctx.api, {
         status: 'unpaid',
-        live: true,
         limit: 20,
         startingAfter: query(req, 'unpaid_after') || undefined,
       }),

@@ -24,7 +24,7 @@ import { BillingPage, BILLING_FIELDS, PaymentMethodPage } from './pages/account'
 import { ContinuePage, MessagePage } from './pages/entry';
 import { InvoiceListPage, InvoicePage } from './pages/invoices';
 import { OverviewPage } from './pages/overview';
-import { SubscriptionPage, type ChangeDraft, ChangePreviewBlock } from './pages/subscription';
+import { SubscriptionPage, type ChangeDraft, changeFormOf, ChangePreviewBlock } from './pages/subscription';
 
 const render = async (res: Response, status: number, element: JSX.Element) =>
   sendPage(res, status, await element);
@@ -142,18 +142,12 @@ export function portalRouter(deps: SurfacesDeps): Router {
       ),
       ctx.api.get<ListOf<PaymentMethodResponse>>(`/v1/customers/${ctx.customerId}/payment_methods?limit=20`),
     ]);
-    // The list comes from the read model; each running subscription is read live for its dunning state.
-    const live = await Promise.all(
-      list.data.map((row) =>
-        ['canceled', 'ended'].includes(row.status) ? row : subscriptions.loadSubscription(ctx.api, row.id),
-      ),
-    );
     await render(
       res,
       200,
       OverviewPage({
         ctx,
-        subscriptions: live,
+        subscriptions: list.data,
         openInvoices: open.data,
         paymentMethods: methods.data,
         notice: noticeOf(req, ctx),
@@ -169,11 +163,11 @@ export function portalRouter(deps: SurfacesDeps): Router {
   ) {
     const ctx = portalContext(res);
     const subscription = await subscriptions.loadSubscription(ctx.api, idParam(req));
-    const plans = await subscriptions.changeablePlans(ctx.api, subscription);
+    const offers = await subscriptions.planOffers(ctx.api, subscription);
     await render(
       res,
       status,
-      SubscriptionPage({ ctx, subscription, plans, notice: noticeOf(req, ctx), ...extra }),
+      SubscriptionPage({ ctx, subscription, offers, notice: noticeOf(req, ctx), ...extra }),
     );
   }
 
@@ -185,22 +179,35 @@ export function portalRouter(deps: SurfacesDeps): Router {
     redirect(res, '/portal/payment-method');
   });
 
+  /** The change a form describes; an unreadable quantity is sent as 0, so the API's own validation names it. */
   function draftOf(req: Request): ChangeDraft {
     const form = formOf(req);
-    const quantity = Number(field(form, 'quantity'));
-    return { planId: field(form, 'plan_id') ?? '', quantity: Number.isInteger(quantity) ? quantity : NaN };
+    const text = field(form, 'quantity');
+    const number = Number(text);
+    const quantity = text === undefined ? undefined : Number.isInteger(number) ? number : 0;
+    const planId = field(form, 'plan_id') ?? '';
+    const itemId = field(form, 'item_id') ?? '';
+    switch (field(form, 'kind')) {
+      case 'add':
+        return { kind: 'add', planId, quantity };
+      case 'update':
+        return { kind: 'update', itemId, quantity };
+      case 'remove':
+        return { kind: 'remove', itemId };
+      default:
+        return { kind: 'base', ...(planId ? { planId } : {}), quantity };
+    }
   }
 
-  const changeInput = (draft: ChangeDraft) => ({
-    ...(draft.planId ? { planId: draft.planId } : {}),
-    // An unreadable quantity is sent as is, so the API's own validation names it.
-    quantity: Number.isNaN(draft.quantity) ? (0 as number) : draft.quantity,
-  });
+  const timingOf = (req: Request): subscriptions.Timing | undefined => {
+    const timing = field(formOf(req), 'timing');
+    return timing === 'immediately' || timing === 'period_end' ? timing : undefined;
+  };
 
   router.post('/portal/subscriptions/:id/change/preview', async (req, res) => {
     const ctx = portalContext(res);
     const draft = draftOf(req);
-    const preview = await subscriptions.previewChange(ctx.api, idParam(req), changeInput(draft));
+    const preview = await subscriptions.previewItemChange(ctx.api, idParam(req), draft);
     if (req.header('hx-request') === 'true') {
       if (!preview.ok) {
         res.setHeader('HX-Retarget', '#change-preview-slot');
@@ -232,7 +239,7 @@ export function portalRouter(deps: SurfacesDeps): Router {
       preview.ok ? 200 : 422,
       preview.ok
         ? { draft, preview: preview.body }
-        : { draft, error: { form: 'change', error: preview.error } },
+        : { draft, error: { form: changeFormOf(draft), error: preview.error } },
     );
   });
 
@@ -250,20 +257,17 @@ export function portalRouter(deps: SurfacesDeps): Router {
       redirect(res, `/portal/subscriptions/${idParam(req)}?notice=${notice}`);
       return;
     }
+    const draft = form === 'change' ? draftOf(req) : undefined;
     await subscriptionPage(req, res, result.status === 409 ? 409 : 422, {
-      error: { form, error: result.error },
-      ...(form === 'change' ? { draft: draftOf(req) } : {}),
+      error: { form: draft ? changeFormOf(draft) : form, error: result.error },
+      ...(draft ? { draft } : {}),
     });
   }
 
   router.post('/portal/subscriptions/:id/change', (req, res) =>
-    act(req, res, 'change', 'changed', (ctx, id) => {
-      const timing = field(formOf(req), 'timing');
-      return subscriptions.change(ctx.api, id, {
-        ...changeInput(draftOf(req)),
-        ...(timing === 'immediately' || timing === 'period_end' ? { timing } : {}),
-      });
-    }),
+    act(req, res, 'change', 'changed', (ctx, id) =>
+      subscriptions.applyItemChange(ctx.api, id, draftOf(req), timingOf(req)),
+    ),
   );
   router.post('/portal/subscriptions/:id/change/cancel', (req, res) =>
     act(req, res, 'change', 'changeDropped', (ctx, id) => subscriptions.cancelScheduledChange(ctx.api, id)),

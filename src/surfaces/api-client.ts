@@ -78,7 +78,8 @@ export class ApiClient {
     const answer = await this.api(this.scope, {
       method,
       path,
-      body: body ?? (method === 'GET' ? undefined : {}),
+      // A GET or DELETE carries its options in the query string.
+      body: body ?? (method === 'GET' || method === 'DELETE' ? undefined : {}),
       via: this.via,
       requestId: this.requestId,
       idempotencyKey,

@@ -1,35 +1,55 @@
 import { priceAmount, type PricingScheme } from '../domain/pricing';
 import type { PlanResponse } from '../api/schemas/plans';
-import type { ChangePreviewResponse, SubscriptionResponse } from '../api/schemas/subscriptions';
+import type { ProductResponse } from '../api/schemas/products';
+import type {
+  ChangePreviewResponse,
+  SubscriptionItemResponse,
+  SubscriptionResponse,
+} from '../api/schemas/subscriptions';
 import { type ApiClient, type ListOf, type Sent, withQuery } from './api-client';
 
 /**
  * Every call the portal and the console make that depends on the shape of a subscription or of its commands lives
  * here, and goes through the JSON API's own routes (`/v1/subscriptions/:id/{cancel,reactivate,pause,resume,change,
- * change/preview,change/cancel,payment_method}`). When those routes change, this module follows and the pages
+ * change/preview,change/cancel,items,items/:item_id,payment_method}` and their previews). When those routes change, this module follows and the pages
  * keep reading `SubscriptionView`.
  */
+
+/** One item of a subscription: its base plan, an add-on or a metered plan. */
+export interface ItemView {
+  id: string;
+  planId: string;
+  name: string;
+  quantity: number;
+  /** One whole period at this quantity, minor units, as the engine priced it; 0 for a metered item. */
+  amount: number;
+  metered: boolean;
+  addOn: boolean;
+}
 
 export interface SubscriptionView {
   id: string;
   customerId: string;
   status: string;
+  /** The base item's plan and quantity (the first licensed item that is not an add-on). */
   planId: string;
   planName: string;
   quantity: number;
+  /** Every item, the base item first. */
+  items: ItemView[];
   currency: string;
   timeZone: string;
   currentPeriodStart: string;
   currentPeriodEnd: string;
   trialEnd: string | null;
-  /** The next regular invoice: its date and its amount before tax and credit; null when none is due. */
+  /** The next regular invoice: its date and its licensed items' amounts before tax and credit; null when none. */
   nextInvoice: { at: string; amount: number } | null;
   cancelAtPeriodEnd: boolean;
   canceledAt: string | null;
   cancellationReason: string | null;
   pause: { since: string; resumesAt: string | null } | null;
   pauseAtPeriodEnd: { resumesAt: string | null } | null;
-  scheduledChange: { planId: string; planName: string; quantity: number } | null;
+  scheduledChange: { planId: string; planName: string; quantity: number; items: ItemView[] } | null;
   pastDue: { invoiceId: string; failedAttempts: number; nextRetryAt: string | null } | null;
   nextAction: { type: string; at: string } | null;
   paymentMethodId: string | null;
@@ -98,51 +118,57 @@ export function periodAmountOf(plan: PlanResponse, currency: string, quantity: n
   return scheme ? priceAmount({ currency, scheme }, quantity).amount : null;
 }
 
-class Plans {
-  private readonly cache = new Map<string, Promise<PlanResponse | null>>();
-  private readonly api: ApiClient;
-  constructor(api: ApiClient) {
-    this.api = api.catalogue();
-  }
+const itemView = (item: SubscriptionItemResponse): ItemView => ({
+  id: item.id,
+  planId: item.plan_id,
+  name: item.name,
+  quantity: item.quantity,
+  amount: item.amount,
+  metered: item.metered,
+  addOn: item.add_on,
+});
 
-  get(id: string): Promise<PlanResponse | null> {
-    let plan = this.cache.get(id);
-    if (!plan) {
-      plan = this.api.get<PlanResponse>(`/v1/plans/${encodeURIComponent(id)}`).catch(() => null);
-      this.cache.set(id, plan);
-    }
-    return plan;
-  }
+/** The base item first (as the API names it: `plan_id`/`quantity`), then the others in their order. */
+function ordered(items: ItemView[], basePlanId: string): ItemView[] {
+  const base = items.find((item) => item.planId === basePlanId && !item.addOn && !item.metered);
+  return base ? [base, ...items.filter((item) => item !== base)] : items;
 }
 
-async function viewOf(subscription: SubscriptionResponse, plans: Plans): Promise<SubscriptionView> {
-  const plan = await plans.get(subscription.plan_id);
+/** Items as a customer reads them: "Monthly beans × 1, Tasting seats × 2". */
+export const itemsText = (items: ItemView[]): string =>
+  items.map((item) => `${item.name} × ${item.quantity}`).join(', ');
+
+/** What the licensed items bill per period; metered usage is billed in arrears and is not known ahead. */
+const licensedTotal = (items: ItemView[]): number =>
+  items.filter((item) => !item.metered).reduce((sum, item) => sum + item.amount, 0);
+
+function viewOf(subscription: SubscriptionResponse): SubscriptionView {
+  const items = ordered(subscription.items.map(itemView), subscription.plan_id);
   const scheduled = subscription.scheduled_change;
-  const scheduledPlan = scheduled ? await plans.get(scheduled.plan_id) : null;
+  const scheduledItems = scheduled ? ordered(scheduled.items.map(itemView), scheduled.plan_id) : null;
   const billsNext =
     RUNNING.has(subscription.status) &&
     !subscription.cancel_at_period_end &&
     !subscription.pause_at_period_end;
-  const nextPlan = scheduledPlan ?? plan;
-  const nextAmount = nextPlan
-    ? periodAmountOf(nextPlan, subscription.currency, scheduled?.quantity ?? subscription.quantity)
-    : null;
   return {
     id: subscription.id,
     customerId: subscription.customer_id,
     status: subscription.status,
     planId: subscription.plan_id,
-    planName: plan?.name ?? subscription.plan_id,
+    planName: items[0]?.planId === subscription.plan_id ? items[0].name : subscription.plan_id,
     quantity: subscription.quantity,
+    items,
     currency: subscription.currency,
     timeZone: subscription.time_zone,
     currentPeriodStart: subscription.current_period_start,
     currentPeriodEnd: subscription.current_period_end,
     trialEnd: subscription.trial_end,
-    nextInvoice:
-      billsNext && nextAmount !== null
-        ? { at: subscription.trial_end ?? subscription.current_period_end, amount: nextAmount }
-        : null,
+    nextInvoice: billsNext
+      ? {
+          at: subscription.trial_end ?? subscription.current_period_end,
+          amount: licensedTotal(scheduledItems ?? items),
+        }
+      : null,
     cancelAtPeriodEnd: subscription.cancel_at_period_end,
     canceledAt: subscription.canceled_at,
     cancellationReason: subscription.cancellation_reason,
@@ -152,13 +178,15 @@ async function viewOf(subscription: SubscriptionResponse, plans: Plans): Promise
     pauseAtPeriodEnd: subscription.pause_at_period_end
       ? { resumesAt: subscription.pause_at_period_end.resumes_at }
       : null,
-    scheduledChange: scheduled
-      ? {
-          planId: scheduled.plan_id,
-          planName: scheduledPlan?.name ?? scheduled.plan_id,
-          quantity: scheduled.quantity,
-        }
-      : null,
+    scheduledChange:
+      scheduled && scheduledItems
+        ? {
+            planId: scheduled.plan_id,
+            planName: scheduledItems[0]?.name ?? scheduled.plan_id,
+            quantity: scheduled.quantity,
+            items: scheduledItems,
+          }
+        : null,
     pastDue: subscription.past_due
       ? {
           invoiceId: subscription.past_due.invoice_id,
@@ -173,10 +201,9 @@ async function viewOf(subscription: SubscriptionResponse, plans: Plans): Promise
   };
 }
 
-/** One subscription, live from its workflow while it runs. */
+/** One subscription, live from its workflow while it runs (the read model once it has ended). */
 export async function loadSubscription(api: ApiClient, id: string): Promise<SubscriptionView> {
-  const subscription = await api.get<SubscriptionResponse>(`/v1/subscriptions/${encodeURIComponent(id)}`);
-  return viewOf(subscription, new Plans(api));
+  return viewOf(await api.get<SubscriptionResponse>(`/v1/subscriptions/${encodeURIComponent(id)}?live=true`));
 }
 
 export interface SubscriptionFilter {
@@ -184,11 +211,12 @@ export interface SubscriptionFilter {
   status?: string;
   startingAfter?: string;
   limit?: number;
-  /** Read each row live from its workflow (bounded by `limit`): the dunning queue needs attempts and next retry. */
-  live?: boolean;
 }
 
-/** A page of subscriptions from the read model, with the API's cursor. */
+/**
+ * A page of subscriptions from the read model, with the API's cursor. Every committed transition writes the read
+ * model in the same transaction as its events, so dunning attempts and retry times are current there.
+ */
 export async function listSubscriptions(
   api: ApiClient,
   filter: SubscriptionFilter,
@@ -201,38 +229,50 @@ export async function listSubscriptions(
       limit: filter.limit ?? 20,
     }),
   );
-  const plans = new Plans(api);
-  const rows = filter.live
-    ? await Promise.all(
-        page.data.map((row) =>
-          api.get<SubscriptionResponse>(`/v1/subscriptions/${encodeURIComponent(row.id)}`).catch(() => row),
-        ),
-      )
-    : page.data;
-  return { ...page, data: await Promise.all(rows.map((row) => viewOf(row, plans))) };
+  return { ...page, data: page.data.map(viewOf) };
 }
 
-/** The plans a subscription may change to: active, priced in its currency, billed on the same interval. */
-export async function changeablePlans(
+export interface PlanOffer {
+  id: string;
+  name: string;
+  /** One period at quantity 1, minor units of the subscription's currency. */
+  amountPerUnit: number;
+}
+
+/**
+ * The plans a subscription may move its base item to, and the add-ons it may add: active, licensed (not metered),
+ * priced in its currency and billed on the same interval as its items (an interval change is the API's, not the
+ * pages'). Add-ons are plans of products marked `add_on`, leaving out the plans it already holds.
+ */
+export async function planOffers(
   api: ApiClient,
   subscription: SubscriptionView,
-): Promise<{ id: string; name: string; amountPerUnit: number }[]> {
-  const current = await new Plans(api).get(subscription.planId);
-  const page = await api
-    .catalogue()
-    .get<ListOf<PlanResponse>>(withQuery('/v1/plans', { active: 'true', limit: 100 }));
-  return page.data
-    .filter(
-      (plan) =>
-        plan.currencies.includes(subscription.currency) &&
-        plan.meter_id === null &&
-        (!current || (plan.interval === current.interval && plan.interval_count === current.interval_count)),
-    )
-    .map((plan) => ({
-      id: plan.id,
-      name: plan.name,
-      amountPerUnit: periodAmountOf(plan, subscription.currency, 1) ?? 0,
-    }));
+): Promise<{ basePlans: PlanOffer[]; addOns: PlanOffer[] }> {
+  const catalogue = api.catalogue();
+  const [plans, products, current] = await Promise.all([
+    catalogue.get<ListOf<PlanResponse>>(withQuery('/v1/plans', { active: 'true', limit: 100 })),
+    catalogue.get<ListOf<ProductResponse>>(withQuery('/v1/products', { limit: 100 })),
+    catalogue.get<PlanResponse>(`/v1/plans/${encodeURIComponent(subscription.planId)}`).catch(() => null),
+  ]);
+  const addOnProducts = new Set(
+    products.data.filter((product) => product.add_on).map((product) => product.id),
+  );
+  const held = new Set(subscription.items.map((item) => item.planId));
+  const offered = plans.data.filter(
+    (plan) =>
+      plan.currencies.includes(subscription.currency) &&
+      plan.meter_id === null &&
+      (!current || (plan.interval === current.interval && plan.interval_count === current.interval_count)),
+  );
+  const offer = (plan: PlanResponse): PlanOffer => ({
+    id: plan.id,
+    name: plan.name,
+    amountPerUnit: periodAmountOf(plan, subscription.currency, 1) ?? 0,
+  });
+  return {
+    basePlans: offered.filter((plan) => !addOnProducts.has(plan.product_id)).map(offer),
+    addOns: offered.filter((plan) => addOnProducts.has(plan.product_id) && !held.has(plan.id)).map(offer),
+  };
 }
 
 type Result = Sent<SubscriptionResponse>;
@@ -272,38 +312,74 @@ export function undoCancel(api: ApiClient, id: string): Promise<Result> {
   return command(api, id, 'reactivate', {});
 }
 
-export interface ChangeInput {
-  planId?: string;
-  quantity?: number;
-  timing?: 'immediately' | 'period_end';
+/**
+ * One change of a subscription's items, as a page offers it: the base item's plan and quantity (`change`), an
+ * add-on added (`items`), an item's quantity changed (`items/:item_id`) or an item removed (`DELETE
+ * items/:item_id`). Each has the API's own preview, and the confirmation sends the same change with the timing the
+ * preview answered, so what is charged is what was shown.
+ */
+export type ItemChange =
+  | { kind: 'base'; planId?: string; quantity?: number }
+  | { kind: 'add'; planId: string; quantity?: number }
+  | { kind: 'update'; itemId: string; quantity?: number }
+  | { kind: 'remove'; itemId: string };
+
+export type Timing = 'immediately' | 'period_end';
+
+const sub = (id: string) => `/v1/subscriptions/${encodeURIComponent(id)}`;
+const item = (id: string, itemId: string) => `${sub(id)}/items/${encodeURIComponent(itemId)}`;
+
+/** The plan and quantity fields of a change's body; an unreadable quantity is sent for the API to name. */
+function fields(change: ItemChange): Record<string, unknown> {
+  switch (change.kind) {
+    case 'base':
+    case 'add':
+      return {
+        ...(change.planId ? { plan_id: change.planId } : {}),
+        ...(change.quantity === undefined ? {} : { quantity: change.quantity }),
+      };
+    case 'update':
+      return change.quantity === undefined ? {} : { quantity: change.quantity };
+    case 'remove':
+      return {};
+  }
 }
 
-const changeBody = (input: ChangeInput) => ({
-  ...(input.planId ? { plan_id: input.planId } : {}),
-  ...(input.quantity === undefined ? {} : { quantity: input.quantity }),
-  ...(input.timing ? { timing: input.timing } : {}),
-});
+function previewPath(id: string, change: ItemChange): string {
+  switch (change.kind) {
+    case 'base':
+      return `${sub(id)}/change/preview`;
+    case 'add':
+      return `${sub(id)}/items/preview`;
+    case 'update':
+      return `${item(id, change.itemId)}/preview`;
+    case 'remove':
+      return `${item(id, change.itemId)}/remove/preview`;
+  }
+}
 
 export interface ChangePreview {
-  timing: 'immediately' | 'period_end';
+  timing: Timing;
   effectiveAt: string;
   invoiceNow: boolean;
   currency: string;
   lines: { description: string; amount: number; periodStart: string | null; periodEnd: string | null }[];
   total: number;
+  /** The items after the change. */
+  items: ItemView[];
 }
 
 /** The exact lines the change would invoice now, from the API's preview; nothing changes. */
-export async function previewChange(
+export async function previewItemChange(
   api: ApiClient,
   id: string,
-  input: ChangeInput,
+  change: ItemChange,
+  timing?: Timing,
 ): Promise<Sent<ChangePreview>> {
-  const answer = await api.send<ChangePreviewResponse>(
-    'POST',
-    `/v1/subscriptions/${encodeURIComponent(id)}/change/preview`,
-    changeBody(input),
-  );
+  const answer = await api.send<ChangePreviewResponse>('POST', previewPath(id, change), {
+    ...fields(change),
+    ...(timing ? { timing } : {}),
+  });
   if (!answer.ok) return answer;
   const preview = answer.body;
   return {
@@ -320,12 +396,30 @@ export async function previewChange(
         periodEnd: line.period_end,
       })),
       total: preview.total,
+      items: ordered(preview.items.map(itemView), preview.plan_id),
     },
   };
 }
 
-export function change(api: ApiClient, id: string, input: ChangeInput): Promise<Result> {
-  return command(api, id, 'change', changeBody(input));
+/** Makes the change; `timing` is the one its preview answered. */
+export function applyItemChange(
+  api: ApiClient,
+  id: string,
+  change: ItemChange,
+  timing?: Timing,
+): Promise<Result> {
+  const timed = timing ? { timing } : {};
+  switch (change.kind) {
+    case 'base':
+      return api.send<SubscriptionResponse>('POST', `${sub(id)}/change`, { ...fields(change), ...timed });
+    case 'add':
+      return api.send<SubscriptionResponse>('POST', `${sub(id)}/items`, { ...fields(change), ...timed });
+    case 'update':
+      return api.send<SubscriptionResponse>('POST', item(id, change.itemId), { ...fields(change), ...timed });
+    case 'remove':
+      // The API takes a removal's options as query parameters: a DELETE has no body.
+      return api.send<SubscriptionResponse>('DELETE', withQuery(item(id, change.itemId), timed));
+  }
 }
 
 export function cancelScheduledChange(api: ApiClient, id: string): Promise<Result> {

@@ -1,16 +1,66 @@
 import type { InvoiceResponse } from '../../api/schemas/invoices';
 import type { PaymentResponse } from '../../api/schemas/payments';
 import type { ApiError } from '../../surfaces/api-client';
-import type { ChangePreview, SubscriptionView } from '../../surfaces/subscription-actions';
+import {
+  type ChangePreview,
+  type ItemChange,
+  itemsText,
+  type PlanOffer,
+  type SubscriptionView,
+  type Timing,
+} from '../../surfaces/subscription-actions';
 import { Csrf, errorFor, FormError, Input, Scroll, Select, StatusTag } from '../../surfaces/views/components';
 import type { AdminContext } from '../context';
 import { invoiceHead, invoiceRows, paymentHead, paymentRows } from './customers';
 import { AdminShell, DataTable, Facts, linkTo, markup, type Notice } from './shell';
 
+/** A change of the items as the console's forms carry it, with the timing the operator chose ('' = by direction). */
 export interface ConsoleChangeDraft {
-  planId: string;
-  quantity: number;
-  timing: '' | 'immediately' | 'period_end';
+  change: ItemChange;
+  timing: '' | Timing;
+}
+
+/** Which form a change's error shows beside: the base plan's, the add-on's, or one item's row. */
+export function consoleFormOf(change: ItemChange): string {
+  return change.kind === 'base' ? 'change' : change.kind === 'add' ? 'addon' : `item:${change.itemId}`;
+}
+
+function ChangeFields(props: { change: ItemChange }): JSX.Element {
+  const { change } = props;
+  return (
+    <>
+      <input type="hidden" name="kind" value={change.kind} />
+      {'planId' in change && change.planId ? (
+        <input type="hidden" name="plan_id" value={change.planId} />
+      ) : (
+        ''
+      )}
+      {'quantity' in change && change.quantity !== undefined ? (
+        <input type="hidden" name="quantity" value={String(change.quantity)} />
+      ) : (
+        ''
+      )}
+      {'itemId' in change ? <input type="hidden" name="item_id" value={change.itemId} /> : ''}
+    </>
+  );
+}
+
+function TimingSelect(props: { ctx: AdminContext; id: string; value: string; error: ApiError | null }) {
+  const { t } = props.ctx;
+  return (
+    <Select
+      name="timing"
+      id={props.id}
+      label={t.timing}
+      value={props.value}
+      error={errorFor(props.error, 'timing')}
+      options={[
+        { value: '', label: t.timingDefault },
+        { value: 'immediately', label: t.immediately },
+        { value: 'period_end', label: t.atPeriodEnd },
+      ]}
+    />
+  );
 }
 
 export function ConsolePreview(props: {
@@ -21,6 +71,8 @@ export function ConsolePreview(props: {
 }): JSX.Element {
   const { ctx, preview } = props;
   const { t, f } = ctx;
+  const periodOf = (line: ChangePreview['lines'][number]): string =>
+    line.periodStart && line.periodEnd ? t.periodRange(f.date(line.periodStart), f.date(line.periodEnd)) : '';
   return (
     <article id="change-preview" aria-live="polite">
       <h3 safe>{t.previewTitle}</h3>
@@ -53,11 +105,7 @@ export function ConsolePreview(props: {
               {preview.lines.map((line) => (
                 <tr class="preview-line">
                   <td safe>{line.description}</td>
-                  <td safe>
-                    {line.periodStart && line.periodEnd
-                      ? t.periodRange(f.date(line.periodStart), f.date(line.periodEnd))
-                      : ''}
-                  </td>
+                  <td safe>{periodOf(line)}</td>
                   <td class="amount" safe>
                     {f.money(line.amount, preview.currency)}
                   </td>
@@ -77,10 +125,12 @@ export function ConsolePreview(props: {
           </table>
         </Scroll>
       )}
+      <p>
+        <strong safe>{t.itemsAfter}</strong>: <span safe>{itemsText(preview.items)}</span>
+      </p>
       <form method="post" action={`/admin/subscriptions/${props.subscriptionId}/change`}>
         <Csrf token={ctx.csrf} />
-        <input type="hidden" name="plan_id" value={props.draft.planId} />
-        <input type="hidden" name="quantity" value={String(props.draft.quantity)} />
+        <ChangeFields change={props.draft.change} />
         <input type="hidden" name="timing" value={preview.timing} />
         <button type="submit" safe>
           {t.confirmChange}
@@ -90,12 +140,13 @@ export function ConsolePreview(props: {
   );
 }
 
-export type ConsoleForm = 'change' | 'pause' | 'resume' | 'cancel' | 'undo' | 'drop';
+/** `change` (base plan), `addon`, `item:<id>`, or one of the lifecycle forms. */
+export type ConsoleForm = string;
 
 export function SubscriptionPage(props: {
   ctx: AdminContext;
   subscription: SubscriptionView;
-  plans: { id: string; name: string; amountPerUnit: number }[];
+  offers: { basePlans: PlanOffer[]; addOns: PlanOffer[] };
   invoices: InvoiceResponse[];
   payments: PaymentResponse[];
   temporalUrl: string | null;
@@ -108,7 +159,14 @@ export function SubscriptionPage(props: {
   const { t, f } = ctx;
   const base = `/admin/subscriptions/${s.id}`;
   const errorOf = (form: ConsoleForm) => (props.error?.form === form ? props.error.error : null);
-  const draft = props.draft ?? { planId: s.planId, quantity: s.quantity, timing: '' };
+  const draft = props.draft;
+  const baseChange =
+    draft?.change.kind === 'base'
+      ? draft.change
+      : { kind: 'base' as const, planId: s.planId, quantity: s.quantity };
+  const addChange = draft?.change.kind === 'add' ? draft.change : null;
+  const shown = (value: number | undefined) => (value === undefined || Number.isNaN(value) ? '' : value);
+  const timingOf = (form: string) => (draft && consoleFormOf(draft.change) === form ? draft.timing : '');
   const admin = ctx.user.role === 'admin';
   return (
     <AdminShell ctx={ctx} title={`${t.subscription} ${s.id}`} section="customers" notice={props.notice}>
@@ -123,6 +181,7 @@ export function SubscriptionPage(props: {
         facts={[
           [t.customer, markup(linkTo(`/admin/customers/${s.customerId}`, s.customerId))],
           [t.plan, `${s.planName} × ${s.quantity}`],
+          [t.items, itemsText(s.items)],
           [t.currentPeriod, t.periodRange(f.dateTime(s.currentPeriodStart), f.dateTime(s.currentPeriodEnd))],
           [
             t.nextMoment,
@@ -130,9 +189,7 @@ export function SubscriptionPage(props: {
           ],
           [
             t.scheduledChange,
-            s.scheduledChange
-              ? t.scheduledChangeValue(s.scheduledChange.planName, s.scheduledChange.quantity)
-              : '—',
+            s.scheduledChange ? t.scheduledChangeValue(itemsText(s.scheduledChange.items)) : '—',
           ],
           [t.cancelAtPeriodEnd, s.cancelAtPeriodEnd ? f.dateTime(s.currentPeriodEnd) : '—'],
           [t.cancellationReason, s.cancellationReason ?? '—'],
@@ -172,7 +229,7 @@ export function SubscriptionPage(props: {
         <section>
           <h2 safe>{t.actions}</h2>
           {['trialing', 'active', 'past_due'].includes(s.status) ? (
-            <details open={props.preview || errorOf('change') ? true : undefined}>
+            <details open={props.preview || props.draft ? true : undefined}>
               <summary safe>{t.change}</summary>
               <form
                 method="post"
@@ -185,9 +242,9 @@ export function SubscriptionPage(props: {
                 <Select
                   name="plan_id"
                   label={t.plan}
-                  value={draft.planId}
+                  value={baseChange.planId ?? s.planId}
                   error={errorFor(errorOf('change'), 'plan_id')}
-                  options={props.plans.map((plan) => ({
+                  options={props.offers.basePlans.map((plan) => ({
                     value: plan.id,
                     label: `${plan.name} (${f.money(plan.amountPerUnit, s.currency)})`,
                   }))}
@@ -196,27 +253,99 @@ export function SubscriptionPage(props: {
                   name="quantity"
                   type="number"
                   label={t.quantity}
-                  value={draft.quantity}
+                  value={shown(baseChange.quantity)}
                   min={1}
                   error={errorFor(errorOf('change'), 'quantity')}
                 />
-                <Select
-                  name="timing"
-                  label={t.timing}
-                  value={draft.timing}
-                  error={errorFor(errorOf('change'), 'timing')}
-                  options={[
-                    { value: '', label: t.timingDefault },
-                    { value: 'immediately', label: t.immediately },
-                    { value: 'period_end', label: t.atPeriodEnd },
-                  ]}
-                />
+                <TimingSelect ctx={ctx} id="timing" value={timingOf('change')} error={errorOf('change')} />
+                <input type="hidden" name="kind" value="base" />
                 <button type="submit" class="secondary" safe>
                   {t.preview}
                 </button>
               </form>
+              {s.items.slice(1).map((item) => (
+                <form
+                  method="post"
+                  action={`${base}/change/preview`}
+                  hx-post={`${base}/change/preview`}
+                  hx-target="#change-preview-slot"
+                  class="addon-item"
+                >
+                  <Csrf token={ctx.csrf} />
+                  <input type="hidden" name="item_id" value={item.id} />
+                  <FormError error={errorOf(`item:${item.id}`)} fields={['quantity', 'timing']} />
+                  <Input
+                    name="quantity"
+                    id={`quantity-${item.id}`}
+                    type="number"
+                    label={t.itemQuantity(item.name)}
+                    value={
+                      draft?.change.kind === 'update' && draft.change.itemId === item.id
+                        ? shown(draft.change.quantity)
+                        : item.quantity
+                    }
+                    min={1}
+                    error={errorFor(errorOf(`item:${item.id}`), 'quantity')}
+                  />
+                  <TimingSelect
+                    ctx={ctx}
+                    id={`timing-${item.id}`}
+                    value={timingOf(`item:${item.id}`)}
+                    error={errorOf(`item:${item.id}`)}
+                  />
+                  <button type="submit" name="kind" value="update" class="secondary" safe>
+                    {t.previewQuantity}
+                  </button>{' '}
+                  <button type="submit" name="kind" value="remove" class="secondary outline" safe>
+                    {t.previewRemoval}
+                  </button>
+                </form>
+              ))}
+              {props.offers.addOns.length > 0 ? (
+                <form
+                  method="post"
+                  action={`${base}/change/preview`}
+                  hx-post={`${base}/change/preview`}
+                  hx-target="#change-preview-slot"
+                >
+                  <Csrf token={ctx.csrf} />
+                  <input type="hidden" name="kind" value="add" />
+                  <FormError error={errorOf('addon')} fields={['plan_id', 'quantity', 'timing']} />
+                  <Select
+                    name="plan_id"
+                    id="addon-plan_id"
+                    label={t.addOn}
+                    value={addChange?.planId ?? ''}
+                    error={errorFor(errorOf('addon'), 'plan_id')}
+                    options={props.offers.addOns.map((plan) => ({
+                      value: plan.id,
+                      label: `${plan.name} (${f.money(plan.amountPerUnit, s.currency)})`,
+                    }))}
+                  />
+                  <Input
+                    name="quantity"
+                    id="addon-quantity"
+                    type="number"
+                    label={t.quantity}
+                    value={addChange ? shown(addChange.quantity) : 1}
+                    min={1}
+                    error={errorFor(errorOf('addon'), 'quantity')}
+                  />
+                  <TimingSelect
+                    ctx={ctx}
+                    id="addon-timing"
+                    value={timingOf('addon')}
+                    error={errorOf('addon')}
+                  />
+                  <button type="submit" class="secondary" safe>
+                    {t.preview}
+                  </button>
+                </form>
+              ) : (
+                ''
+              )}
               <div id="change-preview-slot">
-                {props.preview ? (
+                {props.preview && draft ? (
                   <ConsolePreview ctx={ctx} subscriptionId={s.id} draft={draft} preview={props.preview} />
                 ) : (
                   ''

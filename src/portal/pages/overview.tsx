@@ -1,6 +1,6 @@
 import type { InvoiceResponse } from '../../api/schemas/invoices';
 import type { PaymentMethodResponse } from '../../api/schemas/customers';
-import type { SubscriptionView } from '../../surfaces/subscription-actions';
+import { itemsText, type SubscriptionView } from '../../surfaces/subscription-actions';
 import { Csrf, StatusTag } from '../../surfaces/views/components';
 import type { PortalContext } from '../context';
 import { PortalShell } from './shell';
@@ -13,6 +13,7 @@ export function SubscriptionFacts(props: {
   const s = props.subscription;
   const facts: [string, string][] = [
     [t.plan, `${s.planName} × ${s.quantity}`],
+    ...(s.items.length > 1 ? [[t.addOns, itemsText(s.items.slice(1))] as [string, string]] : []),
     [t.currentPeriod, t.periodRange(f.date(s.currentPeriodStart), f.date(s.currentPeriodEnd))],
     [
       t.nextInvoice,
@@ -24,9 +25,7 @@ export function SubscriptionFacts(props: {
   const notes: string[] = [];
   if (s.status === 'trialing' && s.trialEnd) notes.push(t.trialEnds(f.date(s.trialEnd)));
   if (s.scheduledChange) {
-    notes.push(
-      t.scheduledChange(s.scheduledChange.planName, s.scheduledChange.quantity, f.date(s.currentPeriodEnd)),
-    );
+    notes.push(t.scheduledChange(itemsText(s.scheduledChange.items), f.date(s.currentPeriodEnd)));
   }
   if (s.cancelAtPeriodEnd) notes.push(t.endsOn(f.date(s.currentPeriodEnd)));
   if (s.pause) {

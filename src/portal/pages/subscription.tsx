@@ -2,6 +2,9 @@ import type { ApiError } from '../../surfaces/api-client';
 import {
   CANCEL_REASONS,
   type ChangePreview,
+  type ItemChange,
+  itemsText,
+  type PlanOffer,
   type SubscriptionView,
 } from '../../surfaces/subscription-actions';
 import { Csrf, errorFor, FormError, Input, Scroll, Select, StatusTag } from '../../surfaces/views/components';
@@ -9,9 +12,29 @@ import type { PortalContext } from '../context';
 import { SubscriptionFacts } from './overview';
 import { PortalShell } from './shell';
 
-export interface ChangeDraft {
-  planId: string;
-  quantity: number;
+/** A change as the forms carry it; an unreadable quantity stays NaN until the API names it. */
+export type ChangeDraft = ItemChange;
+
+/** Which form a change's error shows beside: the base plan's, the new add-on's, or one item's row. */
+export function changeFormOf(draft: ChangeDraft): string {
+  return draft.kind === 'base' ? 'change' : draft.kind === 'add' ? 'addon' : `item:${draft.itemId}`;
+}
+
+/** The hidden fields that send the previewed change again, unchanged. */
+export function DraftFields(props: { draft: ChangeDraft }): JSX.Element {
+  const { draft } = props;
+  return (
+    <>
+      <input type="hidden" name="kind" value={draft.kind} />
+      {'planId' in draft && draft.planId ? <input type="hidden" name="plan_id" value={draft.planId} /> : ''}
+      {'quantity' in draft && draft.quantity !== undefined ? (
+        <input type="hidden" name="quantity" value={String(draft.quantity)} />
+      ) : (
+        ''
+      )}
+      {'itemId' in draft ? <input type="hidden" name="item_id" value={draft.itemId} /> : ''}
+    </>
+  );
 }
 
 /** The exact lines of a change, from the API's preview, and the button that makes exactly that change. */
@@ -23,6 +46,8 @@ export function ChangePreviewBlock(props: {
   action: string;
 }): JSX.Element {
   const { t, f } = props.ctx;
+  const periodOf = (line: ChangePreview['lines'][number]): string =>
+    line.periodStart && line.periodEnd ? t.periodRange(f.date(line.periodStart), f.date(line.periodEnd)) : '';
   const { preview } = props;
   return (
     <article id="change-preview" aria-live="polite">
@@ -52,11 +77,7 @@ export function ChangePreviewBlock(props: {
               {preview.lines.map((line) => (
                 <tr class="preview-line">
                   <td safe>{line.description}</td>
-                  <td safe>
-                    {line.periodStart && line.periodEnd
-                      ? t.periodRange(f.date(line.periodStart), f.date(line.periodEnd))
-                      : ''}
-                  </td>
+                  <td safe>{periodOf(line)}</td>
                   <td class="amount" safe>
                     {f.money(line.amount, preview.currency)}
                   </td>
@@ -80,10 +101,12 @@ export function ChangePreviewBlock(props: {
       ) : (
         ''
       )}
+      <p>
+        <strong safe>{t.itemsAfter}</strong>: <span safe>{itemsText(preview.items)}</span>
+      </p>
       <form method="post" action={props.action}>
         <Csrf token={props.ctx.csrf} />
-        <input type="hidden" name="plan_id" value={props.draft.planId} />
-        <input type="hidden" name="quantity" value={String(props.draft.quantity)} />
+        <DraftFields draft={props.draft} />
         <input type="hidden" name="timing" value={preview.timing} />
         <button type="submit" safe>
           {t.confirmChange}
@@ -96,11 +119,14 @@ export function ChangePreviewBlock(props: {
 export interface SubscriptionPageProps {
   ctx: PortalContext;
   subscription: SubscriptionView;
-  plans: { id: string; name: string; amountPerUnit: number }[];
+  offers: { basePlans: PlanOffer[]; addOns: PlanOffer[] };
   draft?: ChangeDraft;
   preview?: ChangePreview | null;
-  /** Which form the error belongs to, so it shows beside that form's field. */
-  error?: { form: 'change' | 'pause' | 'cancel' | 'resume' | 'undo'; error: ApiError } | null;
+  /**
+   * Which form the error belongs to, so it shows beside that form's field: `change` (plan and quantity), `addon`,
+   * `item:<id>` (an add-on's row), `pause`, `cancel`, `resume`, `undo`.
+   */
+  error?: { form: string; error: ApiError } | null;
   notice?: { kind: 'success' | 'error'; text: string } | null;
 }
 
@@ -113,7 +139,13 @@ export function SubscriptionPage(props: SubscriptionPageProps): JSX.Element {
   const canChange = ['trialing', 'active', 'past_due'].includes(s.status);
   const canPause = ['trialing', 'active'].includes(s.status) && !s.pauseAtPeriodEnd;
   const canCancel = ['trialing', 'active', 'past_due'].includes(s.status) && !s.cancelAtPeriodEnd;
-  const draft = props.draft ?? { planId: s.planId, quantity: s.quantity };
+  const baseDraft =
+    props.draft?.kind === 'base'
+      ? props.draft
+      : { kind: 'base' as const, planId: s.planId, quantity: s.quantity };
+  const addDraft = props.draft?.kind === 'add' ? props.draft : null;
+  const shown = (value: number | undefined) => (value === undefined || Number.isNaN(value) ? '' : value);
+  const addOnError = errorOf('addon');
   return (
     <PortalShell
       ctx={ctx}
@@ -165,9 +197,9 @@ export function SubscriptionPage(props: SubscriptionPageProps): JSX.Element {
               <Select
                 name="plan_id"
                 label={t.newPlan}
-                value={draft.planId}
+                value={baseDraft.planId ?? s.planId}
                 error={errorFor(changeError, 'plan_id')}
-                options={props.plans.map((plan) => ({
+                options={props.offers.basePlans.map((plan) => ({
                   value: plan.id,
                   label: `${plan.name} (${f.money(plan.amountPerUnit, s.currency)})`,
                 }))}
@@ -176,23 +208,113 @@ export function SubscriptionPage(props: SubscriptionPageProps): JSX.Element {
                 name="quantity"
                 type="number"
                 label={t.newQuantity}
-                value={draft.quantity}
+                value={shown(baseDraft.quantity)}
                 min={1}
                 max={100000}
                 error={errorFor(changeError, 'quantity')}
                 required
               />
             </div>
+            <input type="hidden" name="kind" value="base" />
             <button type="submit" class="secondary" safe>
               {t.preview}
             </button>
           </form>
+          <h2 safe>{t.addOnsTitle}</h2>
+          {s.items.length > 1 ? '' : <p safe>{t.addOnsNone}</p>}
+          {s.items.slice(1).map((item) => {
+            const rowError = errorOf(`item:${item.id}`);
+            const rowDraft =
+              props.draft?.kind === 'update' && props.draft.itemId === item.id ? props.draft : null;
+            return (
+              <form
+                method="post"
+                action={`${base}/change/preview`}
+                hx-post={`${base}/change/preview`}
+                hx-target="#change-preview-slot"
+                hx-swap="innerHTML"
+                class="addon-item"
+              >
+                <Csrf token={ctx.csrf} />
+                <input type="hidden" name="item_id" value={item.id} />
+                <FormError error={rowError} fields={['quantity']} />
+                <Input
+                  name="quantity"
+                  id={`quantity-${item.id}`}
+                  type="number"
+                  label={t.addOnQuantity(item.name)}
+                  value={rowDraft ? shown(rowDraft.quantity) : item.quantity}
+                  min={1}
+                  max={100000}
+                  error={errorFor(rowError, 'quantity')}
+                  required
+                />
+                <div class="grid">
+                  <button type="submit" name="kind" value="update" class="secondary" safe>
+                    {t.previewQuantity}
+                  </button>
+                  <button
+                    type="submit"
+                    name="kind"
+                    value="remove"
+                    class="secondary outline"
+                    formnovalidate
+                    safe
+                  >
+                    {t.previewRemoval}
+                  </button>
+                </div>
+              </form>
+            );
+          })}
+          {props.offers.addOns.length > 0 ? (
+            <form
+              method="post"
+              action={`${base}/change/preview`}
+              hx-post={`${base}/change/preview`}
+              hx-target="#change-preview-slot"
+              hx-swap="innerHTML"
+            >
+              <Csrf token={ctx.csrf} />
+              <input type="hidden" name="kind" value="add" />
+              <FormError error={addOnError} fields={['plan_id', 'quantity']} />
+              <div class="grid">
+                <Select
+                  name="plan_id"
+                  id="addon-plan_id"
+                  label={t.addOnNew}
+                  value={addDraft?.planId ?? ''}
+                  error={errorFor(addOnError, 'plan_id')}
+                  options={props.offers.addOns.map((plan) => ({
+                    value: plan.id,
+                    label: `${plan.name} (${f.money(plan.amountPerUnit, s.currency)})`,
+                  }))}
+                />
+                <Input
+                  name="quantity"
+                  id="addon-quantity"
+                  type="number"
+                  label={t.newQuantity}
+                  value={addDraft ? shown(addDraft.quantity) : 1}
+                  min={1}
+                  max={100000}
+                  error={errorFor(addOnError, 'quantity')}
+                  required
+                />
+              </div>
+              <button type="submit" class="secondary" safe>
+                {t.previewAdding}
+              </button>
+            </form>
+          ) : (
+            ''
+          )}
           <div id="change-preview-slot">
-            {props.preview ? (
+            {props.preview && props.draft ? (
               <ChangePreviewBlock
                 ctx={ctx}
                 subscriptionId={s.id}
-                draft={draft}
+                draft={props.draft}
                 preview={props.preview}
                 action={`${base}/change`}
               />

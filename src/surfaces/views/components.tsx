@@ -9,10 +9,10 @@ export function Csrf(props: { token: string }): JSX.Element {
 }
 
 /** The API's message for this field, beside it; the input points at it with `aria-describedby`. */
-export function FieldError(props: { name: string; error?: ApiError | null }): JSX.Element {
+export function FieldError(props: { name: string; id?: string; error?: ApiError | null }): JSX.Element {
   if (!props.error) return '';
   return (
-    <small id={`${props.name}-error`} class="field-error" safe>
+    <small id={`${props.id ?? props.name}-error`} class="field-error" safe>
       {props.error.message}
     </small>
   );
@@ -37,6 +37,8 @@ export function FormError(props: { error?: ApiError | null; fields: string[] }):
 
 export interface InputProps {
   name: string;
+  /** When a page has several fields of one name (one form per item): the element's own id. */
+  id?: string;
   label: string;
   value?: string | number | null;
   type?: 'text' | 'email' | 'number' | 'date' | 'datetime-local' | 'password' | 'search' | 'url';
@@ -51,14 +53,15 @@ export interface InputProps {
 
 export function Input(props: InputProps): JSX.Element {
   const invalid = props.error ? 'true' : undefined;
-  const describedBy = props.error ? `${props.name}-error` : props.hint ? `${props.name}-hint` : undefined;
+  const id = props.id ?? props.name;
+  const describedBy = props.error ? `${id}-error` : props.hint ? `${id}-hint` : undefined;
   return (
     <label>
       <span safe>{props.label}</span>
       <input
         type={props.type ?? 'text'}
         name={props.name}
-        id={props.name}
+        id={id}
         value={props.value === undefined || props.value === null ? undefined : String(props.value)}
         required={props.required}
         autocomplete={props.autocomplete}
@@ -69,9 +72,9 @@ export function Input(props: InputProps): JSX.Element {
         aria-describedby={describedBy}
       />
       {props.error ? (
-        <FieldError name={props.name} error={props.error} />
+        <FieldError name={props.name} id={id} error={props.error} />
       ) : props.hint ? (
-        <small id={`${props.name}-hint`} safe>
+        <small id={`${id}-hint`} safe>
           {props.hint}
         </small>
       ) : (
@@ -83,6 +86,8 @@ export function Input(props: InputProps): JSX.Element {
 
 export function Select(props: {
   name: string;
+  /** When a page has several fields of one name: the element's own id. */
+  id?: string;
   label: string;
   options: { value: string; label: string }[];
   value?: string | null;
@@ -94,10 +99,10 @@ export function Select(props: {
       <span safe>{props.label}</span>
       <select
         name={props.name}
-        id={props.name}
+        id={props.id ?? props.name}
         required={props.required}
         aria-invalid={props.error ? 'true' : undefined}
-        aria-describedby={props.error ? `${props.name}-error` : undefined}
+        aria-describedby={props.error ? `${props.id ?? props.name}-error` : undefined}
       >
         {props.options.map((option) => (
           <option value={option.value} selected={option.value === props.value} safe>
@@ -105,7 +110,7 @@ export function Select(props: {
           </option>
         ))}
       </select>
-      <FieldError name={props.name} error={props.error} />
+      <FieldError name={props.name} id={props.id} error={props.error} />
     </label>
   );
 }
