@@ -121,6 +121,7 @@ async function main(): Promise<void> {
       mailer,
       gateway: createGateway(gatewayConfigFrom(config), { orm }),
       publicUrl: config.PUBLIC_URL,
+      portalLinkSecret: config.PORTAL_LINK_SECRET,
       client,
       shutdownGraceMs: 2000,
       workflowCache,

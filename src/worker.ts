@@ -21,6 +21,8 @@ export interface WorkerOptions extends ActivityDeps {
   outboxPollMs?: number;
   /** The workflow cache (WORKER_CACHE_MB); the SDK's default, sized by the heap, when absent. */
   workflowCache?: WorkflowCacheTuning;
+  /** `PORTAL_LINK_SECRET`: the outbox relay signs the emails' portal links with it. */
+  portalLinkSecret?: string;
 }
 
 /**
@@ -43,6 +45,7 @@ export async function createWorker(options: WorkerOptions): Promise<PerennialWor
     shutdownGraceMs,
     outboxPollMs,
     workflowCache,
+    portalLinkSecret,
     ...deps
   } = options;
   const temporal = await Worker.create({
@@ -58,6 +61,7 @@ export async function createWorker(options: WorkerOptions): Promise<PerennialWor
     orm: deps.orm,
     mailer: deps.mailer,
     publicUrl: deps.publicUrl,
+    portalLinkSecret,
     ...(outboxPollMs ? { pollMs: outboxPollMs } : {}),
   });
   return {
@@ -95,6 +99,7 @@ export async function runWorker(config: Config): Promise<void> {
       mailer,
       gateway: createGateway(gatewayConfigFrom(config), { orm }),
       publicUrl: config.PUBLIC_URL,
+      portalLinkSecret: config.PORTAL_LINK_SECRET,
       client,
       shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
       workflowCache,

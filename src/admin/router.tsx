@@ -323,24 +323,20 @@ export function adminRouter(deps: SurfacesDeps): Router {
       draft.change,
       draft.timing || undefined,
     );
-    if (req.header('hx-request') === 'true') {
+    if (req.header('hx-request') === 'true' && preview.ok) {
       await render(
         res,
         200,
-        preview.ok ? (
-          ConsolePreview({ ctx, subscriptionId: param(req), draft, preview: preview.body })
-        ) : (
-          <p class="field-error" role="alert" safe>
-            {preview.error.message}
-          </p>
-        ),
+        ConsolePreview({ ctx, subscriptionId: param(req), draft, preview: preview.body }),
       );
       return;
     }
+    // A refused preview: the whole page, its main swapped in, so the API's message shows beside its field.
+    if (req.header('hx-request') === 'true') swapMain(res);
     await subscriptionPage(
       req,
       res,
-      preview.ok ? 200 : 422,
+      preview.ok || req.header('hx-request') === 'true' ? 200 : 422,
       preview.ok
         ? { draft, preview: preview.body }
         : { draft, error: { form: consoleFormOf(draft.change), error: preview.error } },

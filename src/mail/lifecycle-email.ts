@@ -6,6 +6,7 @@ import { Customer, SellerSettings } from '../db/entities';
 import { invoicePdfFilename } from '../documents/invoice-pdf';
 import { storedInvoicePdf } from '../documents/stored-invoice-pdf';
 import { money } from '../domain/money';
+import { portalPath, signedPortalUrl, type PortalTarget } from '../portal/links';
 import { licensedAmount, type SubscriptionItem, type SubscriptionState } from '../workflows/lifecycle/state';
 import type { OutgoingMail } from './mailer';
 import { renderEmailTemplate } from './templates';
@@ -20,14 +21,43 @@ export type InvoiceReceiptPayload = { kind: 'invoice_receipt'; cause: string; in
 /** Whatever an outbox row carries for the relay to render. */
 export type OutboxPayload = LifecycleEmailPayload | InvoiceReceiptPayload;
 
+/**
+ * Where an email's portal links lead. With `portalLinkSecret`, every link is a signed portal link
+ * (`signedPortalUrl`) that signs the customer in to that page once; `message` names it, so that a message sent again
+ * (the same outbox row after a relay died) carries the same link, which the portal still honours only once.
+ * Without a secret the link is the page's plain address, behind the portal's sign-in.
+ */
+export interface EmailLinks {
+  publicUrl: string;
+  portalLinkSecret?: string;
+  message?: {
+    /** The outbox row's id: the link's single-use id is derived from it and the page. */
+    id: string;
+    /** When the row was written: the link expires 7 days after it, the same on every rendering. */
+    createdAt: Date;
+  };
+}
+
+/** A link into the customer's portal, signed when the relay has the secret. */
+export function portalLink(links: EmailLinks, customerId: string, target: PortalTarget): string {
+  if (!links.portalLinkSecret) return `${links.publicUrl.replace(/\/+$/, '')}${portalPath(target)}`;
+  return signedPortalUrl({
+    publicUrl: links.publicUrl,
+    secret: links.portalLinkSecret,
+    customerId,
+    target,
+    ...(links.message ? { linkId: `${links.message.id}:${target.page}`, now: links.message.createdAt } : {}),
+  });
+}
+
 export async function renderOutboxEmail(
   em: EntityManager,
   payload: OutboxPayload,
-  links: { publicUrl: string },
+  links: EmailLinks,
 ): Promise<Omit<OutgoingMail, 'to' | 'messageId'>> {
   if (payload.kind !== 'invoice_receipt') return renderLifecycleEmail(em, payload, links);
   const seller = await em.findOneOrFail(SellerSettings, 1);
-  return receiptEmail(em, payload.invoiceId, seller.timeZone);
+  return receiptEmail(em, payload.invoiceId, seller.timeZone, links);
 }
 
 /**
@@ -38,6 +68,7 @@ export async function receiptEmail(
   em: EntityManager,
   invoiceId: string,
   timeZone: string,
+  links?: EmailLinks,
 ): Promise<Omit<OutgoingMail, 'to' | 'messageId'>> {
   const [document, seller] = await Promise.all([
     loadInvoiceDocument(em, invoiceId, timeZone),
@@ -75,6 +106,9 @@ export async function receiptEmail(
       periodStart: invoice.periodStart?.toISOString(),
       periodEnd: invoice.periodEnd?.toISOString(),
       pdfAttached: true,
+      ...(links
+        ? { invoiceUrl: portalLink(links, customer.id, { page: 'invoice', invoiceId: invoice.id }) }
+        : {}),
     },
   });
   return { subject: rendered.subject, text: rendered.text, html: rendered.html, attachments: [attachment] };
@@ -90,7 +124,7 @@ const itemNames = (items: readonly SubscriptionItem[]) =>
 export async function renderLifecycleEmail(
   em: EntityManager,
   payload: LifecycleEmailPayload,
-  links: { publicUrl: string },
+  links: EmailLinks,
 ): Promise<Omit<OutgoingMail, 'to' | 'messageId'>> {
   const { state } = payload;
   const [customer, seller] = await Promise.all([
@@ -103,8 +137,10 @@ export async function renderLifecycleEmail(
     timeZone: state.timeZone,
   };
   const locale = payload.kind === 'needs_attention' ? 'en' : customer.locale;
-  const updatePaymentUrl = `${links.publicUrl}/portal/subscriptions/${state.subscriptionId}/payment_method`;
-  const portalUrl = `${links.publicUrl}/portal/subscriptions/${state.subscriptionId}`;
+  // Computed only for the emails that show them: each signed link is one the portal will honour once.
+  const updatePaymentUrl = () => portalLink(links, state.customerId, { page: 'payment_method' });
+  const portalUrl = () =>
+    portalLink(links, state.customerId, { page: 'subscription', subscriptionId: state.subscriptionId });
   const planName = itemNames(state.items);
   const periodAmount = money(licensedAmount(state.items), state.currency);
   const attachments: NonNullable<OutgoingMail['attachments']> = [];
@@ -115,7 +151,7 @@ export async function renderLifecycleEmail(
       template = {
         kind: 'welcome',
         locale,
-        data: { ...common, planName, trialEndsAt: state.trialEnd ?? undefined, portalUrl },
+        data: { ...common, planName, trialEndsAt: state.trialEnd ?? undefined, portalUrl: portalUrl() },
       };
       break;
     case 'trial_ending':
@@ -128,7 +164,7 @@ export async function renderLifecycleEmail(
           trialEndsAt: state.trialEnd ?? state.period.end,
           amount: periodAmount,
           hasPaymentMethod: state.paymentMethodId !== null,
-          updatePaymentUrl,
+          updatePaymentUrl: updatePaymentUrl(),
         },
       };
       break;
@@ -136,11 +172,17 @@ export async function renderLifecycleEmail(
       template = {
         kind: 'upcoming_renewal',
         locale,
-        data: { ...common, planName, renewsAt: state.period.end, amount: periodAmount, portalUrl },
+        data: {
+          ...common,
+          planName,
+          renewsAt: state.period.end,
+          amount: periodAmount,
+          portalUrl: portalUrl(),
+        },
       };
       break;
     case 'receipt':
-      return receiptEmail(em, payload.invoiceId as string, state.timeZone);
+      return receiptEmail(em, payload.invoiceId as string, state.timeZone, links);
     case 'payment_failed':
     case 'dunning_reminder':
     case 'dunning_second_reminder':
@@ -151,7 +193,7 @@ export async function renderLifecycleEmail(
         invoiceNumber: document.input.invoice.number,
         amount: money(document.invoice.amountDue - document.invoice.amountPaid, document.invoice.currency),
         nextRetryAt: state.dunning?.nextRetryAt ?? state.period.end,
-        updatePaymentUrl,
+        updatePaymentUrl: updatePaymentUrl(),
         incompleteExpiresAt: state.status === 'incomplete' ? state.incompleteExpiresAt : null,
         hardDecline: payload.hardDecline ?? false,
       };
@@ -207,7 +249,7 @@ export async function renderLifecycleEmail(
           planName,
           endsAt: state.canceledAt ?? state.period.end,
           atPeriodEnd: state.canceledAt === state.period.end,
-          portalUrl,
+          portalUrl: portalUrl(),
         },
       };
       break;

@@ -10,6 +10,8 @@ export interface OutboxRelayOptions {
   orm: Orm;
   mailer: Mailer;
   publicUrl: string;
+  /** `PORTAL_LINK_SECRET`: with it, the emails' portal links are signed, single-use links (`portal/links.ts`). */
+  portalLinkSecret?: string;
   /** How often pending rows are looked for without a notification. */
   pollMs?: number;
   batchSize?: number;
@@ -73,8 +75,11 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     const row = await em.findOneOrFail(EmailMessage, id);
     let mail;
     try {
+      // Links are made here, at sending, from the row: a message sent again carries the same single-use link.
       mail = await renderOutboxEmail(em, row.payload as unknown as OutboxPayload, {
         publicUrl: options.publicUrl,
+        portalLinkSecret: options.portalLinkSecret,
+        message: { id: row.id, createdAt: row.createdAt },
       });
     } catch (error) {
       if (isDatabaseUnavailable(error)) throw error;

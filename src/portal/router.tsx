@@ -6,7 +6,7 @@ import { emailLinkUsed, redeemEmailLink, redeemSessionUrl } from '../db/services
 import type { ApiError, ListOf } from '../surfaces/api-client';
 import { withQuery } from '../surfaces/api-client';
 import type { SurfacesDeps } from '../surfaces/deps';
-import { clearCookie, field, formOf, redirect, sendPage, setCookie } from '../surfaces/http';
+import { clearCookie, field, formOf, redirect, sendPage, setCookie, swapMain } from '../surfaces/http';
 import * as subscriptions from '../surfaces/subscription-actions';
 import {
   anonymous,
@@ -210,14 +210,12 @@ export function portalRouter(deps: SurfacesDeps): Router {
     const preview = await subscriptions.previewItemChange(ctx.api, idParam(req), draft);
     if (req.header('hx-request') === 'true') {
       if (!preview.ok) {
-        res.setHeader('HX-Retarget', '#change-preview-slot');
-        await render(
-          res,
-          200,
-          <p class="field-error" role="alert" safe>
-            {preview.error.message}
-          </p>,
-        );
+        // The whole page again, its main swapped in: the API's message shows beside the field it names.
+        swapMain(res);
+        await subscriptionPage(req, res, 200, {
+          draft,
+          error: { form: changeFormOf(draft), error: preview.error },
+        });
         return;
       }
       await render(

@@ -108,3 +108,13 @@ export function localPath(value: string | undefined, prefix: string): string | u
     return undefined;
   return /^[A-Za-z0-9/_\-?=&.%]+$/.test(value) ? value : undefined;
 }
+
+/**
+ * For an htmx request answered with a whole page (a refused form): htmx swaps the page's `<main>` for the current
+ * one, so the answer reads exactly like the plain form post's, messages beside their fields. htmx swaps only a 2xx.
+ */
+export function swapMain(res: Response): void {
+  res.setHeader('HX-Retarget', 'main');
+  res.setHeader('HX-Reswap', 'outerHTML');
+  res.setHeader('HX-Reselect', 'main');
+}

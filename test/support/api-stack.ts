@@ -46,14 +46,6 @@ export async function startApiStack(name: string, options: ApiStackOptions = {})
   ]);
   const mailer = createMailer(catcher.smtpUrl, 'Perennial <billing@example.test>');
   const taskQueue = `${name}-${randomBytes(4).toString('hex')}`;
-  const worker = await createTestWorker({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: bundle,
-    orm: db.orm,
-    mailer,
-  });
-  const running = worker.run();
   let server: Server | null = null;
   let url: string | null = null;
   if (options.listen) {
@@ -62,6 +54,17 @@ export async function startApiStack(name: string, options: ApiStackOptions = {})
     await new Promise<void>((resolve) => listening.listen(0, '127.0.0.1', resolve));
     url = `http://127.0.0.1:${(listening.address() as { port: number }).port}`;
   }
+  // The emails' portal links are signed as in production, and lead to the listening app when there is one.
+  const worker = await createTestWorker({
+    ...(url ? { publicUrl: url } : {}),
+    portalLinkSecret: TEST_PORTAL_LINK_SECRET,
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: bundle,
+    orm: db.orm,
+    mailer,
+  });
+  const running = worker.run();
   const { app, auth, assertConformant, gateway } = await createTestApi(db.orm, env.client, taskQueue, {
     mailer,
     surfaces: {

@@ -14,11 +14,15 @@ export function createTestWorker(options: {
   workflowBundle: WorkflowBundle;
   orm: Orm;
   mailer: Mailer;
+  /** Where the emails' links lead (the test's listening API, for a browser to follow them). */
+  publicUrl?: string;
+  /** Signs the emails' portal links, as `PORTAL_LINK_SECRET` does; plain links without it. */
+  portalLinkSecret?: string;
 }) {
   return createWorker({
     ...options,
     namespace: options.namespace ?? 'default',
     gateway: new SandboxGateway({ orm: options.orm, webhookSecret: TEST_SANDBOX_WEBHOOK_SECRET }),
-    publicUrl: 'http://perennial.test',
+    publicUrl: options.publicUrl ?? 'http://perennial.test',
   });
 }

@@ -7,7 +7,7 @@ export type ConsoleRole = (typeof CONSOLE_ROLES)[number];
 
 /**
  * A person who signs in to the operator console (`/admin`). `admin` may act, `viewer` may only look. Only an
- * argon2id hash of the password is stored; emails are kept lower-case so a sign-in is case-insensitive.
+ * scrypt hash of the password is stored; emails are kept lower-case so a sign-in is case-insensitive.
  */
 export class ConsoleUser {
   [OptionalProps]?: 'id' | 'locale' | 'createdAt';

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/core';
-import argon2 from 'argon2';
 import { ConsoleUser, type ConsoleRole } from '../entities';
 import { StoreError } from './errors';
+import { hashPassword, verifyPassword } from './password-hash';
 
 export const MIN_PASSWORD_LENGTH = 12;
 
@@ -13,7 +13,7 @@ export interface NewConsoleUser {
   locale?: 'de' | 'en';
 }
 
-/** Stores a console user with an argon2id hash of the password (the library's defaults follow OWASP's advice). */
+/** Stores a console user with a scrypt hash of the password (OWASP's parameters, `password-hash.ts`). */
 export async function createConsoleUser(em: EntityManager, input: NewConsoleUser): Promise<ConsoleUser> {
   if (input.password.length < MIN_PASSWORD_LENGTH) {
     throw new StoreError('invalid_input', `A password needs at least ${MIN_PASSWORD_LENGTH} characters`);
@@ -26,7 +26,7 @@ export async function createConsoleUser(em: EntityManager, input: NewConsoleUser
     email,
     name: input.name,
     role: input.role,
-    passwordHash: await argon2.hash(input.password, { type: argon2.argon2id }),
+    passwordHash: await hashPassword(input.password),
     locale: input.locale ?? 'en',
   });
   await em.persistAndFlush(user);
@@ -43,7 +43,7 @@ export async function verifyConsoleLogin(
   password: string,
 ): Promise<ConsoleUser | null> {
   const user = await em.findOne(ConsoleUser, { email: email.trim().toLowerCase(), disabledAt: null });
-  decoy ??= argon2.hash('decoy password that matches nothing', { type: argon2.argon2id });
-  const matches = await argon2.verify(user?.passwordHash ?? (await decoy), password).catch(() => false);
+  decoy ??= hashPassword('decoy password that matches nothing');
+  const matches = await verifyPassword(user?.passwordHash ?? (await decoy), password).catch(() => false);
   return user && matches ? user : null;
 }

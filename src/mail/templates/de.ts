@@ -100,6 +100,7 @@ export const de: LocaleCatalogue = {
             ...invoiceNotes(invoice.notes, invoice.taxes, 'de'),
             data.pdfAttached && 'Die Rechnung finden Sie als PDF im Anhang.',
           ),
+          ...action('Rechnung ansehen', data.invoiceUrl),
         ],
       };
     },

@@ -96,6 +96,7 @@ export const en: LocaleCatalogue = {
             ...invoiceNotes(invoice.notes, invoice.taxes, 'en'),
             data.pdfAttached && 'The invoice is attached as a PDF.',
           ),
+          ...action('View the invoice', data.invoiceUrl),
         ],
       };
     },

@@ -76,6 +76,8 @@ export type ReceiptEmailData = EmailCommon & {
   periodEnd?: string;
   /** Whether the invoice PDF travels with the email; the text mentions it only then. */
   pdfAttached: boolean;
+  /** The invoice in the customer portal (a signed link): its PDF, and the customer's other invoices. */
+  invoiceUrl?: string;
 };
 
 export type PaymentFailedEmailData = EmailCommon & {

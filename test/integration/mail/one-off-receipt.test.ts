@@ -5,6 +5,7 @@ import { startSmtpCatcher, type SmtpCatcher } from '../../../src/dev/smtp-catche
 import { SandboxGateway } from '../../../src/gateways';
 import { createMailer, type Mailer } from '../../../src/mail/mailer';
 import { invoiceReceiptCause, queueInvoiceReceipt } from '../../../src/mail/outbox';
+import { verifyPortalLink } from '../../../src/portal/links';
 import { createOutboxRelay } from '../../../src/mail/outbox-relay';
 import { createTestDatabase, type TestDatabase } from '../../support/database';
 import { seedCustomer, seedSeller } from '../../support/lifecycle';
@@ -29,9 +30,15 @@ describe('the receipt of a paid one-off invoice over a real SMTP server', () => 
     await Promise.all([db?.drop(), catcher?.close()]);
   });
 
-  test('arrives once, in German, with the invoice PDF; an open invoice gets none', async () => {
+  test('arrives once, in German, with the invoice PDF and a signed portal link to the invoice; an open invoice gets none', async () => {
     const { customer, paymentMethodId } = await seedCustomer({ db, gateway }, 'tok_visa');
-    const relay = createOutboxRelay({ orm: db.orm, mailer, publicUrl: 'http://perennial.test' });
+    const secret = 'receipt-test-portal-link-secret-0123456789';
+    const relay = createOutboxRelay({
+      orm: db.orm,
+      mailer,
+      publicUrl: 'http://perennial.test',
+      portalLinkSecret: secret,
+    });
     const queue = async () => {
       const em = db.orm.em.fork();
       return em.transactional(async (tx) =>
@@ -73,6 +80,13 @@ describe('the receipt of a paid one-off invoice over a real SMTP server', () => 
     const text = (await extractPdfText(Buffer.from(pdf?.content as ArrayBuffer))).text;
     expect(text).toContain(String(invoice.number));
     expect(text).toContain('Barista-Kurs');
+    // "Rechnung ansehen": a link that signs this customer in to this invoice's portal page.
+    const link = /http:\/\/perennial\.test\/portal\/link\/([A-Za-z0-9_.-]+)/.exec(message?.text ?? '');
+    expect(verifyPortalLink(link?.[1] ?? '', secret)).toMatchObject({
+      ok: true,
+      customerId: customer.id,
+      path: `/portal/invoices/${invoice.id}`,
+    });
     const outbox = await db.orm.em.fork().find(EmailMessage, {});
     expect(outbox).toEqual([
       expect.objectContaining({ causeKey: invoiceReceiptCause(invoice.id), kind: 'receipt', status: 'sent' }),

@@ -2,7 +2,10 @@ import { EmailMessage } from '../../../src/db/entities';
 import { startSmtpCatcher, type SmtpCatcher } from '../../../src/dev/smtp-catcher';
 import { SandboxGateway } from '../../../src/gateways';
 import { createMailer, type Mailer } from '../../../src/mail/mailer';
+import { renderOutboxEmail, type OutboxPayload } from '../../../src/mail/lifecycle-email';
 import { createOutboxRelay } from '../../../src/mail/outbox-relay';
+import { redeemEmailLink } from '../../../src/db/services/portal-entries';
+import { verifyPortalLink } from '../../../src/portal/links';
 import { renderEmail } from '../../../src/mail/templates';
 import { initialSubscriptionState } from '../../../src/subscriptions/initial-state';
 import { createTestDatabase, type TestDatabase } from '../../support/database';
@@ -81,6 +84,67 @@ describe('outbox relay over a real SMTP server', () => {
     expect(outbox).toMatchObject({ kind: 'welcome', status: 'sent', subject: expected.subject, attempts: 1 });
     expect(outbox.smtpResponse).toMatch(/^250/);
     expect(message?.raw).toContain(`Message-ID: ${outbox.messageId}`);
+  });
+
+  test('with a portal link secret, a trial-ending email carries a signed link to the payment method page: the same when the message is rendered again, honoured by the portal once', async () => {
+    const secret = 'relay-test-portal-link-secret-0123456789';
+    const gateway = new SandboxGateway({ orm: db.orm, webhookSecret: TEST_SANDBOX_WEBHOOK_SECRET });
+    const plan = await seedPlan(db.orm, { name: 'Coffee', trialDays: 14 });
+    const { customer } = await seedCustomer({ db, gateway }, null);
+    const state = initialSubscriptionState({
+      subscriptionId: 'sub_89abcdef0123456789abcdef',
+      customerId: customer.id,
+      currency: 'EUR',
+      items: [item({ planId: plan.id, name: 'Coffee' })],
+      interval: { unit: 'month', count: 1 },
+      timeZone: 'Europe/Berlin',
+      startAt: '2027-01-31T09:00:00.000Z',
+      trialDays: 14,
+      paymentMethodId: null,
+      trialEndWithoutPaymentMethod: 'cancel',
+      couponIds: [],
+      testClockId: null,
+    });
+    const cause = `${state.subscriptionId}:trial_ending`;
+    const payload = { kind: 'trial_ending', cause, state, at: state.anchor };
+    await outboxRow(cause, payload, customer.email);
+    const relay = createOutboxRelay({
+      orm: db.orm,
+      mailer,
+      publicUrl: 'https://billing.example.test',
+      portalLinkSecret: secret,
+    });
+
+    expect(await relay.drainOnce()).toBe(1);
+    const row = await db.orm.em.fork().findOneOrFail(EmailMessage, { causeKey: cause });
+    const message = (await catcher.waitForMessages(2)).find((sent) =>
+      sent.raw.includes(`Message-ID: ${row.messageId}`),
+    );
+    const sentLinks = [
+      ...(message?.text ?? '').matchAll(/https:\/\/billing\.example\.test\/portal\/\S+/g),
+    ].map((match) => match[0]);
+    expect(sentLinks).toHaveLength(1);
+    const link = sentLinks[0] ?? '';
+    expect(link).toMatch(/^https:\/\/billing\.example\.test\/portal\/link\//);
+    const verified = verifyPortalLink(link.split('/portal/link/')[1] ?? '', secret);
+    expect(verified).toMatchObject({ ok: true, customerId: customer.id, path: '/portal/payment-method' });
+    if (!verified.ok) return;
+
+    // The same row rendered again (a relay that died after sending) gives the same link, not a second one.
+    const again = await renderOutboxEmail(db.orm.em.fork(), payload as unknown as OutboxPayload, {
+      publicUrl: 'https://billing.example.test',
+      portalLinkSecret: secret,
+      message: { id: row.id, createdAt: row.createdAt },
+    });
+    expect(again.text).toContain(link);
+    // Valid for 7 days from when the email was queued.
+    expect(verified.expiresAt.getTime()).toBe(
+      Math.floor((row.createdAt.getTime() + 7 * 24 * 60 * 60 * 1000) / 1000) * 1000,
+    );
+
+    // The portal honours it once (the browser test follows such a link through the pages).
+    expect(await redeemEmailLink(db.orm.em.fork(), verified)).toMatchObject({ ok: true });
+    expect(await redeemEmailLink(db.orm.em.fork(), verified)).toEqual({ ok: false, reason: 'used' });
   });
 
   test('an email that cannot be rendered is retried a few times, then marked failed instead of blocking the queue', async () => {
