@@ -23,6 +23,7 @@ import {
   redirect,
   sendPage,
   setCookie,
+  swapMain,
 } from '../surfaces/http';
 import { isLocale, negotiateLocale } from '../surfaces/i18n';
 import * as subscriptions from '../surfaces/subscription-actions';
