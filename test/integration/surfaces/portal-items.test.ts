@@ -131,7 +131,7 @@ describe('customer portal: add-ons in a browser', () => {
     await page.getByRole('button', { name: 'Preview removing it' }).click();
     await page.locator('#change-preview').waitFor();
     expect(await page.locator('#change-preview').innerText()).toContain(
-      'Takes effect at the end of the period, on Apr 1, 2027; nothing is charged now.',
+      'Takes effect at the end of the period, on April 1, 2027; nothing is charged now.',
     );
     expect(await previewLines(page)).toEqual([]);
     const before = await invoices(subscriptionId);
@@ -142,7 +142,7 @@ describe('customer portal: add-ons in a browser', () => {
       items: Item[];
     };
     expect(scheduled.items.map((item) => [item.plan_id, item.quantity])).toEqual([[smallPlanId, 1]]);
-    expect(await mainText(page)).toContain('Changes to Monthly beans × 1 on Apr 1, 2027');
+    expect(await mainText(page)).toContain('Changes to Monthly beans × 1 on April 1, 2027');
     violations.push(...(await seriousViolations(page)));
     await screenshot(page, 'portal-addons-en');
     expect(problems).toEqual([]);
