@@ -28,7 +28,11 @@ export async function createTestApi(
     client,
     logger: createLogger(process.env.TEST_API_LOG ?? 'silent', 'test-api'),
     // Tests refuse keys by the hundred on purpose (the authorization matrix); the throttle has tests of its own.
-    config: { TEMPORAL_TASK_QUEUE: taskQueue, RATE_LIMIT_PER_MINUTE: 1200, AUTH_FAILURES_PER_MINUTE: 1_000_000 },
+    config: {
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      RATE_LIMIT_PER_MINUTE: 1200,
+      AUTH_FAILURES_PER_MINUTE: 1_000_000,
+    },
     gateway,
     ...options,
   });
