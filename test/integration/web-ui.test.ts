@@ -113,6 +113,10 @@ describe('the Temporal Web UI on npm start', () => {
     expect(activeText).toContain(nextCharge);
     // The first run carries the summary written when the subscription started.
     expect(activeText).toContain(`Subscription ${active.id} · ${active.customerName}`);
+    // Activities and the timer say what they are: the first invoice, its commit, and the renewal waited for.
+    expect(activeText).toContain('invoice period 0');
+    expect(activeText).toContain('record active, period 0');
+    expect(activeText).toContain(`renewal at ${String(activeState.current_period_end)}`);
     await screenshot(page, 'web-ui-subscription-active');
 
     const pausedState = await ok(call, 'GET', `/v1/subscriptions/${paused.id}`);
