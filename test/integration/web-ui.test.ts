@@ -138,4 +138,28 @@ describe('the Temporal Web UI on npm start', () => {
     expect(pastDueText).toContain('period March 1, 2027 – April 1, 2027');
     await screenshot(page, 'web-ui-subscription-past-due');
   }, 90_000);
+
+  test('"Request Cancellation" in the Web UI cancels the subscription now, as an operator, and the read model says so', async () => {
+    const { paused } = scenario;
+    await page.goto(workflowUrl(engine.webUi, paused.workflowId));
+    await page.getByRole('button', { name: 'Request Cancellation' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('button', { name: /confirm/i }).click();
+
+    let row: Record<string, unknown> = {};
+    for (let attempt = 0; attempt < 60 && row.status !== 'canceled'; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 500));
+      row = await ok(call, 'GET', `/v1/subscriptions/${paused.id}`);
+    }
+    expect(row).toMatchObject({ status: 'canceled', cancellation_reason: 'operator_request' });
+    const events = await ok(call, 'GET', `/v1/events?subscription_id=${paused.id}&limit=100`);
+    expect(
+      (events.data as { type: string }[]).filter((event) => event.type === 'subscription.canceled'),
+    ).toHaveLength(1);
+    // The workflow has ended by now: the page, loaded again, shows how.
+    await page.reload();
+    await page.getByRole('tab', { name: 'User Metadata' }).click();
+    await page.getByRole('heading', { name: 'Current Details' }).waitFor();
+    await screenshot(page, 'web-ui-request-cancellation');
+  }, 90_000);
 });
