@@ -135,7 +135,7 @@ export async function operatorView(em: EntityManager, state: SubscriptionState):
   lines.push(words.period(date(state.period.start), date(state.period.end)));
   return {
     summary: `${who} · ${items} · ${price} ${every}`,
-    details: lines.join('\n\n'),
+    details: lines.join('  \n'),
   };
 }
 

@@ -2,7 +2,7 @@ import iconv from 'iconv-lite';
 import { DateTime } from 'luxon';
 import { currencyExponent } from '../domain/money';
 import type { CalendarDate } from '../domain/revenue-recognition';
-import { toWinAnsi } from '../documents/invoice-pdf';
+import { toWinAnsi } from '../documents/pdf-canvas';
 import type { ChartOfAccounts } from './accounting-settings';
 import type { JournalEntry } from './journal';
 

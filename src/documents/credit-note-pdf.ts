@@ -1,7 +1,7 @@
-import PDFDocument from 'pdfkit';
 import { REVERSE_CHARGE_NOTE } from '../domain/tax';
-import { formatAmount, formatDate, formatRate, intlLocale, type DocumentLocale } from './format';
-import { toWinAnsi, type InvoicePdfParty } from './invoice-pdf';
+import { formatAmount, formatDate, formatRate, type DocumentLocale } from './format';
+import type { InvoicePdfParty } from './invoice-pdf';
+import { openPdfCanvas, PAGE } from './pdf-canvas';
 
 export type CreditNoteOutcomeKind = 'credit_balance' | 'refund' | 'none';
 
@@ -116,7 +116,6 @@ export function creditNotePdfFilename(number: string, locale: DocumentLocale): s
   return `${LABELS[locale].title}-${number.replace(/[^0-9A-Za-z_-]/g, '_')}.pdf`;
 }
 
-const PAGE = { margin: 50, width: 595.28, height: 841.89 };
 const CONTENT_WIDTH = PAGE.width - 2 * PAGE.margin;
 const COLUMNS = {
   description: { x: PAGE.margin, width: 215 },
@@ -138,39 +137,13 @@ export async function renderCreditNotePdf(input: CreditNotePdfInput): Promise<Bu
   const amount = (value: number) => formatAmount(value, creditNote.currency, locale);
   const date = (iso: string) => formatDate(iso, locale, timeZone);
 
-  const doc = new PDFDocument({
-    size: 'A4',
-    margin: PAGE.margin,
-    bufferPages: true,
-    lang: intlLocale(locale),
-    displayTitle: true,
-    info: {
-      Title: toWinAnsi(`${labels.title} ${creditNote.number}`),
-      Author: toWinAnsi(seller.name),
-      Subject: toWinAnsi(`${labels.title} ${creditNote.number} – ${buyer.name}`),
-      CreationDate: new Date(creditNote.issuedAt),
-    },
+  const { doc, write, finish } = openPdfCanvas({
+    locale,
+    title: `${labels.title} ${creditNote.number}`,
+    author: seller.name,
+    subject: `${labels.title} ${creditNote.number} – ${buyer.name}`,
+    createdAt: creditNote.issuedAt,
   });
-  const chunks: Buffer[] = [];
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('data', (chunk: Buffer) => chunks.push(chunk));
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
-  const write = (
-    text: string,
-    x: number,
-    y: number,
-    options: PDFKit.Mixins.TextOptions & { bold?: boolean; size?: number; color?: string } = {},
-  ): number => {
-    const { bold, size, color, ...textOptions } = options;
-    doc
-      .font(bold ? 'Helvetica-Bold' : 'Helvetica')
-      .fontSize(size ?? 10)
-      .fillColor(color ?? '#000000');
-    doc.text(toWinAnsi(text), x, y, { lineBreak: true, ...textOptions });
-    return doc.y;
-  };
   const party = (who: InvoicePdfParty): string[] => [
     ...who.address,
     ...(who.vatId === undefined ? [] : [`${labels.vatId} ${who.vatId}`]),
@@ -257,6 +230,5 @@ export async function renderCreditNotePdf(input: CreditNotePdfInput): Promise<Bu
       { size: 8, color: MUTED, width: CONTENT_WIDTH, align: 'center', lineBreak: false },
     );
   }
-  doc.end();
-  return done;
+  return finish();
 }

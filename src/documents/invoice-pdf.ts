@@ -1,8 +1,8 @@
-import PDFDocument from 'pdfkit';
 import type { InvoiceLine, TaxLine } from '../domain';
-import { formatAmount, formatDate, formatRate, intlLocale, type DocumentLocale } from './format';
+import { formatAmount, formatDate, formatRate, type DocumentLocale } from './format';
 import { INVOICE_TOTALS_LABELS } from './invoice-labels';
 import { invoiceNotes, type InvoiceNote } from './invoice-notes';
+import { openPdfCanvas, PAGE, toWinAnsi } from './pdf-canvas';
 
 export type InvoicePdfParty = {
   name: string;
@@ -117,47 +117,12 @@ const LABELS: Record<DocumentLocale, PdfLabels> = {
   },
 };
 
-/** Characters WinAnsiEncoding places in 0x80–0x9F; with ASCII and Latin-1 they are all Helvetica can show. */
-const WIN_ANSI_EXTRAS = new Set('€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ');
-const NO_DECOMPOSITION: Record<string, string> = { Ł: 'L', ł: 'l', Đ: 'D', đ: 'd', ı: 'i', Ħ: 'H', ħ: 'h' };
-
-function isWinAnsi(char: string): boolean {
-  const code = char.codePointAt(0) ?? 0;
-  return (code >= 0x20 && code <= 0x7e) || (code >= 0xa0 && code <= 0xff) || WIN_ANSI_EXTRAS.has(char);
-}
-
-/**
- * pdfkit writes characters outside WinAnsi as garbage with the built-in fonts. Names like "Łódź" or "Dvořák"
- * are degraded to their closest Latin letters instead (NFKD drops the accents), and anything else, such as CJK,
- * becomes "?". Embedding a Unicode font would lift this; it is not done to keep the PDF free of font files.
- */
-export function toWinAnsi(text: string): string {
-  let result = '';
-  for (const char of text.replace(/[\u202f\u2009\u2007]/g, '\u00a0')) {
-    if (isWinAnsi(char)) {
-      result += char;
-      continue;
-    }
-    const fallback =
-      NO_DECOMPOSITION[char] ??
-      char
-        .normalize('NFKD')
-        .replace(/\p{M}/gu, '')
-        .split('')
-        .map((part) => (isWinAnsi(part) ? part : '?'))
-        .join('');
-    result += /\s/.test(char) ? ' ' : fallback;
-  }
-  return result;
-}
-
 /** The attachment's file name, in the customer's language like the document itself. */
 export function invoicePdfFilename(invoiceNumber: string, locale: DocumentLocale): string {
   const safeNumber = invoiceNumber.replace(/[^0-9A-Za-z_-]/g, '_');
   return `${LABELS[locale].title}-${safeNumber}.pdf`;
 }
 
-const PAGE = { margin: 50, width: 595.28, height: 841.89 };
 const CONTENT_WIDTH = PAGE.width - 2 * PAGE.margin;
 const BOTTOM = PAGE.height - PAGE.margin - 20;
 const COLUMNS = {
@@ -188,40 +153,13 @@ export async function renderInvoicePdf(input: InvoicePdfInput): Promise<Buffer> 
         : undefined;
   const notes = invoiceNotes(invoice.notes, invoice.taxes, locale);
 
-  const doc = new PDFDocument({
-    size: 'A4',
-    margin: PAGE.margin,
-    bufferPages: true,
-    lang: intlLocale(locale),
-    displayTitle: true,
-    info: {
-      Title: toWinAnsi(`${labels.title} ${invoice.number}`),
-      Author: toWinAnsi(seller.name),
-      Subject: toWinAnsi(`${labels.title} ${invoice.number} – ${buyer.name}`),
-      CreationDate: new Date(invoice.issuedAt),
-    },
+  const { doc, write, finish } = openPdfCanvas({
+    locale,
+    title: `${labels.title} ${invoice.number}`,
+    author: seller.name,
+    subject: `${labels.title} ${invoice.number} – ${buyer.name}`,
+    createdAt: invoice.issuedAt,
   });
-  const chunks: Buffer[] = [];
-  const done = new Promise<Buffer>((resolve, reject) => {
-    doc.on('data', (chunk: Buffer) => chunks.push(chunk));
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
-
-  const write = (
-    text: string,
-    x: number,
-    y: number,
-    options: PDFKit.Mixins.TextOptions & { bold?: boolean; size?: number; color?: string } = {},
-  ): number => {
-    const { bold, size, color, ...textOptions } = options;
-    doc
-      .font(bold ? 'Helvetica-Bold' : 'Helvetica')
-      .fontSize(size ?? 10)
-      .fillColor(color ?? '#000000');
-    doc.text(toWinAnsi(text), x, y, { lineBreak: true, ...textOptions });
-    return doc.y;
-  };
   const heightOf = (text: string, width: number, bold = false): number =>
     doc
       .font(bold ? 'Helvetica-Bold' : 'Helvetica')
@@ -357,6 +295,5 @@ export async function renderInvoicePdf(input: InvoicePdfInput): Promise<Buffer> 
       { size: 8, color: MUTED, width: CONTENT_WIDTH, align: 'center', lineBreak: false },
     );
   }
-  doc.end();
-  return done;
+  return finish();
 }

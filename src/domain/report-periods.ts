@@ -58,6 +58,7 @@ export function reportBuckets(
       throw new DomainError(
         'invalid_report_range',
         `to: at most ${MAX_REPORT_BUCKETS} buckets per report; use a longer interval or a shorter range`,
+        'to',
       );
     }
     buckets.push({

@@ -81,7 +81,16 @@ const sameInterval = (a: { unit: string; count: number }, b: { unit: string; cou
  * instead of creating a second one.
  */
 export async function startSubscription(
-  deps: { em: EntityManager; client: Client; taskQueue: string },
+  deps: {
+    em: EntityManager;
+    client: Client;
+    taskQueue: string;
+    /**
+     * The time a subscription without a test clock starts at: the wall clock, which is the Temporal server's; a
+     * time-skipping test server keeps a time of its own and passes it here.
+     */
+    now?: () => Promise<Date>;
+  },
   input: StartSubscriptionInput,
 ): Promise<{
   subscriptionId: string;
@@ -136,7 +145,7 @@ export async function startSubscription(
 
   const subscriptionId = input.subscriptionId ?? newId('sub');
   const workflowId = lifecycleWorkflowIdFor(subscriptionId);
-  const startAt = input.testClockTime ?? new Date().toISOString();
+  const startAt = input.testClockTime ?? (deps.now ? await deps.now() : new Date()).toISOString();
   const state = initialSubscriptionState({
     subscriptionId,
     customerId: customer.id,

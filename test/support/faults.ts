@@ -496,11 +496,24 @@ export interface StormLedger {
   strayDeliveries: number;
 }
 
+/**
+ * The relay sends emails after the transitions that queued them have committed, so the ledger waits (bounded) until
+ * no outbox row is pending; a row still pending then is reported by `stormViolations`.
+ */
+async function outboxSettled(target: StormTarget, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if ((await target.orm.em.fork().count(EmailMessage, { status: 'pending' })) === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
 export async function readLedger(
   target: StormTarget,
   catcher: SmtpCatcher,
   ids: string[],
 ): Promise<StormLedger> {
+  await outboxSettled(target);
   const em = target.orm.em.fork();
   const invoices = await em.find(
     Invoice,

@@ -175,7 +175,12 @@ export async function attachCard(
 
 export async function start(harness: LifecycleHarness, input: StartSubscriptionInput) {
   const started = await startSubscription(
-    { em: harness.db.orm.em.fork(), client: harness.env.client, taskQueue: harness.taskQueue },
+    {
+      em: harness.db.orm.em.fork(),
+      client: harness.env.client,
+      taskQueue: harness.taskQueue,
+      now: async () => new Date(await harness.env.currentTimeMs()),
+    },
     input,
   );
   return { ...started, handle: harness.env.client.workflow.getHandle(started.workflowId) };

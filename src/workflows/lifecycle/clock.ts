@@ -6,8 +6,11 @@ import { condition } from '@temporalio/workflow';
  */
 export interface Clock {
   now(): number;
-  /** Resolves when `atMs` is reached or `wake()` turns true, whichever comes first. */
-  waitUntil(atMs: number | null, wake: () => boolean): Promise<void>;
+  /**
+   * Resolves when `atMs` is reached or `wake()` turns true, whichever comes first; `summary` names the timer in the
+   * Web UI.
+   */
+  waitUntil(atMs: number | null, wake: () => boolean, summary?: string): Promise<void>;
   /** Test clocks only: move to a later time. */
   advanceTo(frozenMs: number): void;
   toJSON(): ClockState;
@@ -19,9 +22,13 @@ export function createClock(state: ClockState): Clock {
   if (state.kind === 'real') {
     return {
       now: () => Date.now(),
-      async waitUntil(atMs, wake) {
+      async waitUntil(atMs, wake, summary) {
         if (atMs === null) await condition(wake);
-        else if (atMs > Date.now()) await condition(wake, atMs - Date.now());
+        else if (atMs > Date.now()) {
+          await (summary === undefined
+            ? condition(wake, atMs - Date.now())
+            : condition(wake, atMs - Date.now(), { summary }));
+        }
       },
       advanceTo: () => {},
       toJSON: () => state,

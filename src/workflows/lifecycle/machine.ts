@@ -153,18 +153,26 @@ export class SubscriptionMachine {
         data: { status: next.status, periodIndex: next.periodIndex, at, ...event.data },
       };
     });
-    const view = await records.commitTransition({
-      state: next,
-      // Before its opening a subscription had no status yet (revenue figures count its trial start or its new MRR).
-      previous: this.opened ? this.state : null,
-      at,
-      events,
-      emails: effects.emails.map((email) => ({ ...email, cause: `${next.subscriptionId}:${email.cause}` })),
-      invoiceActions: effects.invoiceActions,
-      redeemCoupons: effects.redeemCoupons,
-      removeCoupons: effects.removeCoupons,
-      pendingItems: effects.pendingItems,
-    });
+    const view = await records.commitTransition.executeWithOptions(
+      { summary: `record ${next.status}, period ${next.periodIndex}` },
+      [
+        {
+          state: next,
+          // Before its opening a subscription had no status yet (revenue figures count its trial start or its new MRR).
+          previous: this.opened ? this.state : null,
+          at,
+          events,
+          emails: effects.emails.map((email) => ({
+            ...email,
+            cause: `${next.subscriptionId}:${email.cause}`,
+          })),
+          invoiceActions: effects.invoiceActions,
+          redeemCoupons: effects.redeemCoupons,
+          removeCoupons: effects.removeCoupons,
+          pendingItems: effects.pendingItems,
+        },
+      ],
+    );
     this.state = next;
     this.eventSeq = seq;
     this.onCommitted(next, view);
@@ -184,30 +192,35 @@ export class SubscriptionMachine {
     },
   ): Promise<BillPeriodResult> {
     const at = this.nowIso();
-    const result = await billing.billPeriod({
-      subscriptionId: next.subscriptionId,
-      customerId: next.customerId,
-      currency: next.currency,
-      timeZone: next.timeZone,
-      items: next.items,
-      periodIndex: options.index,
-      period: options.knownPeriod ? next.period : null,
-      calendar: {
-        anchor: next.anchor,
-        interval: next.interval,
-        index: options.index - next.anchorPeriodIndex,
-      },
-      usageWindow:
-        options.usageUntil && Date.parse(options.usageUntil) > Date.parse(next.usageFrom)
-          ? { start: next.usageFrom, end: options.usageUntil }
-          : null,
-      credit: options.credit ? { ...options.credit, at } : null,
-      licensed: true,
-      requirePaymentMethod: options.requirePaymentMethod ?? false,
-      paymentMethodId: next.paymentMethodId,
-      at,
-      dunning: this.dunningContext(1, at),
-    });
+    const result = await billing.billPeriod.executeWithOptions(
+      { summary: `invoice period ${next.periodIndex}` },
+      [
+        {
+          subscriptionId: next.subscriptionId,
+          customerId: next.customerId,
+          currency: next.currency,
+          timeZone: next.timeZone,
+          items: next.items,
+          periodIndex: options.index,
+          period: options.knownPeriod ? next.period : null,
+          calendar: {
+            anchor: next.anchor,
+            interval: next.interval,
+            index: options.index - next.anchorPeriodIndex,
+          },
+          usageWindow:
+            options.usageUntil && Date.parse(options.usageUntil) > Date.parse(next.usageFrom)
+              ? { start: next.usageFrom, end: options.usageUntil }
+              : null,
+          credit: options.credit ? { ...options.credit, at } : null,
+          licensed: true,
+          requirePaymentMethod: options.requirePaymentMethod ?? false,
+          paymentMethodId: next.paymentMethodId,
+          at,
+          dunning: this.dunningContext(1, at),
+        },
+      ],
+    );
     if (result.billed) {
       this.beginPeriod(next, result.plan, options.index);
       if (options.usageUntil) next.usageFrom = options.usageUntil;
@@ -228,23 +241,25 @@ export class SubscriptionMachine {
     if (!next.items.some((item) => item.metered)) return;
     if (!(Date.parse(until) > Date.parse(next.usageFrom))) return;
     const at = this.nowIso();
-    const result = await billing.billPeriod({
-      subscriptionId: next.subscriptionId,
-      customerId: next.customerId,
-      currency: next.currency,
-      timeZone: next.timeZone,
-      items: next.items,
-      periodIndex: next.periodIndex + 1,
-      period: { start: next.usageFrom, end: until },
-      calendar: { anchor: next.anchor, interval: next.interval, index: 0 },
-      usageWindow: { start: next.usageFrom, end: until },
-      credit: null,
-      licensed: false,
-      requirePaymentMethod: false,
-      paymentMethodId: next.paymentMethodId,
-      at,
-      dunning: this.dunningContext(1, at),
-    });
+    const result = await billing.billPeriod.executeWithOptions({ summary: `invoice usage until ${until}` }, [
+      {
+        subscriptionId: next.subscriptionId,
+        customerId: next.customerId,
+        currency: next.currency,
+        timeZone: next.timeZone,
+        items: next.items,
+        periodIndex: next.periodIndex + 1,
+        period: { start: next.usageFrom, end: until },
+        calendar: { anchor: next.anchor, interval: next.interval, index: 0 },
+        usageWindow: { start: next.usageFrom, end: until },
+        credit: null,
+        licensed: false,
+        requirePaymentMethod: false,
+        paymentMethodId: next.paymentMethodId,
+        at,
+        dunning: this.dunningContext(1, at),
+      },
+    ]);
     next.usageFrom = until;
     if (!result.billed) return;
     const paid = !result.charge || result.charge.outcome === 'paid';
@@ -359,14 +374,19 @@ export class SubscriptionMachine {
     const dunning = next.dunning;
     if (!invoiceId || !dunning) return null;
     const attempt = dunning.failedAttempts + 1;
-    const charge = await billing.collectInvoice({
-      subscriptionId: next.subscriptionId,
-      invoiceId,
-      attempt,
-      paymentMethodId: next.paymentMethodId,
-      at: this.nowIso(),
-      dunning: this.dunningContext(attempt, dunning.firstFailureAt),
-    });
+    const charge = await billing.collectInvoice.executeWithOptions(
+      { summary: `charge ${invoiceId}, attempt ${attempt}` },
+      [
+        {
+          subscriptionId: next.subscriptionId,
+          invoiceId,
+          attempt,
+          paymentMethodId: next.paymentMethodId,
+          at: this.nowIso(),
+          dunning: this.dunningContext(attempt, dunning.firstFailureAt),
+        },
+      ],
+    );
     if (!charge || charge.outcome === 'paid') {
       if (next.status === 'unpaid') {
         next.dunning = null;
@@ -397,16 +417,21 @@ export class SubscriptionMachine {
 
   /** The paid, unused rest of the current period, credited or refunded once per cause. */
   private async settleUnusedTime(next: SubscriptionState, disposition: 'refund' | 'credit', cause: string) {
-    await billing.settleUnusedTime({
-      subscriptionId: next.subscriptionId,
-      periodIndex: next.periodIndex,
-      customerId: next.customerId,
-      currency: next.currency,
-      period: next.period,
-      at: this.nowIso(),
-      disposition,
-      causeKey: `${next.subscriptionId}:${cause}`,
-    });
+    await billing.settleUnusedTime.executeWithOptions(
+      { summary: `${disposition} unused time of period ${next.periodIndex}` },
+      [
+        {
+          subscriptionId: next.subscriptionId,
+          periodIndex: next.periodIndex,
+          customerId: next.customerId,
+          currency: next.currency,
+          period: next.period,
+          at: this.nowIso(),
+          disposition,
+          causeKey: `${next.subscriptionId}:${cause}`,
+        },
+      ],
+    );
   }
 
   // ── Timed moments ───────────────────────────────────────────────────────────────────────────────────────────
@@ -600,11 +625,16 @@ export class SubscriptionMachine {
       // The same card cannot succeed: the schedule still reminds the customer and ends, without charging.
       dunning.failedAttempts += 1;
       dunning.nextRetryAt = null;
-      const decision = await calendar.planDunningStep({
-        failedAttempts: dunning.failedAttempts,
-        firstFailureAt: dunning.firstFailureAt,
-        timeZone: next.timeZone,
-      });
+      const decision = await calendar.planDunningStep.executeWithOptions(
+        { summary: 'plan the next dunning step' },
+        [
+          {
+            failedAttempts: dunning.failedAttempts,
+            firstFailureAt: dunning.firstFailureAt,
+            timeZone: next.timeZone,
+          },
+        ],
+      );
       this.applyDunningDecision(next, decision, fx);
     } else {
       await this.collectNow(next, fx);
@@ -786,20 +816,22 @@ export class SubscriptionMachine {
     }
     if (next.status === 'active' && resolved.proration !== 'none') {
       const changeKey = `${next.subscriptionId}:change:${this.eventSeq + 1}`;
-      const bill = await billing.billChange({
-        subscriptionId: next.subscriptionId,
-        customerId: next.customerId,
-        currency: next.currency,
-        timeZone: next.timeZone,
-        changeKey,
-        period: next.period,
-        at: this.nowIso(),
-        before: previousItems,
-        after: next.items,
-        proration: resolved.proration,
-        paymentMethodId: next.paymentMethodId,
-        dunning: this.dunningContext(1),
-      });
+      const bill = await billing.billChange.executeWithOptions({ summary: `invoice change ${changeKey}` }, [
+        {
+          subscriptionId: next.subscriptionId,
+          customerId: next.customerId,
+          currency: next.currency,
+          timeZone: next.timeZone,
+          changeKey,
+          period: next.period,
+          at: this.nowIso(),
+          before: previousItems,
+          after: next.items,
+          proration: resolved.proration,
+          paymentMethodId: next.paymentMethodId,
+          dunning: this.dunningContext(1),
+        },
+      ]);
       if (resolved.proration === 'create_prorations') {
         fx.pendingItems.push(
           ...bill.lines.map((line, index) => ({
@@ -939,11 +971,16 @@ export class SubscriptionMachine {
         });
       }
       if (next.status === 'active' && next.dunning === null) {
-        const decision = await calendar.planDunningStep({
-          failedAttempts: 1,
-          firstFailureAt: this.nowIso(),
-          timeZone: next.timeZone,
-        });
+        const decision = await calendar.planDunningStep.executeWithOptions(
+          { summary: 'plan the next dunning step' },
+          [
+            {
+              failedAttempts: 1,
+              firstFailureAt: this.nowIso(),
+              timeZone: next.timeZone,
+            },
+          ],
+        );
         this.enterDunning(next, fact.invoiceId, { dunning: decision, hard: false }, 'dispute_lost', fx);
       }
     }
@@ -956,7 +993,9 @@ export class SubscriptionMachine {
    */
   async repriceItems(): Promise<void> {
     const describe = async (items: SubscriptionItem[]) =>
-      records.describeItems({ customerId: this.state.customerId, currency: this.state.currency, items });
+      records.describeItems.executeWithOptions({ summary: 'describe items' }, [
+        { customerId: this.state.customerId, currency: this.state.currency, items },
+      ]);
     const described = await describe(this.state.items);
     const next: SubscriptionState = {
       ...clone(this.state),

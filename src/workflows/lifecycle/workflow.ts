@@ -65,13 +65,31 @@ import {
   type Rule,
   voidInvoiceRule,
 } from './rules';
-import { isFinal, nextMoment, nextMoneyMoment, STATE_SCHEMA_VERSION, type SubscriptionState } from './state';
+import {
+  isFinal,
+  type MomentKind,
+  nextMoment,
+  nextMoneyMoment,
+  STATE_SCHEMA_VERSION,
+  type SubscriptionState,
+} from './state';
 
 /**
  * One subscription from trial to the end. Each run covers one billing period and continues as new when the next
  * one begins; it sleeps until its next moment (see `nextMoment`) and wakes early for commands. Runs started before
  * the item model (no `schemaVersion`) finish on the version 1 code and hand over at their next continue-as-new.
  */
+/** What a timer waits for, as its summary in the Web UI says it. */
+const MOMENT_WORDS: Record<MomentKind, string> = {
+  trial_reminder: 'trial reminder',
+  trial_end: 'trial end',
+  renewal_reminder: 'renewal reminder',
+  period_end: 'renewal',
+  dunning_retry: 'payment retry',
+  incomplete_expiry: 'expiry of the unpaid first invoice',
+  resume: 'resume',
+};
+
 export async function subscriptionLifecycleWorkflow(
   input: LifecycleInput | LegacyLifecycleInput,
 ): Promise<SubscriptionSnapshot | Awaited<ReturnType<typeof runLegacyLifecycle>>> {
@@ -326,7 +344,11 @@ async function runLifecycle(input: LifecycleInput): Promise<SubscriptionSnapshot
       }
       changed = false;
       const moment = nextMoment(machine.state);
-      await clock.waitUntil(moment ? Date.parse(moment.at) : null, () => changed);
+      await clock.waitUntil(
+        moment ? Date.parse(moment.at) : null,
+        () => changed,
+        moment ? `${MOMENT_WORDS[moment.kind]} at ${moment.at}` : undefined,
+      );
     }
 
     await condition(() => allHandlersFinished() && !busy);

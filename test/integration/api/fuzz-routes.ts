@@ -199,7 +199,10 @@ export function routeExamples(f: FuzzFixtures): Record<string, RouteExample> {
           account_length: 4,
           fiscal_year_start_month: 1,
         },
-        accounts: { skr04: { revenue_by_rate: { '1900': 4400 }, clearing: 1460 } },
+        accounts: {
+          skr03: { revenue_by_rate: { '1900': 8400 }, vat_by_rate: { '1900': 1776 } },
+          skr04: { revenue_by_rate: { '1900': 4400 }, vat_by_rate: { '1900': 3806 }, clearing: 1460 },
+        },
         einvoice: {
           contact_name: 'Buchhaltung',
           contact_phone: '+49 30 123456',

@@ -355,6 +355,7 @@ describe('OpenAPI document and human docs', () => {
         'POST /v1/usage_events',
         'GET /v1/events',
         'POST /v1/portal_sessions',
+        'POST /v1/portal_sessions/revoke',
         'POST /v1/coupons',
         'GET /v1/coupons',
         'GET /v1/coupons/{id}',
@@ -403,7 +404,14 @@ describe('OpenAPI document and human docs', () => {
     // Gateways authenticate by signature: no API key, no Idempotency-Key, no 401.
     const gatewayWebhook = document.paths['/v1/gateway_webhooks/{gateway}']?.post;
     expect(gatewayWebhook?.security).toEqual([]);
-    expect(Object.keys(gatewayWebhook?.responses ?? {}).sort()).toEqual(['200', '400', '404', '500', '503']);
+    expect(Object.keys(gatewayWebhook?.responses ?? {}).sort()).toEqual([
+      '200',
+      '400',
+      '404',
+      '409',
+      '500',
+      '503',
+    ]);
     expect(gatewayWebhook?.parameters).not.toContainEqual({ $ref: '#/components/parameters/IdempotencyKey' });
     const list = document.paths['/v1/products']?.get;
     expect(list?.parameters).toContainEqual(

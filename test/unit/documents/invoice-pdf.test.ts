@@ -10,10 +10,10 @@ import {
 } from '../../../src/domain';
 import {
   renderInvoicePdf,
-  toWinAnsi,
   type InvoicePdfInput,
   type InvoicePdfParty,
 } from '../../../src/documents/invoice-pdf';
+import { toWinAnsi } from '../../../src/documents/pdf-canvas';
 import { extractPdfText } from '../../support/pdf-text';
 
 const seller: InvoicePdfParty = {
