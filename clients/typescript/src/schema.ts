@@ -610,7 +610,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List invoices, oldest first */
+        /** List invoices, oldest first (or newest first with `order=desc`) */
         get: operations["listInvoices"];
         put?: never;
         /**
@@ -1090,7 +1090,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List domain events (the audit log), oldest first */
+        /** List domain events (the audit log), oldest first (or newest first with `order=desc`) */
         get: operations["listEvents"];
         put?: never;
         post?: never;
@@ -1110,8 +1110,8 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Create a one-hour token scoped to one customer
-         * @description The token reaches only that customer's record, payment methods, subscriptions (and their actions) and invoices.
+         * Open the customer portal for one customer: a single-use URL and a one-hour token
+         * @description Redirect the customer to `url` to open Perennial's customer portal signed in as them (overview, plan changes, pause, cancel, payment method, invoices, billing details). The `token` is a bearer token for your own portal: it reaches only that customer's record, payment methods, subscriptions (and their actions) and invoices, and the catalogue.
          */
         post: operations["createPortalSession"];
         delete?: never;
@@ -1216,6 +1216,43 @@ export interface paths {
          * @description Its delivery log goes with it; deliveries still being retried stop at their next attempt.
          */
         delete: operations["deleteWebhookEndpoint"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhook_endpoints/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List an endpoint's deliveries with every attempt */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhook_deliveries/{id}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deliver an event to its endpoint again
+         * @description Starts a new delivery of the same event (same id and body, a fresh signature) with the usual retries; its attempts continue the numbering of the delivery log. A delivery still being attempted, or one to a disabled endpoint, answers 409.
+         */
+        post: operations["redeliverWebhook"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -2360,6 +2397,14 @@ export interface components {
              * @description ISO 8601 instant in UTC
              */
             expires_at: string;
+            /** @description Send the customer’s browser here: it opens the customer portal (`/portal`) signed in as this customer. Single use, valid for 5 minutes; it is exchanged for an HTTP-only session cookie. */
+            url: string;
+            /**
+             * Format: date-time
+             * @description ISO 8601 instant in UTC
+             */
+            url_expires_at: string;
+            return_url: string | null;
         };
         RevokedPortalSession: {
             /** @constant */
@@ -2386,6 +2431,42 @@ export interface components {
             created_at: string;
             disabled_at: string | null;
         };
+        WebhookDelivery: {
+            id: string;
+            /** @constant */
+            object: "webhook_delivery";
+            endpoint_id: string;
+            event_id: string;
+            event_type: string;
+            /**
+             * @description `pending` while attempts continue; `failed` once the retry window ran out
+             * @enum {string}
+             */
+            status: "pending" | "succeeded" | "failed";
+            attempts: number;
+            last_response_status: number | null;
+            last_error: string | null;
+            delivered_at: string | null;
+            /**
+             * Format: date-time
+             * @description ISO 8601 instant in UTC
+             */
+            created_at: string;
+            /** @description Every HTTP attempt, oldest first */
+            attempt_log: {
+                attempt: number;
+                /** @enum {string} */
+                status: "succeeded" | "failed";
+                response_status: number | null;
+                duration_ms: number;
+                error: string | null;
+                /**
+                 * Format: date-time
+                 * @description ISO 8601 instant in UTC
+                 */
+                attempted_at: string;
+            }[];
+        };
         CreatedWebhookEndpoint: {
             id: string;
             /** @constant */
@@ -2410,6 +2491,13 @@ export interface components {
             /** @constant */
             object: "list";
             data: components["schemas"]["WebhookEndpoint"][];
+            has_more: boolean;
+            next_cursor: string | null;
+        };
+        WebhookDeliveryList: {
+            /** @constant */
+            object: "list";
+            data: components["schemas"]["WebhookDelivery"][];
             has_more: boolean;
             next_cursor: string | null;
         };
@@ -3296,6 +3384,11 @@ export interface components {
                 "application/json": {
                     /** @description a customer id */
                     customer_id: string;
+                    /**
+                     * Format: uri
+                     * @description Where the portal’s “back” link and sign-out lead, e.g. your account page
+                     */
+                    return_url?: string;
                 };
             };
         };
@@ -3361,6 +3454,11 @@ export interface components {
                      */
                     status?: "enabled" | "disabled";
                 };
+            };
+        };
+        RedeliverWebhookRequest: {
+            content: {
+                "application/json": Record<string, never>;
             };
         };
         CreateTestClockRequest: {
@@ -7144,6 +7242,10 @@ export interface operations {
                 starting_after?: string;
                 /** @description Only customers with exactly this email */
                 email?: string;
+                /** @description Customers whose id is exactly this, or whose name or email contains it (case-insensitive) */
+                search?: string;
+                /** @description Only customers on this test clock */
+                test_clock_id?: string;
             };
             header?: never;
             path?: never;
@@ -8164,6 +8266,12 @@ export interface operations {
                 /** @description a customer id */
                 customer_id?: string;
                 status?: "draft" | "open" | "paid" | "void" | "uncollectible";
+                /** @description Only invoices created at or after this instant */
+                created_gte?: string;
+                /** @description Only invoices created before this instant */
+                created_lt?: string;
+                /** @description `asc`: oldest first (default); `desc`: newest first */
+                order?: "asc" | "desc";
             };
             header?: never;
             path?: never;
@@ -11141,10 +11249,12 @@ export interface operations {
                 starting_after?: string;
                 /** @description a subscription id */
                 subscription_id?: string;
-                /** @description a customer id */
+                /** @description The customer's history: events naming the customer and the events of their subscriptions */
                 customer_id?: string;
                 /** @description Exact event type, e.g. invoice.paid */
                 type?: string;
+                /** @description `asc`: oldest first (default); `desc`: newest first */
+                order?: "asc" | "desc";
             };
             header?: never;
             path?: never;
@@ -12116,6 +12226,221 @@ export interface operations {
             };
             /** @description No such object */
             404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency is unavailable; retry with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                /** @description How many objects to return, 1 to 100 (default 10) */
+                limit?: number;
+                /** @description Cursor: the id of the last object of the previous page (its `next_cursor`) */
+                starting_after?: string;
+                /** @description `asc`: oldest first (default); `desc`: newest first */
+                order?: "asc" | "desc";
+            };
+            header?: never;
+            path: {
+                /** @description a webhook endpoint id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryList"];
+                };
+            };
+            /** @description Invalid request: the error names the offending field in `param`. Any request can get `invalid_text`: text with U+0000 or an unpaired UTF-16 surrogate, or a path, query or body that is not valid UTF-8. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid API key */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A portal session outside its own customer's resources */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Rate limited */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    RateLimit: components["headers"]["RateLimit"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A dependency is unavailable; retry with the same Idempotency-Key */
+            503: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    redeliverWebhook: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the POST safe to retry: the first successful response is stored for 24 hours and replayed (with `Idempotent-Replayed: true`); the same key with a different request is a 409 `idempotency_key_reused`, and a retry while the first request still runs a 409 `idempotency_request_in_progress`. A request that fails stores nothing and frees its key. 1 to 255 printable ASCII characters, scoped to the API key. */
+                "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+            };
+            path: {
+                /** @description A webhook delivery id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: components["requestBodies"]["RedeliverWebhookRequest"];
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDelivery"];
+                };
+            };
+            /** @description Invalid request: the error names the offending field in `param`. Any request can get `invalid_text`: text with U+0000 or an unpaired UTF-16 surrogate, or a path, query or body that is not valid UTF-8. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Missing or invalid API key */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A portal session outside its own customer's resources */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict (for example an Idempotency-Key reused with a different body) */
+            409: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
