@@ -53,6 +53,8 @@ describe('deployment configuration', () => {
     DATABASE_URL: 'postgres://x@y/z',
     SMTP_URL: 'smtp://localhost:1025',
     SANDBOX_WEBHOOK_SECRET: 'a-sandbox-secret-of-length',
+    // Required in production: the emails' portal links are signed with it.
+    PORTAL_LINK_SECRET: 'a-portal-link-secret-of-32-characters',
   };
 
   test('the API binds loopback unless told otherwise, and the image and compose file say 0.0.0.0', () => {

@@ -145,6 +145,16 @@ describe('email templates', () => {
     );
   });
 
+  test('a receipt links to its invoice in the portal when given the link, in both languages, and otherwise has no button', () => {
+    const invoiceUrl = 'https://billing.example.test/portal/link/abc.def';
+    const de = renderEmail('receipt', 'de', receiptData(domesticInvoice(), { invoiceUrl }));
+    const en = renderEmail('receipt', 'en', receiptData(domesticInvoice(), { invoiceUrl }));
+    expect(de.text).toContain(`Rechnung ansehen: ${invoiceUrl}`);
+    expect(en.text).toContain(`View the invoice: ${invoiceUrl}`);
+    expect(en.html).toContain(`href="${invoiceUrl}"`);
+    expect(renderEmail('receipt', 'en', fixtures.receipt).text).not.toContain('View the invoice');
+  });
+
   test('German and English receipts format the same amounts per locale (19,00 € vs €19.00)', () => {
     const de = renderEmail('receipt', 'de', fixtures.receipt);
     const en = renderEmail('receipt', 'en', fixtures.receipt);
