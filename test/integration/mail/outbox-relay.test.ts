@@ -86,7 +86,7 @@ describe('outbox relay over a real SMTP server', () => {
     expect(message?.raw).toContain(`Message-ID: ${outbox.messageId}`);
   });
 
-  test('with a portal link secret, a trial-ending email carries a signed link to the payment method page: the same when the message is rendered again, honoured by the portal once', async () => {
+  test('with a portal link secret, a trial-ending email carries a signed link to the payment method page: the same when the message is rendered again, honoured by the portal once; renewal, welcome and cancellation emails link the subscription', async () => {
     const secret = 'relay-test-portal-link-secret-0123456789';
     const gateway = new SandboxGateway({ orm: db.orm, webhookSecret: TEST_SANDBOX_WEBHOOK_SECRET });
     const plan = await seedPlan(db.orm, { name: 'Coffee', trialDays: 14 });
@@ -145,6 +145,33 @@ describe('outbox relay over a real SMTP server', () => {
     // The portal honours it once (the browser test follows such a link through the pages).
     expect(await redeemEmailLink(db.orm.em.fork(), verified)).toMatchObject({ ok: true });
     expect(await redeemEmailLink(db.orm.em.fork(), verified)).toEqual({ ok: false, reason: 'used' });
+
+    // The other emails of a subscription link its page, each message its own link.
+    const targets: Record<string, string> = {};
+    for (const kind of ['upcoming_renewal', 'welcome', 'canceled']) {
+      const rendered = await renderOutboxEmail(
+        db.orm.em.fork(),
+        {
+          kind,
+          cause: `${state.subscriptionId}:${kind}`,
+          state,
+          at: state.anchor,
+        } as unknown as OutboxPayload,
+        {
+          publicUrl: 'https://billing.example.test',
+          portalLinkSecret: secret,
+          message: { id: `row-${kind}`, createdAt: row.createdAt },
+        },
+      );
+      const token = /\/portal\/link\/(\S+)/.exec(rendered.text)?.[1] ?? '';
+      const checked = verifyPortalLink(token, secret);
+      targets[kind] = checked.ok ? `${checked.path} ${checked.linkId}` : checked.reason;
+    }
+    expect(targets).toEqual({
+      upcoming_renewal: `/portal/subscriptions/${state.subscriptionId} row-upcoming_renewal:subscription`,
+      welcome: `/portal/subscriptions/${state.subscriptionId} row-welcome:subscription`,
+      canceled: `/portal/subscriptions/${state.subscriptionId} row-canceled:subscription`,
+    });
   });
 
   test('an email that cannot be rendered is retried a few times, then marked failed instead of blocking the queue', async () => {
