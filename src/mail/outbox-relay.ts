@@ -96,19 +96,9 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       );
       return;
     }
+    let sent: Awaited<ReturnType<Mailer['send']>>;
     try {
-      const sent = await mailer.send({ ...mail, to: row.recipient, messageId: row.messageId });
-      await orm.em.fork().nativeUpdate(
-        EmailMessage,
-        { id },
-        {
-          status: 'sent',
-          subject: mail.subject,
-          smtpResponse: sent.response,
-          sentAt: new Date(),
-          leaseUntil: null,
-        },
-      );
+      sent = await mailer.send({ ...mail, to: row.recipient, messageId: row.messageId });
     } catch (error) {
       onError(error, `send ${row.causeKey}`);
       await orm.em
@@ -122,6 +112,34 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
           },
         )
         .catch((recordError: unknown) => onError(recordError, `record failure ${row.causeKey}`));
+      return;
+    }
+    await recordSent(id, row.causeKey, {
+      status: 'sent',
+      subject: mail.subject,
+      smtpResponse: sent.response,
+      sentAt: new Date(),
+      leaseUntil: null,
+    });
+  }
+
+  /**
+   * The message has left: recording that is retried while this relay still holds the row's lease, so a database
+   * that goes away between the send and the record (an outage, a failover) does not make the row look unsent and
+   * send it a second time. Only a record still failing when the lease runs out leaves the row to be sent again, with
+   * the same Message-ID.
+   */
+  async function recordSent(id: string, causeKey: string, fields: Partial<EmailMessage>): Promise<void> {
+    const until = Date.now() + leaseMs * 0.8;
+    for (let delayMs = 250; ; delayMs = Math.min(delayMs * 2, 2_000)) {
+      try {
+        await orm.em.fork().nativeUpdate(EmailMessage, { id }, fields);
+        return;
+      } catch (error) {
+        if (stopping || Date.now() + delayMs > until) throw error;
+        onError(error, `record sent ${causeKey} (retrying)`);
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+      }
     }
   }
 
