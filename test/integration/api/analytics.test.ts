@@ -12,33 +12,7 @@ import {
 } from '../../../src/api/schemas/analytics';
 import { seedRevenueScenario, type RevenueScenario } from '../../support/revenue-scenario';
 import { documented, documentedError, startApiHarness, type ApiHarness } from './harness';
-
-/** The columns every bucket of a quiet month has; a row overrides what happened in it. */
-const quiet = {
-  new_mrr: 0,
-  new_count: 0,
-  expansion_mrr: 0,
-  expansion_count: 0,
-  contraction_mrr: 0,
-  contraction_count: 0,
-  churn_mrr: 0,
-  churn_count: 0,
-  reactivation_mrr: 0,
-  reactivation_count: 0,
-  trial_starts: 0,
-  trial_conversions: 0,
-  trial_conversion_rate: null,
-  dunning_recovered: 0,
-  dunning_lost: 0,
-  dunning_recovery_rate: null,
-  dunning_recovered_amount: 0,
-};
-
-const month = (label: string, start: string, end: string) => ({
-  period: label,
-  period_start: `${start}T00:00:00.000Z`,
-  period_end: `${end}T00:00:00.000Z`,
-});
+import { month, QUIET_MOVEMENTS } from '../../support/revenue-rows';
 
 /**
  * The scenario of test/support/revenue-scenario.ts through the API, each figure worked out by hand below. MRR per
@@ -87,7 +61,7 @@ describe('revenue figures through /v1/analytics', () => {
     expect(eur[0]).toEqual({
       currency: 'EUR',
       ...month('2027-01', '2027-01-01', '2027-02-01'),
-      ...quiet,
+      ...QUIET_MOVEMENTS,
       mrr_start: 0,
       mrr: 24_000, // 5000 + 10000 + 9000
       arr: 288_000, // 12 × 24000
@@ -113,7 +87,7 @@ describe('revenue figures through /v1/analytics', () => {
     expect(eur[1]).toEqual({
       currency: 'EUR',
       ...month('2027-02', '2027-02-01', '2027-03-01'),
-      ...quiet,
+      ...QUIET_MOVEMENTS,
       mrr_start: 24_000,
       mrr: 28_833, // 24000 + 4333 + 2000 + 3000 − 4500
       arr: 345_996, // 12 × 28833
@@ -147,7 +121,7 @@ describe('revenue figures through /v1/analytics', () => {
     expect(eur[2]).toEqual({
       currency: 'EUR',
       ...month('2027-03', '2027-03-01', '2027-04-01'),
-      ...quiet,
+      ...QUIET_MOVEMENTS,
       mrr_start: 28_833,
       mrr: 14_500, // 28833 − 4333 − 10000 = A 8000 + C 4500 + D 2000
       arr: 174_000,
@@ -172,7 +146,7 @@ describe('revenue figures through /v1/analytics', () => {
     expect(eur[3]).toEqual({
       currency: 'EUR',
       ...month('2027-04', '2027-04-01', '2027-05-01'),
-      ...quiet,
+      ...QUIET_MOVEMENTS,
       mrr_start: 14_500,
       mrr: 19_833, // 14500 + 4333 + 1000
       arr: 237_996,

@@ -11,7 +11,7 @@ import { SandboxGateway } from '../../../src/gateways';
 import { createLogger } from '../../../src/logging';
 import { createTestDatabase, type TestDatabase } from '../../support/database';
 import { TEST_SANDBOX_WEBHOOK_SECRET } from '../../support/workers';
-import { routeExamples, writeRoutes, type FuzzRoute } from './fuzz-routes';
+import { routeExamples, seedFixtures, writeRoutes, type FuzzRoute } from './fuzz-routes';
 import { mutationSites, serialize, unsupportedKeywords, violation, type Mutation } from './fuzz-schema';
 
 /**
@@ -117,37 +117,10 @@ describe('fuzzed writes: a 400 with the error shape naming the field, never a 5x
     const { secret } = await createApiKey(db.orm.em.fork(), 'fuzz');
     auth = { Authorization: `Bearer ${secret}` };
 
-    const post = async (path: string, body: object) =>
-      (await request(app).post(path).set(auth).send(body).expect(201)).body.id as string;
-    await request(app)
-      .put('/v1/settings')
-      .set(auth)
-      .send({
-        name: 'Seller',
-        address: { line1: 'A 1', postal_code: '10115', city: 'Berlin', country: 'DE' },
-        country: 'DE',
-        default_currency: 'EUR',
-      })
-      .expect(200);
-    const productId = await post('/v1/products', { name: 'Product' });
-    const planId = await post('/v1/plans', {
-      product_id: productId,
-      name: 'Plan',
-      interval: 'month',
-      amounts: { EUR: 1900 },
-    });
-    const customerId = await post('/v1/customers', { email: 'a@example.test', name: 'A', country: 'DE' });
-    const webhookEndpointId = await post('/v1/webhook_endpoints', {
-      url: 'https://example.test/hooks',
-      enabled_events: ['*'],
-    });
-    const testClockId = await post('/v1/test_clocks', { frozen_time: '2026-01-01T00:00:00Z' });
+    const fixtures = await seedFixtures(app, auth);
 
     document = (await request(app).get('/v1/openapi.json').expect(200)).body;
-    routes = writeRoutes(
-      document,
-      routeExamples({ productId, planId, customerId, webhookEndpointId, testClockId }),
-    );
+    routes = writeRoutes(document, routeExamples(fixtures));
     tables = (
       await db.orm.em
         .getConnection()

@@ -13,6 +13,7 @@ import {
 } from '../../../src/db/services/mrr-rebuild';
 import { type ApiStack, startApiStack } from '../../support/api-stack';
 import { type Body, ClockApi, linesOf } from '../../support/clock-api';
+import { month, QUIET_MOVEMENTS } from '../../support/revenue-rows';
 
 /**
  * Issue 14's hand-computed scenario on the real stack: the subscription workflows record the MRR ledger as they
@@ -49,33 +50,7 @@ const EUR = (amount: number) => ({ amounts: { EUR: amount } });
 
 type Letter = 'A' | 'B' | 'B2' | 'C' | 'D' | 'E';
 
-/** The columns of a month in which nothing of their kind happened; each expected row overrides what did. */
-const quiet = {
-  currency: 'EUR',
-  new_mrr: 0,
-  new_count: 0,
-  expansion_mrr: 0,
-  expansion_count: 0,
-  contraction_mrr: 0,
-  contraction_count: 0,
-  churn_mrr: 0,
-  churn_count: 0,
-  reactivation_mrr: 0,
-  reactivation_count: 0,
-  trial_starts: 0,
-  trial_conversions: 0,
-  trial_conversion_rate: null,
-  dunning_recovered: 0,
-  dunning_lost: 0,
-  dunning_recovery_rate: null,
-  dunning_recovered_amount: 0,
-};
-
-const month = (label: string, start: string, end: string) => ({
-  period: label,
-  period_start: `${start}T00:00:00.000Z`,
-  period_end: `${end}T00:00:00.000Z`,
-});
+const quiet = { currency: 'EUR', ...QUIET_MOVEMENTS };
 
 describe('a hand-computed revenue scenario on one test clock, through the public API', () => {
   let stack: ApiStack;
