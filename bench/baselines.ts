@@ -33,8 +33,18 @@ export interface WriteProfile {
   tables: TableWrites[];
 }
 
-async function withPg<T>(url: string, work: (pg: PgClient) => Promise<T>): Promise<T> {
+/**
+ * A connection whose server-side end (a shutdown, a terminated backend) fails the query in flight instead of
+ * crashing the benchmark with an unhandled 'error' event.
+ */
+function connectionOf(url: string): PgClient {
   const pg = new PgClient({ connectionString: url });
+  pg.on('error', (error) => console.error(`[bench] PostgreSQL connection lost: ${error.message}`));
+  return pg;
+}
+
+async function withPg<T>(url: string, work: (pg: PgClient) => Promise<T>): Promise<T> {
+  const pg = connectionOf(url);
   await pg.connect();
   try {
     return await work(pg);
@@ -236,7 +246,7 @@ export async function prepareRowsLoop(
   include: (table: string) => boolean = () => true,
 ): Promise<RowsLoop> {
   const n = profile.subscriptions;
-  const pg = new PgClient({ connectionString: url });
+  const pg = connectionOf(url);
   await pg.connect();
   const tables: CopyTable[] = [];
   for (const writes of profile.tables.filter((t) => include(t.table))) {
