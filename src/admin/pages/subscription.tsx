@@ -9,7 +9,8 @@ import {
   type SubscriptionView,
   type Timing,
 } from '../../surfaces/subscription-actions';
-import { Csrf, errorFor, FormError, Input, Scroll, Select, StatusTag } from '../../surfaces/views/components';
+import { Csrf, errorFor, FormError, Input, Select, StatusTag } from '../../surfaces/views/components';
+import { PreviewLines } from '../../surfaces/views/preview-lines';
 import type { AdminContext } from '../context';
 import { invoiceHead, invoiceRows, paymentHead, paymentRows } from './customers';
 import { AdminShell, DataTable, Facts, linkTo, markup, type Notice } from './shell';
@@ -71,8 +72,6 @@ export function ConsolePreview(props: {
 }): JSX.Element {
   const { ctx, preview } = props;
   const { t, f } = ctx;
-  const periodOf = (line: ChangePreview['lines'][number]): string =>
-    line.periodStart && line.periodEnd ? t.periodRange(f.date(line.periodStart), f.date(line.periodEnd)) : '';
   return (
     <article id="change-preview" aria-live="polite">
       <h3 safe>{t.previewTitle}</h3>
@@ -85,45 +84,19 @@ export function ConsolePreview(props: {
       {preview.lines.length === 0 ? (
         <p safe>{t.noLines}</p>
       ) : (
-        <Scroll label={t.previewTitle}>
-          {preview.invoiceNow ? <p safe>{t.invoiceNow}</p> : ''}
-          <table>
-            <thead>
-              <tr>
-                <th scope="col" safe>
-                  {t.description}
-                </th>
-                <th scope="col" safe>
-                  {t.period}
-                </th>
-                <th scope="col" class="amount" safe>
-                  {t.amount}
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {preview.lines.map((line) => (
-                <tr class="preview-line">
-                  <td safe>{line.description}</td>
-                  <td safe>{periodOf(line)}</td>
-                  <td class="amount" safe>
-                    {f.money(line.amount, preview.currency)}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-            <tfoot>
-              <tr>
-                <th scope="row" colspan="2" safe>
-                  {t.total}
-                </th>
-                <td class="amount" safe>
-                  {f.money(preview.total, preview.currency)}
-                </td>
-              </tr>
-            </tfoot>
-          </table>
-        </Scroll>
+        <PreviewLines
+          preview={preview}
+          f={f}
+          labels={{
+            title: t.previewTitle,
+            description: t.description,
+            period: t.period,
+            amount: t.amount,
+            total: t.total,
+            periodRange: t.periodRange,
+          }}
+          note={preview.invoiceNow ? t.invoiceNow : null}
+        />
       )}
       <p>
         <strong safe>{t.itemsAfter}</strong>: <span safe>{itemsText(preview.items)}</span>

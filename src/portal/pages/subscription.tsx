@@ -7,7 +7,8 @@ import {
   type PlanOffer,
   type SubscriptionView,
 } from '../../surfaces/subscription-actions';
-import { Csrf, errorFor, FormError, Input, Scroll, Select, StatusTag } from '../../surfaces/views/components';
+import { Csrf, errorFor, FormError, Input, Select, StatusTag } from '../../surfaces/views/components';
+import { PreviewLines } from '../../surfaces/views/preview-lines';
 import type { PortalContext } from '../context';
 import { SubscriptionFacts } from './overview';
 import { PortalShell } from './shell';
@@ -46,8 +47,6 @@ export function ChangePreviewBlock(props: {
   action: string;
 }): JSX.Element {
   const { t, f } = props.ctx;
-  const periodOf = (line: ChangePreview['lines'][number]): string =>
-    line.periodStart && line.periodEnd ? t.periodRange(f.date(line.periodStart), f.date(line.periodEnd)) : '';
   const { preview } = props;
   return (
     <article id="change-preview" aria-live="polite">
@@ -58,44 +57,18 @@ export function ChangePreviewBlock(props: {
         <p safe>{t.previewLater(f.date(preview.effectiveAt))}</p>
       )}
       {preview.lines.length > 0 ? (
-        <Scroll label={t.previewTitle}>
-          <table>
-            <thead>
-              <tr>
-                <th scope="col" safe>
-                  {t.description}
-                </th>
-                <th scope="col" safe>
-                  {t.period}
-                </th>
-                <th scope="col" class="amount" safe>
-                  {t.amount}
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {preview.lines.map((line) => (
-                <tr class="preview-line">
-                  <td safe>{line.description}</td>
-                  <td safe>{periodOf(line)}</td>
-                  <td class="amount" safe>
-                    {f.money(line.amount, preview.currency)}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-            <tfoot>
-              <tr>
-                <th scope="row" colspan="2" safe>
-                  {t.totalBeforeTax}
-                </th>
-                <td class="amount" safe>
-                  {f.money(preview.total, preview.currency)}
-                </td>
-              </tr>
-            </tfoot>
-          </table>
-        </Scroll>
+        <PreviewLines
+          preview={preview}
+          f={f}
+          labels={{
+            title: t.previewTitle,
+            description: t.description,
+            period: t.period,
+            amount: t.amount,
+            total: t.totalBeforeTax,
+            periodRange: t.periodRange,
+          }}
+        />
       ) : preview.timing === 'immediately' ? (
         <p safe>{t.previewNoLines}</p>
       ) : (
