@@ -139,6 +139,10 @@ async function main(): Promise<void> {
     );
     await waitUntil(async () => (await paidCount(1)) >= N, 'renewal invoices', phaseTimeoutMs(N));
     const stormMs = Date.now() - advancedAt.getTime();
+    // Printed at once, so the storm's own figure survives a failure in the phases after it.
+    console.log(
+      `[bench] storm: ${N} renewals paid in ${stormMs} ms (${perSecond(N, stormMs)}/s); starts ${startMs} ms`,
+    );
     // Paid dates are the test clock's; the lag is read from the wall-clock moment each renewal's charge was made.
     const charged = await orm.em.getConnection().execute<{ at: Date }[]>(
       `select a.created_at as at from payment_attempts a join invoices i on i.id = a.invoice_id
