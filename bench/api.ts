@@ -61,19 +61,26 @@ interface ApiProcess {
 /** The production API entry point on its own port, with the production defaults but for the rate limit. */
 async function startApiProcess(stack: BenchStack): Promise<ApiProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join('src', 'api', 'server.ts')], {
-    cwd: path.resolve(__dirname, '..'),
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: {
-      PATH: process.env.PATH,
-      LOG_LEVEL: 'silent',
-      ...stack.processEnv(),
-      API_HOST: '127.0.0.1',
-      API_PORT: String(port),
-      // The default limit (1,200 a minute per key) would turn most of the load into 429s.
-      RATE_LIMIT_PER_MINUTE: '100000000',
+  // BENCH_API_CPU_PROF_DIR=<dir> writes the API process's CPU profile there when it stops (for bench/README.md).
+  const profileDir = process.env.BENCH_API_CPU_PROF_DIR;
+  const profiling = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profileDir)}`] : [];
+  const child = spawn(
+    process.execPath,
+    [...profiling, '--import', 'tsx', path.join('src', 'api', 'server.ts')],
+    {
+      cwd: path.resolve(__dirname, '..'),
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: {
+        PATH: process.env.PATH,
+        LOG_LEVEL: 'silent',
+        ...stack.processEnv(),
+        API_HOST: '127.0.0.1',
+        API_PORT: String(port),
+        // The default limit (1,200 a minute per key) would turn most of the load into 429s.
+        RATE_LIMIT_PER_MINUTE: '100000000',
+      },
     },
-  });
+  );
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -138,6 +138,8 @@ interface CopyTable {
   updates: number;
   /** Rows the updates rewrite: one (a counter row, e.g. an invoice number sequence) or one per subscription. */
   targets: Record<string, unknown>[];
+  /** Variants made of this table: a number key moves by this count, so it stays near the template's value. */
+  made: number;
 }
 
 let fresh = 0;
@@ -151,13 +153,16 @@ function variant(table: CopyTable): Record<string, unknown> {
     if (value === null || value === undefined) continue;
     if (column.type === 'uuid') row[column.name] = randomUUID();
     else if (['integer', 'bigint', 'smallint', 'numeric'].includes(column.type))
-      row[column.name] = Number(value) + fresh;
+      // Per table, not global: a key under a check constraint (an invoice number sequence's year, 2000-9999)
+      // moves by the few rows of its own table, not by every row the loop has made.
+      row[column.name] = Number(value) + table.made + 1;
     else {
       const text = String(value);
       const keep = column.maxLength ? Math.max(0, column.maxLength - suffix.length) : text.length;
       row[column.name] = `${text.slice(0, keep)}${suffix}`;
     }
   }
+  table.made++;
   return row;
 }
 
@@ -197,6 +202,7 @@ async function prepareCopy(pg: PgClient, writes: TableWrites, n: number): Promis
     inserts: writes.inserts,
     updates: writes.updates,
     targets: [],
+    made: 0,
   };
   if (writes.updates > 0 && primaryKey.length > 0 && table.updateColumn) {
     // A table that holds few rows next to N subscriptions (a sequence) is updated on one row, others row by row.
@@ -256,16 +262,22 @@ export async function prepareRowsLoop(
   return {
     async write(i) {
       await pg.query('begin');
-      for (const table of tables) {
-        const count = share(table.inserts, i, n);
-        await insertRows(
-          pg,
-          table,
-          Array.from({ length: count }, () => variant(table)),
-        );
-        await updateRows(pg, table, i, share(table.updates, i, n));
+      try {
+        for (const table of tables) {
+          const count = share(table.inserts, i, n);
+          await insertRows(
+            pg,
+            table,
+            Array.from({ length: count }, () => variant(table)),
+          );
+          await updateRows(pg, table, i, share(table.updates, i, n));
+        }
+        await pg.query('commit');
+      } catch (error) {
+        // Rolled back, so that close() can still drop the copies on this connection.
+        await pg.query('rollback');
+        throw error;
       }
-      await pg.query('commit');
     },
     async close() {
       for (const table of tables) await pg.query(`drop table if exists "${table.copy}"`);

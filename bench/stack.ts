@@ -2,7 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { PerennialWorker as Worker } from '../src/worker';
-import { readdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, readdirSync, readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -231,10 +231,25 @@ export interface BenchStack {
   close(): Promise<void>;
 }
 
+/**
+ * The benchmark's own PostgreSQL, its server log kept in the temporary directory (it outlives the run's data
+ * directory, so a connection the server ended can be read about afterwards).
+ */
+async function benchPostgres(name: string, dir: string) {
+  const logFile = path.join(os.tmpdir(), `perennial-bench-${name}-postgres.log`);
+  const serverLog = createWriteStream(logFile, { flags: 'w' });
+  console.log(`[bench] PostgreSQL log: ${logFile}`);
+  return ensurePostgres({
+    dataDir: path.join(dir, 'pg'),
+    database: 'bench',
+    log: (line) => serverLog.write(`${new Date().toISOString()} ${line}\n`),
+  });
+}
+
 export async function startBenchStack(name: string, options: EngineOptions): Promise<BenchStack> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const dir = await mkdtemp(path.join(os.tmpdir(), `perennial-bench-${name}-`));
-  const postgres = await ensurePostgres({ dataDir: path.join(dir, 'pg'), database: 'bench' });
+  const postgres = await benchPostgres(name, dir);
   const temporal = await startEngineTemporal(options.backend, dir, postgres.url);
   const catcher = await startSmtpCatcher();
   const orm = await initOrm(postgres.url, { poolMax: 20 });
@@ -297,7 +312,7 @@ export interface TimeSkippingStack {
 export async function startTimeSkippingStack(name: string): Promise<TimeSkippingStack> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const dir = await mkdtemp(path.join(os.tmpdir(), `perennial-bench-${name}-`));
-  const postgres = await ensurePostgres({ dataDir: path.join(dir, 'pg'), database: 'bench' });
+  const postgres = await benchPostgres(name, dir);
   const testServer = await ensureTestServer(log);
   // The SDK gives a Java server 5 s to listen; on a loaded machine the JVM can miss that, and a retry is cheap.
   let env: TestWorkflowEnvironment | undefined;
