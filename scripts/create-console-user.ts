@@ -7,8 +7,8 @@ import { createConsoleUser } from '../src/db/services/console-users';
 
 /**
  * `npm run admin:create -- --email ops@example.com [--name "Olga Ops"] [--role admin|viewer] [--locale de|en]`:
- * a console user for `/admin`. The password comes from `CONSOLE_PASSWORD` (at least 12 characters) or is generated
- * and printed once; only its scrypt hash is stored.
+ * a console user for `/admin`. The password comes from `CONSOLE_PASSWORD` (12 characters to 72 bytes) or is
+ * generated and printed once; only its bcrypt hash is stored.
  */
 async function main(): Promise<void> {
   const { values } = parseArgs({

@@ -1,4 +1,18 @@
 import type { Locale } from '../surfaces/i18n';
+import type { Interval } from '../surfaces/subscription-actions';
+
+const enUnits: Record<Interval['unit'], [string, string]> = {
+  day: ['day', 'days'],
+  week: ['week', 'weeks'],
+  month: ['month', 'months'],
+  year: ['year', 'years'],
+};
+const deUnits: Record<Interval['unit'], [string, string]> = {
+  day: ['Tag', 'Tage'],
+  week: ['Woche', 'Wochen'],
+  month: ['Monat', 'Monate'],
+  year: ['Jahr', 'Jahre'],
+};
 
 /** Every word the operator console shows, in both languages; `de` must have exactly the entries of `en`. */
 const en = {
@@ -134,10 +148,19 @@ const en = {
   undoCancel: 'Undo cancellation',
   change: 'Change plan or quantity',
   timing: 'Timing',
-  timingDefault: 'By direction (upgrade now, downgrade at period end)',
+  timingDefault: 'By direction (upgrade or another interval now, downgrade at period end)',
   preview: 'Preview',
   previewTitle: 'Preview of the change',
   previewEffective: (timing: string, at: string) => `${timing}, effective ${at}`,
+  /** "per year", "every 3 months": beside a plan's amount and in a change's preview. */
+  perInterval: (interval: Interval) =>
+    interval.count === 1
+      ? `per ${enUnits[interval.unit][0]}`
+      : `every ${interval.count} ${enUnits[interval.unit][1]}`,
+  planOption: (name: string, amount: string, per: string) => `${name} (${amount} ${per})`,
+  previewNewPeriod: (per: string, from: string, to: string) =>
+    `Billed ${per} from now on: the unused time of the current period is credited, the new period ${from} – ${to} is invoiced in full.`,
+  previewNewInterval: (per: string, date: string) => `Billed ${per} from ${date} on.`,
   invoiceNow: 'Invoiced and charged now:',
   noLines: 'No proration lines.',
   description: 'Description',
@@ -383,10 +406,18 @@ const de: AdminStrings = {
   undoCancel: 'Kündigung zurücknehmen',
   change: 'Tarif oder Menge ändern',
   timing: 'Zeitpunkt',
-  timingDefault: 'Nach Richtung (Upgrade sofort, Downgrade zum Periodenende)',
+  timingDefault: 'Nach Richtung (Upgrade oder anderes Intervall sofort, Downgrade zum Periodenende)',
   preview: 'Vorschau',
   previewTitle: 'Vorschau der Änderung',
   previewEffective: (timing, at) => `${timing}, wirksam am ${at}`,
+  perInterval: (interval) =>
+    interval.count === 1
+      ? `pro ${deUnits[interval.unit][0]}`
+      : `alle ${interval.count} ${deUnits[interval.unit][1]}`,
+  planOption: (name, amount, per) => `${name} (${amount} ${per})`,
+  previewNewPeriod: (per, from, to) =>
+    `Ab jetzt ${per} abgerechnet: die ungenutzte Zeit des laufenden Zeitraums wird gutgeschrieben, der neue Zeitraum ${from} – ${to} vollständig berechnet.`,
+  previewNewInterval: (per, date) => `Ab ${date} ${per} abgerechnet.`,
   invoiceNow: 'Wird sofort berechnet und abgebucht:',
   noLines: 'Keine anteiligen Positionen.',
   description: 'Beschreibung',

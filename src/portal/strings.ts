@@ -1,7 +1,20 @@
-import type { CancelReason } from '../surfaces/subscription-actions';
+import type { CancelReason, Interval } from '../surfaces/subscription-actions';
 import type { Locale } from '../surfaces/i18n';
 
 /** Every word the customer portal shows, in both languages; `de` must have exactly the entries of `en`. */
+const enUnits: Record<Interval['unit'], [string, string]> = {
+  day: ['day', 'days'],
+  week: ['week', 'weeks'],
+  month: ['month', 'months'],
+  year: ['year', 'years'],
+};
+const deUnits: Record<Interval['unit'], [string, string]> = {
+  day: ['Tag', 'Tage'],
+  week: ['Woche', 'Wochen'],
+  month: ['Monat', 'Monate'],
+  year: ['Jahr', 'Jahre'],
+};
+
 const en = {
   portal: 'Customer portal',
   overview: 'Overview',
@@ -62,6 +75,15 @@ const en = {
   previewLater: (date: string) =>
     `Takes effect at the end of the period, on ${date}; nothing is charged now.`,
   previewNoLines: 'No proration: nothing is charged now.',
+  /** "per year", "every 3 months": beside a plan's amount and in a change's preview. */
+  perInterval: (interval: Interval) =>
+    interval.count === 1
+      ? `per ${enUnits[interval.unit][0]}`
+      : `every ${interval.count} ${enUnits[interval.unit][1]}`,
+  planOption: (name: string, amount: string, per: string) => `${name} (${amount} ${per})`,
+  previewNewPeriod: (per: string, from: string, to: string) =>
+    `From now on billed ${per}: the unused part of the current period is credited, and the new period, ${from} – ${to}, is invoiced in full.`,
+  previewNewInterval: (per: string, date: string) => `Billed ${per} from ${date} on.`,
   description: 'Description',
   amount: 'Amount',
   totalBeforeTax: 'Total before tax',
@@ -237,6 +259,14 @@ const de: PortalStrings = {
   previewNow: (date) => `Gilt ab sofort (${date}); wird sofort berechnet und abgebucht:`,
   previewLater: (date) => `Gilt zum Ende des Zeitraums, am ${date}; jetzt wird nichts berechnet.`,
   previewNoLines: 'Keine anteilige Berechnung: jetzt wird nichts berechnet.',
+  perInterval: (interval) =>
+    interval.count === 1
+      ? `pro ${deUnits[interval.unit][0]}`
+      : `alle ${interval.count} ${deUnits[interval.unit][1]}`,
+  planOption: (name, amount, per) => `${name} (${amount} ${per})`,
+  previewNewPeriod: (per, from, to) =>
+    `Ab jetzt ${per} abgerechnet: der nicht genutzte Teil des laufenden Zeitraums wird gutgeschrieben, der neue Zeitraum ${from} – ${to} wird vollständig berechnet.`,
+  previewNewInterval: (per, date) => `Ab ${date} ${per} abgerechnet.`,
   description: 'Beschreibung',
   amount: 'Betrag',
   totalBeforeTax: 'Summe vor Steuern',

@@ -11,9 +11,17 @@ import { type ApiClient, type ListOf, type Sent, withQuery } from './api-client'
 /**
  * Every call the portal and the console make that depends on the shape of a subscription or of its commands lives
  * here, and goes through the JSON API's own routes (`/v1/subscriptions/:id/{cancel,reactivate,pause,resume,change,
- * change/preview,change/cancel,items,items/:item_id,payment_method}` and their previews). When those routes change, this module follows and the pages
- * keep reading `SubscriptionView`.
+ * change/preview,change/cancel,items,items/:item_id,payment_method}` and their previews). When those routes change,
+ * this module follows and the pages keep reading `SubscriptionView`.
  */
+
+/** A billing interval: every `count` `unit`s. All licensed items of a subscription share one. */
+export interface Interval {
+  unit: 'day' | 'week' | 'month' | 'year';
+  count: number;
+}
+
+export const sameInterval = (a: Interval, b: Interval): boolean => a.unit === b.unit && a.count === b.count;
 
 /** One item of a subscription: its base plan, an add-on or a metered plan. */
 export interface ItemView {
@@ -25,6 +33,7 @@ export interface ItemView {
   amount: number;
   metered: boolean;
   addOn: boolean;
+  interval: Interval;
 }
 
 export interface SubscriptionView {
@@ -38,6 +47,8 @@ export interface SubscriptionView {
   /** Every item, the base item first. */
   items: ItemView[];
   currency: string;
+  /** The interval its licensed items bill on. */
+  interval: Interval;
   timeZone: string;
   currentPeriodStart: string;
   currentPeriodEnd: string;
@@ -126,6 +137,7 @@ const itemView = (item: SubscriptionItemResponse): ItemView => ({
   amount: item.amount,
   metered: item.metered,
   addOn: item.add_on,
+  interval: { unit: item.interval, count: item.interval_count },
 });
 
 /** The base item first (as the API names it: `plan_id`/`quantity`), then the others in their order. */
@@ -159,6 +171,7 @@ function viewOf(subscription: SubscriptionResponse): SubscriptionView {
     quantity: subscription.quantity,
     items,
     currency: subscription.currency,
+    interval: { unit: subscription.interval, count: subscription.interval_count },
     timeZone: subscription.time_zone,
     currentPeriodStart: subscription.current_period_start,
     currentPeriodEnd: subscription.current_period_end,
@@ -237,41 +250,56 @@ export interface PlanOffer {
   name: string;
   /** One period at quantity 1, minor units of the subscription's currency. */
   amountPerUnit: number;
+  /** The plan's billing period; the pages write it beside the amount ("per year"). */
+  interval: Interval;
 }
 
 /**
- * The plans a subscription may move its base item to, and the add-ons it may add: active, licensed (not metered),
- * priced in its currency and billed on the same interval as its items (an interval change is the API's, not the
- * pages'). Add-ons are plans of products marked `add_on`, leaving out the plans it already holds.
+ * The plans a subscription may move its base item to, and the add-ons it may add: active, licensed (not metered) and
+ * priced in its currency. Add-ons are plans of products marked `add_on` on the subscription's own interval, leaving
+ * out the plans it already holds.
+ *
+ * Base plans of the same interval are always offered. A base plan of another interval is offered only where the
+ * API takes the change with the pages' default timing (`docs/billing-rules.md`, "Subscription items"): the base item
+ * is the subscription's only item (the API refuses a change that would leave add-ons or metered items on the old
+ * interval, since all items bill on one), and the subscription is not past due (an interval change takes effect
+ * at once, which the API refuses until the past-due invoice is settled).
  */
 export async function planOffers(
   api: ApiClient,
   subscription: SubscriptionView,
 ): Promise<{ basePlans: PlanOffer[]; addOns: PlanOffer[] }> {
   const catalogue = api.catalogue();
-  const [plans, products, current] = await Promise.all([
+  const [plans, products] = await Promise.all([
     catalogue.get<ListOf<PlanResponse>>(withQuery('/v1/plans', { active: 'true', limit: 100 })),
     catalogue.get<ListOf<ProductResponse>>(withQuery('/v1/products', { limit: 100 })),
-    catalogue.get<PlanResponse>(`/v1/plans/${encodeURIComponent(subscription.planId)}`).catch(() => null),
   ]);
   const addOnProducts = new Set(
     products.data.filter((product) => product.add_on).map((product) => product.id),
   );
   const held = new Set(subscription.items.map((item) => item.planId));
-  const offered = plans.data.filter(
-    (plan) =>
-      plan.currencies.includes(subscription.currency) &&
-      plan.meter_id === null &&
-      (!current || (plan.interval === current.interval && plan.interval_count === current.interval_count)),
+  const intervalOf = (plan: PlanResponse): Interval => ({ unit: plan.interval, count: plan.interval_count });
+  const anotherIntervalTaken = subscription.items.length === 1 && subscription.status !== 'past_due';
+  const priced = plans.data.filter(
+    (plan) => plan.currencies.includes(subscription.currency) && plan.meter_id === null,
   );
   const offer = (plan: PlanResponse): PlanOffer => ({
     id: plan.id,
     name: plan.name,
     amountPerUnit: periodAmountOf(plan, subscription.currency, 1) ?? 0,
+    interval: intervalOf(plan),
   });
+  const onInterval = (plan: PlanResponse) => sameInterval(intervalOf(plan), subscription.interval);
+  const basePlans = priced.filter((plan) => !addOnProducts.has(plan.product_id));
   return {
-    basePlans: offered.filter((plan) => !addOnProducts.has(plan.product_id)).map(offer),
-    addOns: offered.filter((plan) => addOnProducts.has(plan.product_id) && !held.has(plan.id)).map(offer),
+    // The subscription's own interval first, so the current plan's neighbours are at hand.
+    basePlans: [
+      ...basePlans.filter(onInterval),
+      ...(anotherIntervalTaken ? basePlans.filter((plan) => !onInterval(plan)) : []),
+    ].map(offer),
+    addOns: priced
+      .filter((plan) => addOnProducts.has(plan.product_id) && !held.has(plan.id) && onInterval(plan))
+      .map(offer),
   };
 }
 
@@ -363,10 +391,22 @@ export interface ChangePreview {
   effectiveAt: string;
   invoiceNow: boolean;
   currency: string;
-  lines: { description: string; amount: number; periodStart: string | null; periodEnd: string | null }[];
+  lines: {
+    /** `proration` (a credit for unused time or a charge for the rest of the period), `subscription` (a whole new period), … */
+    kind: string;
+    description: string;
+    amount: number;
+    periodStart: string | null;
+    periodEnd: string | null;
+  }[];
   total: number;
   /** The items after the change. */
   items: ItemView[];
+  /**
+   * Set when the change moves the subscription to another interval: the interval it bills on afterwards and, when
+   * the change invoices a new period now, that period (a whole one, from the change on).
+   */
+  intervalChange: { from: Interval; to: Interval; newPeriod: { start: string; end: string } | null } | null;
 }
 
 /** The exact lines the change would invoice now, from the API's preview; nothing changes. */
@@ -376,12 +416,20 @@ export async function previewItemChange(
   change: ItemChange,
   timing?: Timing,
 ): Promise<Sent<ChangePreview>> {
-  const answer = await api.send<ChangePreviewResponse>('POST', previewPath(id, change), {
-    ...fields(change),
-    ...(timing ? { timing } : {}),
-  });
+  const [answer, current] = await Promise.all([
+    api.send<ChangePreviewResponse>('POST', previewPath(id, change), {
+      ...fields(change),
+      ...(timing ? { timing } : {}),
+    }),
+    // The interval it bills on now (the committed state, as the preview reads it), to say when that changes.
+    api.send<SubscriptionResponse>('GET', sub(id)),
+  ]);
   if (!answer.ok) return answer;
   const preview = answer.body;
+  const items = ordered(preview.items.map(itemView), preview.plan_id);
+  const from = current.ok ? { unit: current.body.interval, count: current.body.interval_count } : null;
+  const to = items[0]?.interval ?? null;
+  const newPeriod = preview.lines.find((line) => line.kind === 'subscription' && line.period_start);
   return {
     ok: true,
     body: {
@@ -390,13 +438,25 @@ export async function previewItemChange(
       invoiceNow: preview.invoice_now,
       currency: preview.currency,
       lines: preview.lines.map((line) => ({
+        kind: line.kind,
         description: line.description,
         amount: line.amount,
         periodStart: line.period_start,
         periodEnd: line.period_end,
       })),
       total: preview.total,
-      items: ordered(preview.items.map(itemView), preview.plan_id),
+      items,
+      intervalChange:
+        from && to && !sameInterval(from, to)
+          ? {
+              from,
+              to,
+              newPeriod:
+                newPeriod?.period_start && newPeriod.period_end
+                  ? { start: newPeriod.period_start, end: newPeriod.period_end }
+                  : null,
+            }
+          : null,
     },
   };
 }

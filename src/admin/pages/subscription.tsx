@@ -81,6 +81,19 @@ export function ConsolePreview(props: {
           f.dateTime(preview.effectiveAt),
         )}
       </p>
+      {preview.intervalChange ? (
+        <p id="interval-change" safe>
+          {preview.intervalChange.newPeriod
+            ? t.previewNewPeriod(
+                t.perInterval(preview.intervalChange.to),
+                f.dateTime(preview.intervalChange.newPeriod.start),
+                f.dateTime(preview.intervalChange.newPeriod.end),
+              )
+            : t.previewNewInterval(t.perInterval(preview.intervalChange.to), f.dateTime(preview.effectiveAt))}
+        </p>
+      ) : (
+        ''
+      )}
       {preview.lines.length === 0 ? (
         <p safe>{t.noLines}</p>
       ) : (
@@ -141,6 +154,11 @@ export function SubscriptionPage(props: {
   const shown = (value: number | undefined) => (value === undefined || Number.isNaN(value) ? '' : value);
   const timingOf = (form: string) => (draft && consoleFormOf(draft.change) === form ? draft.timing : '');
   const admin = ctx.user.role === 'admin';
+  const changeError = errorOf('change');
+  // A refusal naming no field (a plan of another interval beside add-ons, a past-due subscription changing now) is
+  // about the plan chosen: it shows beside the plan.
+  const planError =
+    changeError && (!changeError.param || changeError.param === 'plan_id') ? changeError : null;
   return (
     <AdminShell ctx={ctx} title={`${t.subscription} ${s.id}`} section="customers" notice={props.notice}>
       <hgroup>
@@ -211,15 +229,22 @@ export function SubscriptionPage(props: {
                 hx-target="#change-preview-slot"
               >
                 <Csrf token={ctx.csrf} />
-                <FormError error={errorOf('change')} fields={['plan_id', 'quantity', 'timing']} />
+                <FormError
+                  error={planError ? null : changeError}
+                  fields={['plan_id', 'quantity', 'timing']}
+                />
                 <Select
                   name="plan_id"
                   label={t.plan}
                   value={baseChange.planId ?? s.planId}
-                  error={errorFor(errorOf('change'), 'plan_id')}
+                  error={planError}
                   options={props.offers.basePlans.map((plan) => ({
                     value: plan.id,
-                    label: `${plan.name} (${f.money(plan.amountPerUnit, s.currency)})`,
+                    label: t.planOption(
+                      plan.name,
+                      f.money(plan.amountPerUnit, s.currency),
+                      t.perInterval(plan.interval),
+                    ),
                   }))}
                 />
                 <Input
@@ -292,7 +317,11 @@ export function SubscriptionPage(props: {
                     error={errorFor(errorOf('addon'), 'plan_id')}
                     options={props.offers.addOns.map((plan) => ({
                       value: plan.id,
-                      label: `${plan.name} (${f.money(plan.amountPerUnit, s.currency)})`,
+                      label: t.planOption(
+                        plan.name,
+                        f.money(plan.amountPerUnit, s.currency),
+                        t.perInterval(plan.interval),
+                      ),
                     }))}
                   />
                   <Input

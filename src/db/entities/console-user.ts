@@ -6,8 +6,9 @@ export const CONSOLE_ROLES = ['admin', 'viewer'] as const;
 export type ConsoleRole = (typeof CONSOLE_ROLES)[number];
 
 /**
- * A person who signs in to the operator console (`/admin`). `admin` may act, `viewer` may only look. Only an
- * scrypt hash of the password is stored; emails are kept lower-case so a sign-in is case-insensitive.
+ * A person who signs in to the operator console (`/admin`). `admin` may act, `viewer` may only look. Only a bcrypt
+ * hash of the password is stored (an older scrypt hash until its next sign-in); emails are kept lower-case so a
+ * sign-in is case-insensitive.
  */
 export class ConsoleUser {
   [OptionalProps]?: 'id' | 'locale' | 'createdAt';

@@ -38,6 +38,21 @@ export function DraftFields(props: { draft: ChangeDraft }): JSX.Element {
   );
 }
 
+/** A change to another interval: how it bills from then on and, when invoiced now, the whole new period. */
+function IntervalChangeNote(props: { ctx: PortalContext; preview: ChangePreview }): JSX.Element {
+  const { t, f } = props.ctx;
+  const change = props.preview.intervalChange;
+  if (!change) return '';
+  const per = t.perInterval(change.to);
+  return (
+    <p id="interval-change" safe>
+      {change.newPeriod
+        ? t.previewNewPeriod(per, f.date(change.newPeriod.start), f.date(change.newPeriod.end))
+        : t.previewNewInterval(per, f.date(props.preview.effectiveAt))}
+    </p>
+  );
+}
+
 /** The exact lines of a change, from the API's preview, and the button that makes exactly that change. */
 export function ChangePreviewBlock(props: {
   ctx: PortalContext;
@@ -56,6 +71,7 @@ export function ChangePreviewBlock(props: {
       ) : (
         <p safe>{t.previewLater(f.date(preview.effectiveAt))}</p>
       )}
+      <IntervalChangeNote ctx={props.ctx} preview={preview} />
       {preview.lines.length > 0 ? (
         <PreviewLines
           preview={preview}
@@ -109,6 +125,10 @@ export function SubscriptionPage(props: SubscriptionPageProps): JSX.Element {
   const base = `/portal/subscriptions/${s.id}`;
   const errorOf = (form: string): ApiError | null => (props.error?.form === form ? props.error.error : null);
   const changeError = errorOf('change');
+  // A refusal naming no field (a plan of another interval beside add-ons, a past-due subscription changing now) is
+  // about the plan chosen: it shows beside the plan.
+  const planError =
+    changeError && (!changeError.param || changeError.param === 'plan_id') ? changeError : null;
   const canChange = ['trialing', 'active', 'past_due'].includes(s.status);
   const canPause = ['trialing', 'active'].includes(s.status) && !s.pauseAtPeriodEnd;
   const canCancel = ['trialing', 'active', 'past_due'].includes(s.status) && !s.cancelAtPeriodEnd;
@@ -165,16 +185,20 @@ export function SubscriptionPage(props: SubscriptionPageProps): JSX.Element {
             hx-swap="innerHTML"
           >
             <Csrf token={ctx.csrf} />
-            <FormError error={changeError} fields={['plan_id', 'quantity']} />
+            <FormError error={planError ? null : changeError} fields={['plan_id', 'quantity']} />
             <div class="grid">
               <Select
                 name="plan_id"
                 label={t.newPlan}
                 value={baseDraft.planId ?? s.planId}
-                error={errorFor(changeError, 'plan_id')}
+                error={planError}
                 options={props.offers.basePlans.map((plan) => ({
                   value: plan.id,
-                  label: `${plan.name} (${f.money(plan.amountPerUnit, s.currency)})`,
+                  label: t.planOption(
+                    plan.name,
+                    f.money(plan.amountPerUnit, s.currency),
+                    t.perInterval(plan.interval),
+                  ),
                 }))}
               />
               <Input
@@ -260,7 +284,11 @@ export function SubscriptionPage(props: SubscriptionPageProps): JSX.Element {
                   error={errorFor(addOnError, 'plan_id')}
                   options={props.offers.addOns.map((plan) => ({
                     value: plan.id,
-                    label: `${plan.name} (${f.money(plan.amountPerUnit, s.currency)})`,
+                    label: t.planOption(
+                      plan.name,
+                      f.money(plan.amountPerUnit, s.currency),
+                      t.perInterval(plan.interval),
+                    ),
                   }))}
                 />
                 <Input

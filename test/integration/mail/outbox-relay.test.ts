@@ -1,4 +1,5 @@
-import { EmailMessage } from '../../../src/db/entities';
+import { EmailMessage, SellerSettings } from '../../../src/db/entities';
+import { chargeInvoiceAttempt, createOneOffInvoice } from '../../../src/db/services';
 import { startSmtpCatcher, type SmtpCatcher } from '../../../src/dev/smtp-catcher';
 import { SandboxGateway } from '../../../src/gateways';
 import { createMailer, type Mailer } from '../../../src/mail/mailer';
@@ -9,7 +10,7 @@ import { verifyPortalLink } from '../../../src/portal/links';
 import { renderEmail } from '../../../src/mail/templates';
 import { initialSubscriptionState } from '../../../src/subscriptions/initial-state';
 import { createTestDatabase, type TestDatabase } from '../../support/database';
-import { seedCustomer, seedPlan } from '../../support/lifecycle';
+import { attachCard, seedCustomer, seedPlan, seedSeller } from '../../support/lifecycle';
 import { item } from '../../support/states';
 import { TEST_SANDBOX_WEBHOOK_SECRET } from '../../support/workers';
 
@@ -172,6 +173,111 @@ describe('outbox relay over a real SMTP server', () => {
       welcome: `/portal/subscriptions/${state.subscriptionId} row-welcome:subscription`,
       canceled: `/portal/subscriptions/${state.subscriptionId} row-canceled:subscription`,
     });
+  });
+
+  test('every dunning level’s email and the receipt carry a signed link, sent over SMTP, that verifies, leads to the payment method page (dunning) or the paid invoice’s page (receipt), and is honoured once', async () => {
+    const secret = 'relay-test-portal-link-secret-dunning-0123';
+    if (!(await db.orm.em.fork().findOne(SellerSettings, 1))) await seedSeller(db.orm);
+    const gateway = new SandboxGateway({ orm: db.orm, webhookSecret: TEST_SANDBOX_WEBHOOK_SECRET });
+    const plan = await seedPlan(db.orm, { name: 'Espresso' });
+    const { customer, paymentMethodId: decliningCard } = await seedCustomer(
+      { db, gateway },
+      'tok_chargeDeclinedInsufficientFunds',
+    );
+    const state = initialSubscriptionState({
+      subscriptionId: 'sub_fedcba9876543210fedcba98',
+      customerId: customer.id,
+      currency: 'EUR',
+      items: [item({ planId: plan.id, name: 'Espresso' })],
+      interval: { unit: 'month', count: 1 },
+      timeZone: 'Europe/Berlin',
+      startAt: '2027-01-31T09:00:00.000Z',
+      trialDays: 0,
+      paymentMethodId: decliningCard,
+      trialEndWithoutPaymentMethod: 'cancel',
+      couponIds: [],
+      testClockId: null,
+    });
+    // An invoice whose charge is declined: what the dunning emails are about.
+    const { invoice } = await createOneOffInvoice(db.orm.em.fork(), {
+      invoiceId: 'in_fedcba9876543210fedcba98',
+      customerId: customer.id,
+      currency: 'EUR',
+      lines: [{ description: 'Espresso', amount: 2900 }],
+      includePendingItems: false,
+      at: '2027-02-28T09:00:00Z',
+    });
+    const charge = (attempt: number, card: string | null) =>
+      chargeInvoiceAttempt(db.orm.em.fork(), gateway, {
+        invoiceId: invoice.id,
+        attempt,
+        paymentMethodId: card,
+        metadata: { invoice_id: invoice.id },
+        at: '2027-02-28T09:00:05Z',
+      });
+    expect(await charge(1, decliningCard)).toMatchObject({ outcome: 'declined' });
+    const relay = createOutboxRelay({
+      orm: db.orm,
+      mailer,
+      publicUrl: 'https://billing.example.test',
+      portalLinkSecret: secret,
+    });
+    const sentBefore = catcher.messages().length;
+    const dunning = ['dunning_reminder', 'dunning_second_reminder', 'dunning_final_notice'] as const;
+    for (const kind of dunning) {
+      const cause = `${state.subscriptionId}:${kind}:${invoice.id}`;
+      await outboxRow(cause, { kind, cause, state, at: state.anchor, invoiceId: invoice.id }, customer.email);
+    }
+    // The customer puts in a card that works; the invoice is paid and its receipt queued.
+    const goodCard = await attachCard({ db, gateway }, customer, 'tok_visa');
+    expect(await charge(2, goodCard)).toMatchObject({ outcome: 'paid' });
+    const receiptCause = `${state.subscriptionId}:receipt:${invoice.id}`;
+    await outboxRow(
+      receiptCause,
+      { kind: 'receipt', cause: receiptCause, state, at: state.anchor, invoiceId: invoice.id },
+      customer.email,
+    );
+    expect(await relay.drainOnce()).toBe(4);
+    const sent = await catcher.waitForMessages(sentBefore + 4);
+
+    // Each email: its kind, the page its link must lead to (as `linkId` names it) and that page's portal path.
+    const expectations = [
+      ...dunning.map((kind) => ({
+        kind,
+        cause: `${state.subscriptionId}:${kind}:${invoice.id}`,
+        page: 'payment_method',
+        path: '/portal/payment-method',
+      })),
+      { kind: 'receipt', cause: receiptCause, page: 'invoice', path: `/portal/invoices/${invoice.id}` },
+    ];
+    const seen: Record<string, string> = {};
+    const wanted: Record<string, string> = {};
+    for (const expected of expectations) {
+      const row = await db.orm.em.fork().findOneOrFail(EmailMessage, { causeKey: expected.cause });
+      expect(row.status).toBe('sent');
+      wanted[expected.kind] = `${customer.id} ${expected.path} ${row.id}:${expected.page}`;
+      // Headers unfolded: a long Message-ID may be folded onto the next line.
+      const message = sent.find((candidate) =>
+        candidate.raw.replace(/\r?\n[ \t]+/g, ' ').includes(`Message-ID: ${row.messageId}`),
+      );
+      expect(message).toBeDefined();
+      const links = [...(message?.text ?? '').matchAll(/https:\/\/billing\.example\.test\/portal\/\S+/g)].map(
+        (match) => match[0],
+      );
+      expect(links).toHaveLength(1);
+      const link = links[0] ?? '';
+      // The HTML part's button carries the same link.
+      expect(message?.html).toContain(`href="${link}"`);
+      const verified = verifyPortalLink(link.split('/portal/link/')[1] ?? '', secret);
+      seen[expected.kind] = verified.ok
+        ? `${verified.customerId} ${verified.path} ${verified.linkId}`
+        : `refused: ${verified.reason}`;
+      if (!verified.ok) continue;
+      // Honoured once: the first use signs in, a second is refused.
+      expect(await redeemEmailLink(db.orm.em.fork(), verified)).toMatchObject({ ok: true });
+      expect(await redeemEmailLink(db.orm.em.fork(), verified)).toEqual({ ok: false, reason: 'used' });
+    }
+    expect(seen).toEqual(wanted);
   });
 
   test('an email that cannot be rendered is retried a few times, then marked failed instead of blocking the queue', async () => {
