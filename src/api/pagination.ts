@@ -23,6 +23,34 @@ export async function paginate<T extends { id: string }>(
   /** The creation timestamp that orders the list (the audit log's is `recorded_at`). */
   time: { property: string; column: string } = { property: 'createdAt', column: 'created_at' },
 ): Promise<Page<T>> {
+  const { qb } = await pageQuery(em, entity, where, query, time);
+  return pageOf(await qb.getResultList(), query.limit);
+}
+
+/**
+ * The same page as plain objects keyed by property (a relation by its id), without hydrating entities: for a hot
+ * list whose rows are read, not changed.
+ */
+export async function paginateRows<T extends { id: string }, R extends { id: string }>(
+  em: EntityManager,
+  entity: EntityName<T>,
+  where: FilterQuery<T>,
+  query: ListQuery & { order?: 'asc' | 'desc' },
+): Promise<Page<R>> {
+  const { qb } = await pageQuery(em, entity, where, query, {
+    property: 'createdAt',
+    column: 'created_at',
+  });
+  return pageOf(await qb.execute<R[]>('all', true), query.limit);
+}
+
+async function pageQuery<T extends { id: string }>(
+  em: EntityManager,
+  entity: EntityName<T>,
+  where: FilterQuery<T>,
+  query: ListQuery & { order?: 'asc' | 'desc' },
+  time: { property: string; column: string },
+) {
   const direction = query.order ?? 'asc';
   const qb = em.createQueryBuilder(entity, 'e').where(where);
   if (query.starting_after !== undefined) {
@@ -45,12 +73,15 @@ export async function paginate<T extends { id: string }>(
       [query.starting_after],
     );
   }
-  const rows = await qb
-    .orderBy({ [time.property]: direction, id: direction } as QueryOrderMap<T>)
-    .limit(query.limit + 1)
-    .getResultList();
-  const hasMore = rows.length > query.limit;
-  const items = hasMore ? rows.slice(0, query.limit) : rows;
+  // Wrapped: a query builder is thenable, and an async function would run it on return.
+  return {
+    qb: qb.orderBy({ [time.property]: direction, id: direction } as QueryOrderMap<T>).limit(query.limit + 1),
+  };
+}
+
+function pageOf<T extends { id: string }>(rows: T[], limit: number): Page<T> {
+  const hasMore = rows.length > limit;
+  const items = hasMore ? rows.slice(0, limit) : rows;
   return { items, hasMore, nextCursor: hasMore ? (items[items.length - 1]?.id ?? null) : null };
 }
 

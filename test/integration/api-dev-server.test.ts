@@ -123,6 +123,9 @@ describe('API over the Temporal dev server', () => {
       has_more: false,
       data: [{ id, status: 'canceled', live: false }],
     });
+    // The list reads plain rows and the get one query each: both answer the same object.
+    const single = await call('GET', `/v1/subscriptions/${id}`);
+    expect((listed.body.data as unknown[])[0]).toEqual(single.body);
   });
 
   test('requests are rejected with the error shape: no key, bad key, bad body, unknown subscription', async () => {
