@@ -11,9 +11,10 @@ import type { RevenueMonth, RevenueSeries } from '../figures';
  * chart is an image named by its title and described by a summary; the figures it draws follow it as a table.
  */
 
-const WIDTH = 720;
-const HEIGHT = 260;
-const PLOT = { left: 104, right: 12, top: 12, bottom: 32 };
+// About the size a chart takes beside the other on a desktop, so that its labels are shown at about the size of the text around.
+const WIDTH = 560;
+const HEIGHT = 270;
+const PLOT = { left: 92, right: 8, top: 12, bottom: 40 };
 const PLOT_WIDTH = WIDTH - PLOT.left - PLOT.right;
 const PLOT_HEIGHT = HEIGHT - PLOT.top - PLOT.bottom;
 
@@ -39,14 +40,25 @@ export function axisOf(maxAbove: number, maxBelow: number): { top: number; botto
   return { top: top === 0 && bottom === 0 ? step : top, bottom, step };
 }
 
-/** `2026-12` → "Dec 2026" / "Dez. 2026" (on the axis, where space is short: "Dec 26"). */
-export function monthLabel(period: string, locale: Locale, year: 'numeric' | '2-digit' = 'numeric'): string {
-  const [y, month] = period.split('-').map(Number);
+const monthOf = (period: string) => {
+  const [year, month] = period.split('-').map(Number);
+  return new Date(Date.UTC(year ?? 1970, (month ?? 1) - 1, 1));
+};
+
+/** `2026-12` → "Dec 2026" / "Dez. 2026". */
+export function monthLabel(period: string, locale: Locale): string {
   return new Intl.DateTimeFormat(intlLocale(locale), {
     month: 'short',
-    year,
+    year: 'numeric',
     timeZone: 'UTC',
-  }).format(new Date(Date.UTC(y ?? 1970, (month ?? 1) - 1, 1)));
+  }).format(monthOf(period));
+}
+
+/** `2026-12` → "Dec" / "Dez" on the axis, where a month has about 40 pixels. */
+export function monthName(period: string, locale: Locale): string {
+  return new Intl.DateTimeFormat(intlLocale(locale), { month: 'short', timeZone: 'UTC' })
+    .format(monthOf(period))
+    .replace(/\.$/, '');
 }
 
 type Kind = 'new' | 'expansion' | 'reactivation' | 'contraction' | 'churn';
@@ -88,15 +100,31 @@ function Frame(props: {
         </>
       ))}
       {props.months.map((month, index) => (
-        <text
-          x={px(PLOT.left + slot * index + slot / 2)}
-          y={px(HEIGHT - PLOT.bottom + 18)}
-          text-anchor="middle"
-          class="chart-label"
-          safe
-        >
-          {monthLabel(month.period, ctx.locale, '2-digit')}
-        </text>
+        <>
+          <text
+            x={px(PLOT.left + slot * index + slot / 2)}
+            y={px(HEIGHT - PLOT.bottom + 16)}
+            text-anchor="middle"
+            class="chart-label"
+            safe
+          >
+            {monthName(month.period, ctx.locale)}
+          </text>
+          {/* The year under the first month and under each January. */}
+          {index === 0 || month.period.endsWith('-01') ? (
+            <text
+              x={px(PLOT.left + slot * index + slot / 2)}
+              y={px(HEIGHT - PLOT.bottom + 31)}
+              text-anchor="middle"
+              class="chart-label"
+              safe
+            >
+              {month.period.slice(0, 4)}
+            </text>
+          ) : (
+            ''
+          )}
+        </>
       ))}
     </g>
   );
