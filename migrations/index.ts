@@ -17,6 +17,7 @@ import { Migration20261202130000_meter_archive } from './Migration20261202130000
 import { Migration20261202140000_books } from './Migration20261202140000_books';
 import { Migration20261202150000_analytics } from './Migration20261202150000_analytics';
 import { Migration20261202160000_surfaces } from './Migration20261202160000_surfaces';
+import { Migration20261203120000_email_sender } from './Migration20261203120000_email_sender';
 
 export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261122063003', class: Migration20261122063003 },
@@ -35,4 +36,5 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261202140000_books', class: Migration20261202140000_books },
   { name: 'Migration20261202150000_analytics', class: Migration20261202150000_analytics },
   { name: 'Migration20261202160000_surfaces', class: Migration20261202160000_surfaces },
+  { name: 'Migration20261203120000_email_sender', class: Migration20261203120000_email_sender },
 ];

@@ -2,6 +2,7 @@ import type { Orm } from '../db/orm.config';
 import { creditNotePdfFilename, renderCreditNotePdf } from '../documents/credit-note-pdf';
 import { EInvoiceError } from '../documents/einvoice';
 import type { Mailer } from '../mail/mailer';
+import { sellerEmailSender } from '../mail/sender';
 import { renderEmail } from '../mail/templates';
 import { loadCreditNoteDocument } from './credit-note-document';
 import { creditNoteEInvoiceAttachment, deliveryFormat, type EmailAttachment } from './einvoice-attachment';
@@ -48,7 +49,10 @@ export async function sendCreditNoteEmail(
     issuedAt: creditNote.createdAt.toISOString(),
     documentAttached: true,
   });
+  // From the seller's email sender like the relay's emails, so that one customer never sees two senders.
+  const from = await sellerEmailSender(em);
   return sendOnce(deps, creditNoteEmailCause(creditNoteId), 'credit_note', {
+    ...(from ? { from } : {}),
     to: customer.email,
     subject: rendered.subject,
     text: rendered.text,

@@ -1,11 +1,12 @@
 import express, { type Request, type Response, Router } from 'express';
 import { ipKeyGenerator, rateLimit } from 'express-rate-limit';
+import { DateTime } from 'luxon';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { CreditNoteResponse } from '../api/schemas/credit-notes';
 import type { CustomerResponse, PaymentMethodResponse } from '../api/schemas/customers';
 import type { InvoiceResponse } from '../api/schemas/invoices';
 import type { PaymentResponse } from '../api/schemas/payments';
-import type { SettingsResponse } from '../api/schemas/settings';
+import type { PutSettingsInput, SettingsResponse } from '../api/schemas/settings';
 import type { TestClockResponse } from '../api/schemas/test-clocks';
 import type { WebhookDeliveryResponse, WebhookEndpointResponse } from '../api/schemas/webhooks';
 import { createApiKey, listSecretApiKeys, revokeApiKey } from '../db/api-keys';
@@ -37,7 +38,8 @@ import {
   LOGIN_COOKIE,
   requireAdminSession,
 } from './context';
-import { mrrOf, subscriptionCounts } from './figures';
+import { chartRange, mrrOf, type RevenueReport, revenueSeriesOf, subscriptionCounts } from './figures';
+import { basisPointsOfPercent, putBodyOf, taxRateFieldOf } from './settings-form';
 import { adminStrings } from './strings';
 import { CustomerPage, CustomersPage } from './pages/customers';
 import { DashboardPage, type EventRow, EventsPage } from './pages/dashboard';
@@ -179,19 +181,24 @@ export function adminRouter(deps: SurfacesDeps): Router {
   // ---- Dashboard and events
   router.get('/admin', async (_req, res) => {
     const ctx = adminContext(res);
-    // MRR is the analytics ledger's (every item of every subscription, docs/analytics.md), as of today.
-    const today = new Date().toISOString().slice(0, 10);
-    const [counts, revenue, events] = await Promise.all([
+    // The report's months are the seller's: "today" is asked in its time zone, so the current month is whole.
+    const settings = await ctx.api.send<SettingsResponse>('GET', '/v1/settings');
+    const zone = settings.ok ? settings.body.time_zone : 'UTC';
+    const today = DateTime.now().setZone(zone);
+    // MRR and its movements are the analytics ledger's (every item of every subscription, docs/analytics.md): the
+    // revenue report of the last 12 months, one bucket a month, drawn as it is answered.
+    const [counts, report, events] = await Promise.all([
       subscriptionCounts(deps.orm),
-      ctx.api.get<Parameters<typeof mrrOf>[0]>(
-        withQuery('/v1/analytics/revenue', { from: today, to: today, interval: 'day' }),
+      ctx.api.get<RevenueReport>(
+        withQuery('/v1/analytics/revenue', { ...chartRange(today), interval: 'month' }),
       ),
       ctx.api.get<ListOf<EventRow>>('/v1/events?order=desc&limit=10'),
     ]);
+    const revenue = revenueSeriesOf(report);
     await render(
       res,
       200,
-      DashboardPage({ ctx, figures: { counts, mrr: mrrOf(revenue) }, events: events.data }),
+      DashboardPage({ ctx, figures: { counts, mrr: mrrOf(revenue), revenue }, events: events.data }),
     );
   });
 
@@ -790,7 +797,7 @@ export function adminRouter(deps: SurfacesDeps): Router {
     redirect(res, `/admin/test-clocks/${enc(param(req))}?done=customerAdded`);
   });
 
-  // ---- Settings
+  // ---- Settings: every form puts the whole object back (PUT replaces it), changed only in its own fields.
   async function settingsPage(
     req: Request,
     res: Response,
@@ -807,9 +814,16 @@ export function adminRouter(deps: SurfacesDeps): Router {
         settings: answer.ok ? answer.body : null,
         mailFrom: deps.config.mailFrom,
         notice: noticeOf(req, ctx),
+        editCountry: query(req, 'tax_country').toUpperCase(),
         ...extra,
       }),
     );
+  }
+
+  /** The settings as stored, or null before the seller details were first saved. */
+  async function currentSettings(ctx: AdminContext): Promise<SettingsResponse | null> {
+    const answer = await ctx.api.send<SettingsResponse>('GET', '/v1/settings');
+    return answer.ok ? answer.body : null;
   }
 
   router.get('/admin/settings', (req, res) => settingsPage(req, res, 200));
@@ -823,10 +837,16 @@ export function adminRouter(deps: SurfacesDeps): Router {
         .split(',')
         .map((item) => item.trim())
         .filter(Boolean);
+    const current = await currentSettings(ctx);
+    const base: Partial<PutSettingsInput> = current ? putBodyOf(current) : {};
     const country = value('country') ?? '';
+    const senderName = value('email_sender.name');
+    const senderAddress = value('email_sender.address');
     const body = {
+      ...base,
       name: value('name') ?? '',
       address: {
+        ...base.address,
         line1: value('address.line1') ?? '',
         postal_code: value('address.postal_code') ?? '',
         city: value('address.city') ?? '',
@@ -844,11 +864,79 @@ export function adminRouter(deps: SurfacesDeps): Router {
         notices: list('dunning_policy.notices'),
         final_action: value('dunning_policy.final_action') ?? '',
       },
+      // Both empty: the emails go out as MAIL_FROM. One of them alone is sent as it is, for the API to name.
+      email_sender:
+        senderName === undefined && senderAddress === undefined
+          ? null
+          : { name: senderName ?? '', address: senderAddress ?? '' },
     };
     const result = await ctx.api.send<SettingsResponse>('PUT', '/v1/settings', body);
     if (!result.ok) return settingsPage(req, res, result.status, { error: result.error, form });
     await audit(ctx, 'settings.update', { settings: body });
     redirect(res, '/admin/settings?done=saved');
+  });
+
+  /** A tax form's refusal, beside the field it concerns (`tax_rates.CH.standard` → the standard rate's field). */
+  const taxError = (error: ApiError): ApiError => {
+    const taxField = taxRateFieldOf(error.param);
+    return taxField ? { ...error, param: `tax_${taxField}` } : error;
+  };
+
+  router.post('/admin/settings/tax-rates', async (req, res) => {
+    const ctx = adminContext(res);
+    const form = formOf(req);
+    const country = (field(form, 'tax_country') ?? '').toUpperCase();
+    const refuse = (param: string, message: string) =>
+      settingsPage(req, res, 400, {
+        taxForm: form,
+        taxError: { type: 'invalid_request_error', code: 'invalid_parameter', message, param },
+      });
+    const standardText = field(form, 'tax_standard') ?? '';
+    const reducedText = field(form, 'tax_reduced');
+    // Percentages become basis points from their digits here; the API judges the rate itself.
+    const standard = basisPointsOfPercent(standardText);
+    if (standard === null) return refuse('tax_standard', ctx.t.percentInvalid);
+    const reduced = reducedText === undefined ? undefined : basisPointsOfPercent(reducedText);
+    if (reduced === null) return refuse('tax_reduced', ctx.t.percentInvalid);
+    const current = await currentSettings(ctx);
+    if (!current) return refuse('tax_country', ctx.t.settingsFirst);
+    const rate = { standard, ...(reduced === undefined ? {} : { reduced }) };
+    const result = await ctx.api.send<SettingsResponse>('PUT', '/v1/settings', {
+      ...putBodyOf(current),
+      tax_rates: { ...current.tax_rates, [country]: rate },
+    });
+    if (!result.ok) {
+      return settingsPage(req, res, result.status, { taxForm: form, taxError: taxError(result.error) });
+    }
+    await audit(ctx, 'tax_rate.set', {
+      country,
+      ...(result.body.tax_rates[country] ?? rate),
+      previous: current.tax_rates[country] ?? null,
+    });
+    redirect(res, '/admin/settings?done=taxRateSaved#tax-rates');
+  });
+
+  router.post('/admin/settings/tax-rates/:country/remove', async (req, res) => {
+    const ctx = adminContext(res);
+    const country = param(req, 'country');
+    const current = await currentSettings(ctx);
+    // Only a country the settings hold: the name comes from the URL, and a plain object has inherited keys.
+    const previous =
+      current && /^[A-Z]{2}$/.test(country) && Object.hasOwn(current.tax_rates, country)
+        ? current.tax_rates[country]
+        : undefined;
+    if (!current || !previous)
+      return settingsPage(req, res, 404, {
+        taxError: { type: 'not_found', code: 'not_found', message: ctx.t.notFoundText },
+      });
+    const rates = Object.fromEntries(Object.entries(current.tax_rates).filter(([code]) => code !== country));
+    const result = await ctx.api.send<SettingsResponse>('PUT', '/v1/settings', {
+      ...putBodyOf(current),
+      tax_rates: rates,
+    });
+    if (!result.ok) return settingsPage(req, res, result.status, { taxError: taxError(result.error) });
+    await audit(ctx, 'tax_rate.remove', { country, previous });
+    redirect(res, '/admin/settings?done=taxRateRemoved#tax-rates');
   });
 
   // ---- API keys: the same service as `npm run keys:create`; only an admin sees a new secret, once.

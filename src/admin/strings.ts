@@ -87,6 +87,25 @@ const en = {
   mrrNote:
     'Monthly recurring revenue today, from the revenue ledger (all items of every paying subscription), before tax and discounts, per currency; test mode excluded.',
   recentEvents: 'Recent events',
+  revenueCharts: 'Revenue, last 12 months',
+  revenueChartsNote:
+    "From the revenue ledger (GET /v1/analytics/revenue), by calendar month of the seller's time zone, before tax and discounts, per currency; test mode excluded. The current month runs to now.",
+  noRevenueYet: 'No recurring revenue recorded in these months.',
+  chartTable: 'The figures as a table',
+  month: 'Month',
+  mrrChartTitle: (currency: string) => `MRR by month (${currency})`,
+  mrrChartSummary: (from: string, to: string, first: string, last: string, peakMonth: string, peak: string) =>
+    `MRR at the end of each month from ${from} to ${to}: ${first} in ${from}, ${last} in ${to}; highest ${peak} in ${peakMonth}.`,
+  movementsChartTitle: (currency: string) => `MRR movements by month (${currency})`,
+  movementsChartSummary: (totals: string) =>
+    `Gains above the zero line (new, expansion, reactivation), losses below it (contraction, churn). Over these months: ${totals}.`,
+  movementKinds: {
+    new: 'New',
+    expansion: 'Expansion',
+    reactivation: 'Reactivation',
+    contraction: 'Contraction',
+    churn: 'Churn',
+  } as Record<string, string>,
   // Customers
   searchCustomers: 'Name, email or ID',
   noCustomers: 'No customers found.',
@@ -237,7 +256,27 @@ const en = {
   taxNote: (country: string, vat: string) =>
     `Invoices are taxed from ${country} (VAT ID ${vat}) with the EU rates of docs/billing-rules.md; EU business customers with a VAT ID in another member state get reverse charge.`,
   emailSender: 'Email sender',
-  emailSenderNote: (from: string) => `Emails go out as ${from} (MAIL_FROM, set where the worker runs).`,
+  emailSenderNote: (from: string) =>
+    `The From of the emails to your customers. Leave both fields empty to send as ${from} (MAIL_FROM, set where the worker runs). Use an address your SMTP relay may send for.`,
+  senderName: 'Sender name',
+  senderAddress: 'Sender address',
+  taxRatesOutsideEu: 'VAT rates outside the EU',
+  taxRatesNote:
+    'Countries outside the EU where you are registered for VAT: a customer there is taxed at these rates (the reduced one for products of the reduced category). EU rates come from the EU rates table and cannot be set here.',
+  noTaxRates: 'No rates: sales to countries outside the EU carry no tax.',
+  standardRate: 'Standard rate',
+  reducedRate: 'Reduced rate',
+  standardRatePercent: 'Standard rate (%)',
+  reducedRatePercent: 'Reduced rate (%, optional)',
+  setTaxRate: "Add or change a country's rates",
+  saveTaxRate: 'Save rates',
+  countryHint: 'Two-letter code, e.g. CH',
+  percentHint: 'e.g. 8.1 or 8.10',
+  reducedHint: 'Empty: the standard rate',
+  editRate: 'Change',
+  removeRate: 'Remove',
+  percentInvalid: 'Enter a percentage with at most two decimals, e.g. 8.1.',
+  settingsFirst: 'Save the seller details first.',
   save: 'Save',
   notConfigured: 'Not configured yet.',
   // API keys
@@ -264,6 +303,8 @@ const en = {
     customerAdded: 'The customer is added to the clock.',
     revoked: 'The key is revoked.',
     clockCreated: 'The test clock is created.',
+    taxRateSaved: 'The tax rates are saved.',
+    taxRateRemoved: 'The tax rates are removed.',
   } as Record<string, string>,
   // Errors
   csrfTitle: 'Form expired',
@@ -347,6 +388,25 @@ const de: AdminStrings = {
   mrrNote:
     'Monatlich wiederkehrender Umsatz heute, aus dem Umsatzbuch (alle Positionen jedes zahlenden Abonnements), vor Steuern und Rabatten, je Währung; ohne Testmodus.',
   recentEvents: 'Neueste Ereignisse',
+  revenueCharts: 'Umsatz, letzte 12 Monate',
+  revenueChartsNote:
+    'Aus dem Umsatzbuch (GET /v1/analytics/revenue), nach Kalendermonaten in der Zeitzone des Verkäufers, vor Steuern und Rabatten, je Währung; ohne Testmodus. Der laufende Monat reicht bis jetzt.',
+  noRevenueYet: 'In diesen Monaten ist kein wiederkehrender Umsatz verbucht.',
+  chartTable: 'Die Zahlen als Tabelle',
+  month: 'Monat',
+  mrrChartTitle: (currency) => `MRR nach Monat (${currency})`,
+  mrrChartSummary: (from, to, first, last, peakMonth, peak) =>
+    `MRR am Ende jedes Monats von ${from} bis ${to}: ${first} im ${from}, ${last} im ${to}; am höchsten ${peak} im ${peakMonth}.`,
+  movementsChartTitle: (currency) => `MRR-Bewegungen nach Monat (${currency})`,
+  movementsChartSummary: (totals) =>
+    `Zuwächse über der Nulllinie (neu, Expansion, Reaktivierung), Verluste darunter (Kontraktion, Abwanderung). In diesen Monaten: ${totals}.`,
+  movementKinds: {
+    new: 'Neu',
+    expansion: 'Expansion',
+    reactivation: 'Reaktivierung',
+    contraction: 'Kontraktion',
+    churn: 'Abwanderung',
+  },
   searchCustomers: 'Name, E-Mail oder ID',
   noCustomers: 'Keine Kunden gefunden.',
   customer: 'Kunde',
@@ -489,7 +549,26 @@ const de: AdminStrings = {
     `Rechnungen werden aus ${country} (USt-IdNr. ${vat}) mit den EU-Sätzen aus docs/billing-rules.md besteuert; EU-Geschäftskunden mit USt-IdNr. in einem anderen Mitgliedstaat erhalten Reverse Charge.`,
   emailSender: 'E-Mail-Absender',
   emailSenderNote: (from) =>
-    `E-Mails werden als ${from} versendet (MAIL_FROM, dort gesetzt, wo der Worker läuft).`,
+    `Der Absender der E-Mails an Ihre Kunden. Lassen Sie beide Felder leer, um als ${from} zu senden (MAIL_FROM, dort gesetzt, wo der Worker läuft). Verwenden Sie eine Adresse, für die Ihr SMTP-Relay senden darf.`,
+  senderName: 'Absendername',
+  senderAddress: 'Absenderadresse',
+  taxRatesOutsideEu: 'Umsatzsteuersätze außerhalb der EU',
+  taxRatesNote:
+    'Länder außerhalb der EU, in denen Sie steuerlich registriert sind: Kunden dort werden mit diesen Sätzen besteuert (der ermäßigte für Produkte der ermäßigten Kategorie). EU-Sätze kommen aus der EU-Satztabelle und lassen sich hier nicht setzen.',
+  noTaxRates: 'Keine Sätze: Verkäufe in Länder außerhalb der EU sind nicht besteuert.',
+  standardRate: 'Regelsatz',
+  reducedRate: 'Ermäßigter Satz',
+  standardRatePercent: 'Regelsatz (%)',
+  reducedRatePercent: 'Ermäßigter Satz (%, optional)',
+  setTaxRate: 'Sätze eines Landes hinzufügen oder ändern',
+  saveTaxRate: 'Sätze speichern',
+  countryHint: 'Zweibuchstabiger Code, z. B. CH',
+  percentHint: 'z. B. 8,1 oder 8,10',
+  reducedHint: 'Leer: der Regelsatz',
+  editRate: 'Ändern',
+  removeRate: 'Entfernen',
+  percentInvalid: 'Geben Sie einen Prozentsatz mit höchstens zwei Nachkommastellen ein, z. B. 8,1.',
+  settingsFirst: 'Speichern Sie zuerst die Verkäuferdaten.',
   save: 'Speichern',
   notConfigured: 'Noch nicht eingerichtet.',
   createKey: 'API-Schlüssel erstellen',
@@ -514,6 +593,8 @@ const de: AdminStrings = {
     customerAdded: 'Der Kunde ist der Uhr hinzugefügt.',
     revoked: 'Der Schlüssel ist widerrufen.',
     clockCreated: 'Die Testuhr ist angelegt.',
+    taxRateSaved: 'Die Steuersätze sind gespeichert.',
+    taxRateRemoved: 'Die Steuersätze sind entfernt.',
   },
   csrfTitle: 'Formular abgelaufen',
   csrfText:

@@ -27,7 +27,8 @@ export {
 /** What each group of operations is for, shown above the group in the document and on `/docs`. */
 const TAG_DESCRIPTIONS: Record<string, string> = {
   Settings:
-    'The seller: legal name, address, VAT id, invoice number prefix, time zone, dunning policy; and its books ' +
+    'The seller: legal name, address, VAT id, invoice number prefix, time zone, dunning policy, VAT rates of ' +
+    "countries outside the EU, the From of the customers' emails; and its books " +
     '(`/settings/accounting`): DATEV numbers, chart of accounts, account overrides, the e-invoice contact.',
   Products: 'What is sold; plans price a product.',
   Plans:

@@ -66,6 +66,9 @@ export function serializeSettings(settings: SellerSettings): SettingsResponse {
     ),
     notification_email: settings.notificationEmail ?? null,
     notification_locale: settings.notificationLocale,
+    email_sender: settings.emailSender
+      ? { name: settings.emailSender.name, address: settings.emailSender.address }
+      : null,
     created_at: settings.createdAt.toISOString(),
     updated_at: settings.updatedAt.toISOString(),
   };

@@ -1,6 +1,8 @@
 import nodemailer from 'nodemailer';
 
 export interface OutgoingMail {
+  /** Replaces the mailer's own From (`MAIL_FROM`) for this message; nodemailer encodes the name. */
+  from?: { name: string; address: string };
   to: string;
   subject: string;
   text: string;

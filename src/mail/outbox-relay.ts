@@ -1,10 +1,11 @@
 import { Client as PgClient } from 'pg';
-import { EmailMessage } from '../db/entities';
+import { EmailMessage, type EmailSender } from '../db/entities';
 import type { Orm } from '../db/orm.config';
 import { isDatabaseUnavailable } from '../db/unavailable';
 import { renderOutboxEmail, type OutboxPayload } from './lifecycle-email';
 import type { Mailer } from './mailer';
 import { OUTBOX_CHANNEL } from './outbox';
+import { sellerEmailSender } from './sender';
 
 export interface OutboxRelayOptions {
   orm: Orm;
@@ -70,7 +71,8 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     return rows.map((row) => row.id);
   }
 
-  async function sendOne(id: string): Promise<void> {
+  /** `from`: the seller's email sender, or undefined for the mailer's `MAIL_FROM`; never part of the Message-ID. */
+  async function sendOne(id: string, from: EmailSender | undefined): Promise<void> {
     const em = orm.em.fork();
     const row = await em.findOneOrFail(EmailMessage, id);
     let mail;
@@ -98,7 +100,12 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     }
     let sent: Awaited<ReturnType<Mailer['send']>>;
     try {
-      sent = await mailer.send({ ...mail, to: row.recipient, messageId: row.messageId });
+      sent = await mailer.send({
+        ...mail,
+        ...(from ? { from } : {}),
+        to: row.recipient,
+        messageId: row.messageId,
+      });
     } catch (error) {
       onError(error, `send ${row.causeKey}`);
       await orm.em
@@ -146,7 +153,8 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   async function drainOnce(): Promise<number> {
     let sent = 0;
     for (let ids = await claim(); ids.length > 0; ids = await claim()) {
-      for (const id of ids) await sendOne(id);
+      const from = await sellerEmailSender(orm.em.fork());
+      for (const id of ids) await sendOne(id, from);
       sent += ids.length;
       if (stopping) break;
     }

@@ -392,7 +392,7 @@ export interface paths {
         get: operations["getSettings"];
         /**
          * Replace the seller's settings
-         * @description Replaces the whole object; optional fields that are left out take their defaults. A seller in an EU member state needs a well-formed EU VAT id; with VIES verification turned on it must also be registered.
+         * @description Replaces the whole object; optional fields that are left out take their defaults. A seller in an EU member state needs a well-formed EU VAT id; with VIES verification turned on it must also be registered. `email_sender` takes effect with the next email the worker sends; without it, emails go out as `MAIL_FROM`.
          */
         put: operations["putSettings"];
         post?: never;
@@ -1449,6 +1449,11 @@ export interface components {
             notification_email: string | null;
             /** @enum {string} */
             notification_locale: "de" | "en";
+            /** @description From of the emails sent to customers; null: `MAIL_FROM` of the worker */
+            email_sender: {
+                name: string;
+                address: string;
+            } | null;
             /**
              * Format: date-time
              * @description ISO 8601 instant in UTC
@@ -2961,6 +2966,16 @@ export interface components {
                      * @enum {string}
                      */
                     notification_locale?: "de" | "en";
+                    /** @description From of the emails sent to customers (welcome, receipts, dunning, trial and renewal notices, credit notes). Defaults to none: they go out as `MAIL_FROM` of the worker. The address should be one the SMTP relay may send for (SPF, DKIM). */
+                    email_sender?: {
+                        /** @description Display name, e.g. "Rösterei Beispiel"; 1–100 characters, one line */
+                        name: string;
+                        /**
+                         * Format: email
+                         * @description Address the emails come from, e.g. billing@roesterei.example
+                         */
+                        address: string;
+                    } | null;
                 };
             };
         };

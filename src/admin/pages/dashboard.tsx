@@ -1,5 +1,6 @@
 import type { AdminContext } from '../context';
 import type { DashboardFigures } from '../figures';
+import { MovementsChart, MrrChart } from './charts';
 import { AdminShell, DataTable, linkTo, text } from './shell';
 
 export interface EventRow {
@@ -85,6 +86,24 @@ export function DashboardPage(props: {
         )}
         <small safe>{t.mrrNote}</small>
       </article>
+      <section aria-labelledby="revenue-charts">
+        <h2 id="revenue-charts" safe>
+          {t.revenueCharts}
+        </h2>
+        <p>
+          <small safe>{t.revenueChartsNote}</small>
+        </p>
+        {figures.revenue.length === 0 ? (
+          <p safe>{t.noRevenueYet}</p>
+        ) : (
+          figures.revenue.map((series) => (
+            <div class="grid charts">
+              <MrrChart ctx={ctx} series={series} />
+              <MovementsChart ctx={ctx} series={series} />
+            </div>
+          ))
+        )}
+      </section>
       <section>
         <h2 safe>{t.recentEvents}</h2>
         <DataTable

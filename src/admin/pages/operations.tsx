@@ -6,6 +6,7 @@ import type { ApiError } from '../../surfaces/api-client';
 import type { SubscriptionView } from '../../surfaces/subscription-actions';
 import { Csrf, errorFor, FormError, Input, Select, StatusTag } from '../../surfaces/views/components';
 import type { AdminContext } from '../context';
+import { formatPercent, percentInputOf } from '../settings-form';
 import { AdminShell, DataTable, linkTo, text, type Notice } from './shell';
 
 export function DunningPage(props: {
@@ -442,6 +443,10 @@ export function SettingsPage(props: {
   form?: Record<string, string>;
   error?: ApiError | null;
   notice?: Notice;
+  /** A country whose rates the tax form is opened with (the table's "Change" link). */
+  editCountry?: string;
+  taxForm?: Record<string, string>;
+  taxError?: ApiError | null;
 }): JSX.Element {
   const { ctx, settings } = props;
   const { t } = ctx;
@@ -462,6 +467,9 @@ export function SettingsPage(props: {
     'dunning_policy.retry_offsets_days',
     'dunning_policy.notices',
     'dunning_policy.final_action',
+    'email_sender',
+    'email_sender.name',
+    'email_sender.address',
   ];
   return (
     <AdminShell ctx={ctx} title={t.settings} section="settings" notice={props.notice}>
@@ -570,6 +578,29 @@ export function SettingsPage(props: {
             }))}
           />
         </fieldset>
+        <fieldset disabled={!admin} id="email-sender">
+          <legend safe>{t.emailSender}</legend>
+          <p>
+            <small safe>{t.emailSenderNote(props.mailFrom ?? 'MAIL_FROM')}</small>
+          </p>
+          <div class="grid">
+            <Input
+              name="email_sender.name"
+              label={t.senderName}
+              maxlength={100}
+              value={value('email_sender.name', settings?.email_sender?.name)}
+              error={err('email_sender.name', 'email_sender')}
+            />
+            <Input
+              name="email_sender.address"
+              label={t.senderAddress}
+              type="email"
+              maxlength={254}
+              value={value('email_sender.address', settings?.email_sender?.address)}
+              error={err('email_sender.address')}
+            />
+          </div>
+        </fieldset>
         {admin ? (
           <button type="submit" safe>
             {t.save}
@@ -578,15 +609,116 @@ export function SettingsPage(props: {
           ''
         )}
       </form>
-      <section>
-        <h2 safe>{t.taxSettings}</h2>
-        <p safe>{settings ? t.taxNote(settings.country, settings.vat_id ?? '—') : t.notConfigured}</p>
-      </section>
-      <section>
-        <h2 safe>{t.emailSender}</h2>
-        <p safe>{t.emailSenderNote(props.mailFrom ?? 'MAIL_FROM')}</p>
-      </section>
+      <TaxRates {...props} />
     </AdminShell>
+  );
+}
+
+/** The seller's VAT rates outside the EU: a table, and for an admin a form that adds or changes one country's. */
+function TaxRates(props: Parameters<typeof SettingsPage>[0]): JSX.Element {
+  const { ctx, settings } = props;
+  const { t } = ctx;
+  const admin = ctx.user.role === 'admin';
+  const rates = Object.entries(settings?.tax_rates ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  const editing = props.editCountry ? settings?.tax_rates[props.editCountry] : undefined;
+  const value = (name: string, stored: string | undefined) => props.taxForm?.[name] ?? stored ?? '';
+  const err = (name: string) => errorFor(props.taxError, name);
+  return (
+    <section id="tax-rates" aria-labelledby="tax-rates-title">
+      <h2 id="tax-rates-title" safe>
+        {t.taxSettings}
+      </h2>
+      <p safe>{settings ? t.taxNote(settings.country, settings.vat_id ?? '—') : t.notConfigured}</p>
+      <h3 safe>{t.taxRatesOutsideEu}</h3>
+      <p>
+        <small safe>{t.taxRatesNote}</small>
+      </p>
+      <FormError error={props.taxError} fields={['tax_country', 'tax_standard', 'tax_reduced']} />
+      <DataTable
+        label={t.taxRatesOutsideEu}
+        head={[
+          { label: t.country },
+          { label: t.standardRate, amount: true },
+          { label: t.reducedRate, amount: true },
+          ...(admin ? [{ label: t.actions }] : []),
+        ]}
+        rows={rates.map(([country, rate]) => [
+          text(country),
+          text(formatPercent(rate.standard, ctx.locale)),
+          text(formatPercent(rate.reduced, ctx.locale)),
+          ...(admin
+            ? [
+                <div class="inline-forms">
+                  <a
+                    href={`/admin/settings?tax_country=${encodeURIComponent(country)}#tax-rate-form`}
+                    aria-label={`${t.editRate}: ${country}`}
+                    safe
+                  >
+                    {t.editRate}
+                  </a>
+                  <form
+                    method="post"
+                    action={`/admin/settings/tax-rates/${encodeURIComponent(country)}/remove`}
+                  >
+                    <Csrf token={ctx.csrf} />
+                    <button type="submit" class="secondary" aria-label={`${t.removeRate}: ${country}`} safe>
+                      {t.removeRate}
+                    </button>
+                  </form>
+                </div>,
+              ]
+            : []),
+        ])}
+        empty={t.noTaxRates}
+      />
+      {admin && settings ? (
+        <form method="post" action="/admin/settings/tax-rates" id="tax-rate-form">
+          <Csrf token={ctx.csrf} />
+          <fieldset>
+            <legend safe>{t.setTaxRate}</legend>
+            <div class="grid">
+              <Input
+                name="tax_country"
+                label={t.country}
+                required
+                maxlength={2}
+                hint={t.countryHint}
+                value={value('tax_country', editing ? props.editCountry : undefined)}
+                error={err('tax_country')}
+              />
+              <Input
+                name="tax_standard"
+                label={t.standardRatePercent}
+                required
+                inputmode="decimal"
+                hint={t.percentHint}
+                value={value(
+                  'tax_standard',
+                  editing ? percentInputOf(editing.standard, ctx.locale) : undefined,
+                )}
+                error={err('tax_standard')}
+              />
+              <Input
+                name="tax_reduced"
+                label={t.reducedRatePercent}
+                inputmode="decimal"
+                hint={t.reducedHint}
+                value={value(
+                  'tax_reduced',
+                  editing ? percentInputOf(editing.reduced, ctx.locale) : undefined,
+                )}
+                error={err('tax_reduced')}
+              />
+            </div>
+          </fieldset>
+          <button type="submit" safe>
+            {t.saveTaxRate}
+          </button>
+        </form>
+      ) : (
+        ''
+      )}
+    </section>
   );
 }
 

@@ -47,7 +47,8 @@ export function settingsRouter(orm: Orm, registry: RouteRegistry, vatIdVerifier:
       summary: "Replace the seller's settings",
       description:
         'Replaces the whole object; optional fields that are left out take their defaults. A seller in an EU ' +
-        'member state needs a well-formed EU VAT id; with VIES verification turned on it must also be registered.',
+        'member state needs a well-formed EU VAT id; with VIES verification turned on it must also be registered. ' +
+        '`email_sender` takes effect with the next email the worker sends; without it, emails go out as `MAIL_FROM`.',
       tag: 'Settings',
       body: putSettingsSchema,
       response: settingsResponseSchema,
@@ -76,6 +77,7 @@ export function settingsRouter(orm: Orm, registry: RouteRegistry, vatIdVerifier:
         ),
         notificationEmail: body.notification_email ?? null,
         notificationLocale: body.notification_locale ?? 'en',
+        emailSender: body.email_sender ?? null,
       });
       return serializeSettings(settings);
     },

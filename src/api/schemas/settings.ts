@@ -72,6 +72,19 @@ export const sellerTaxRatesSchema = z
       'products at 0 %); a sale to any other country outside the EU carries no tax and the export note.',
   );
 
+/** A display name goes into the From header as it is: a line break there would let it write headers of its own. */
+const senderNameSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(100)
+  .refine((name) => !/\p{Cc}/u.test(name), 'must not contain line breaks or other control characters');
+
+export const emailSenderSchema = z.strictObject({
+  name: senderNameSchema.describe('Display name, e.g. "Rösterei Beispiel"; 1–100 characters, one line'),
+  address: z.email().max(254).describe('Address the emails come from, e.g. billing@roesterei.example'),
+});
+
 /** PUT replaces the whole settings object; omitted optional fields take their defaults. */
 export const putSettingsSchema = z
   .strictObject({
@@ -102,6 +115,14 @@ export const putSettingsSchema = z
           'none are sent without one',
       ),
     notification_locale: localeSchema.optional().describe('Language of those notices; defaults to en'),
+    email_sender: emailSenderSchema
+      .nullable()
+      .optional()
+      .describe(
+        'From of the emails sent to customers (welcome, receipts, dunning, trial and renewal notices, credit ' +
+          'notes). Defaults to none: they go out as `MAIL_FROM` of the worker. The address should be one the ' +
+          'SMTP relay may send for (SPF, DKIM).',
+      ),
   })
   .superRefine(refineVatIdForCountry);
 
@@ -124,6 +145,10 @@ export const settingsResponseSchema = z.strictObject({
   tax_rates: z.record(z.string(), z.strictObject({ standard: z.number().int(), reduced: z.number().int() })),
   notification_email: z.string().nullable(),
   notification_locale: z.enum(['de', 'en']),
+  email_sender: z
+    .strictObject({ name: z.string(), address: z.string() })
+    .nullable()
+    .describe('From of the emails sent to customers; null: `MAIL_FROM` of the worker'),
   created_at: timestampSchema,
   updated_at: timestampSchema,
 });

@@ -75,7 +75,7 @@ export { PortalEntry, type PortalEntryKind } from './portal-entry';
 export { PlanPrice } from './plan-price';
 export { Product } from './product';
 export { Refund, type RefundKind } from './refund';
-export { SellerSettings } from './seller-settings';
+export { SellerSettings, type EmailSender } from './seller-settings';
 export { Subscription, type SubscriptionStatus } from './subscription';
 export { SubscriptionItemRow } from './subscription-item';
 export { TestClock, type TestClockStatus } from './test-clock';

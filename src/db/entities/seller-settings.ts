@@ -7,6 +7,12 @@ import { countryCheck, createdAtColumn, currencyCheck, updatedAtColumn, type Pos
 export const NOTIFICATION_LOCALES = ['de', 'en'] as const;
 export type NotificationLocale = (typeof NOTIFICATION_LOCALES)[number];
 
+/** The From of the customers' emails when the seller sets one; `MAIL_FROM` otherwise. */
+export interface EmailSender {
+  name: string;
+  address: string;
+}
+
 /** The one seller this installation bills for; the check on `id` keeps it a single row. */
 export class SellerSettings {
   [OptionalProps]?:
@@ -24,6 +30,8 @@ export class SellerSettings {
   /** Where the seller's own notices (disputes) go; none are sent while it is unset. */
   notificationEmail?: string | null;
   notificationLocale: NotificationLocale = 'en';
+  /** From of the emails the outbox relay sends; unset, they go out as `MAIL_FROM`. */
+  emailSender?: EmailSender | null;
   /** Rates of the countries outside the EU where the seller is registered, keyed by country code. */
   taxRates: Record<string, Exclude<SellerTaxRate, number>> = {};
   /** DATEV numbers, chart of accounts and account overrides, e-invoice contact (`PUT /v1/settings/accounting`). */
@@ -53,6 +61,7 @@ export const SellerSettingsSchema = new EntitySchema<SellerSettings>({
     dunningPolicy: { type: 'json' },
     notificationEmail: { type: 'text', nullable: true },
     notificationLocale: { type: 'text', enum: true, items: [...NOTIFICATION_LOCALES], default: 'en' },
+    emailSender: { type: 'json', nullable: true },
     taxRates: { type: 'json', defaultRaw: "'{}'" },
     accounting: { type: 'json', nullable: true },
     createdAt: createdAtColumn,

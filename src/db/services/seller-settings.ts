@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { assertDunningPolicy, type DunningPolicy } from '../../domain/dunning';
 import type { SellerTaxRate } from '../../domain/tax';
-import { SellerSettings, type PostalAddress } from '../entities';
+import { SellerSettings, type EmailSender, type PostalAddress } from '../entities';
 import type { NotificationLocale } from '../entities/seller-settings';
 
 export type SellerSettingsInput = {
@@ -17,6 +17,8 @@ export type SellerSettingsInput = {
   /** Omitted: no seller notices (null); in English. */
   notificationEmail?: string | null;
   notificationLocale?: NotificationLocale;
+  /** Omitted: the emails go out as `MAIL_FROM` (null). */
+  emailSender?: EmailSender | null;
 };
 
 export function findSellerSettings(em: EntityManager): Promise<SellerSettings | null> {
@@ -42,6 +44,7 @@ export async function putSellerSettings(
     taxRates: input.taxRates,
     notificationEmail: input.notificationEmail ?? null,
     notificationLocale: input.notificationLocale ?? 'en',
+    emailSender: input.emailSender ?? null,
     updatedAt: new Date(),
   });
   return em.refreshOrFail(settings);

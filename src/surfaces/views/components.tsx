@@ -49,6 +49,8 @@ export interface InputProps {
   min?: number;
   max?: number;
   maxlength?: number;
+  /** The phone keyboard to offer, e.g. `decimal` for a percentage typed as text. */
+  inputmode?: 'decimal' | 'numeric' | 'email';
 }
 
 export function Input(props: InputProps): JSX.Element {
@@ -68,6 +70,7 @@ export function Input(props: InputProps): JSX.Element {
         min={props.min === undefined ? undefined : String(props.min)}
         max={props.max === undefined ? undefined : String(props.max)}
         maxlength={props.maxlength === undefined ? undefined : String(props.maxlength)}
+        inputmode={props.inputmode}
         aria-invalid={invalid}
         aria-describedby={describedBy}
       />

@@ -141,6 +141,57 @@ describe('catalogue and settings API', () => {
         expect(documentedError(invalid).param).toBe(field);
       }
     });
+
+    test('the email sender is stored and answered, removed by a PUT without it; a bad address, a name with a line break, an empty or over-long name is refused naming the field, and nothing is stored', async () => {
+      const base = { name: 'Rösterei GmbH', address, country: 'DE', default_currency: 'EUR' };
+      const sender = { name: 'Rösterei Beispiel', address: 'billing@roesterei.example' };
+      const put = documented(
+        settingsResponseSchema,
+        await request(h.app)
+          .put('/v1/settings')
+          .set(h.auth)
+          .send({ ...base, email_sender: sender })
+          .expect(200),
+      );
+      expect(put.email_sender).toEqual(sender);
+      const got = documented(
+        settingsResponseSchema,
+        await request(h.app).get('/v1/settings').set(h.auth).expect(200),
+      );
+      expect(got.email_sender).toEqual(sender);
+
+      for (const [field, refused] of [
+        ['email_sender.address', { name: 'Rösterei', address: 'billing at roesterei' }],
+        [
+          'email_sender.address',
+          { name: 'Rösterei', address: 'billing@roesterei.example\r\nBcc: all@example.test' },
+        ],
+        ['email_sender.address', { name: 'Rösterei' }],
+        ['email_sender.name', { name: 'Rösterei\r\nBcc: all@example.test', address: sender.address }],
+        ['email_sender.name', { name: 'Rösterei\nBeispiel', address: sender.address }],
+        ['email_sender.name', { name: '  ', address: sender.address }],
+        ['email_sender.name', { name: 'R'.repeat(101), address: sender.address }],
+        ['email_sender.from', { ...sender, from: 'x' }],
+      ] as const) {
+        const response = await request(h.app)
+          .put('/v1/settings')
+          .set(h.auth)
+          .send({ ...base, name: 'Changed', email_sender: refused })
+          .expect(400);
+        expect([field, documentedError(response).param]).toEqual([field, field]);
+      }
+      const unchanged = documented(
+        settingsResponseSchema,
+        await request(h.app).get('/v1/settings').set(h.auth).expect(200),
+      );
+      expect(unchanged).toMatchObject({ name: 'Rösterei GmbH', email_sender: sender });
+
+      const removed = documented(
+        settingsResponseSchema,
+        await request(h.app).put('/v1/settings').set(h.auth).send(base).expect(200),
+      );
+      expect(removed.email_sender).toBeNull();
+    });
   });
 
   describe('products', () => {

@@ -1,3 +1,4 @@
+import PostalMime from 'postal-mime';
 import { EmailMessage, SellerSettings } from '../../../src/db/entities';
 import { chargeInvoiceAttempt, createOneOffInvoice } from '../../../src/db/services';
 import { startSmtpCatcher, type SmtpCatcher } from '../../../src/dev/smtp-catcher';
@@ -278,6 +279,63 @@ describe('outbox relay over a real SMTP server', () => {
       expect(await redeemEmailLink(db.orm.em.fork(), verified)).toEqual({ ok: false, reason: 'used' });
     }
     expect(seen).toEqual(wanted);
+  });
+
+  test('with an email sender in the seller settings, the next email goes out from it over SMTP, its Message-ID unchanged; without one, from MAIL_FROM again', async () => {
+    if (!(await db.orm.em.fork().findOne(SellerSettings, 1))) await seedSeller(db.orm);
+    const gateway = new SandboxGateway({ orm: db.orm, webhookSecret: TEST_SANDBOX_WEBHOOK_SECRET });
+    const plan = await seedPlan(db.orm, { name: 'Filterkaffee' });
+    const { customer } = await seedCustomer({ db, gateway }, null);
+    const welcome = async (subscriptionId: string) => {
+      const state = initialSubscriptionState({
+        subscriptionId,
+        customerId: customer.id,
+        currency: 'EUR',
+        items: [item({ planId: plan.id, name: 'Filterkaffee' })],
+        interval: { unit: 'month', count: 1 },
+        timeZone: 'Europe/Berlin',
+        startAt: '2027-01-31T09:00:00.000Z',
+        trialDays: 0,
+        paymentMethodId: null,
+        trialEndWithoutPaymentMethod: 'cancel',
+        couponIds: [],
+        testClockId: null,
+      });
+      const cause = `${subscriptionId}:welcome`;
+      await outboxRow(cause, { kind: 'welcome', cause, state, at: state.anchor }, customer.email);
+      return cause;
+    };
+    const sentFor = async (cause: string) => {
+      const row = await db.orm.em.fork().findOneOrFail(EmailMessage, { causeKey: cause });
+      const message = catcher.messages().find((sent) => sent.raw.includes(`Message-ID: ${row.messageId}`));
+      if (!message) throw new Error(`no message sent for ${cause}`);
+      const parsed = await PostalMime.parse(message.raw);
+      return { row, message, from: parsed.from, messageId: parsed.messageId };
+    };
+    const relay = createOutboxRelay({ orm: db.orm, mailer, publicUrl: 'https://billing.example.test' });
+    // As PUT /v1/settings stores it (test/integration/api/catalog.test.ts sets it through the API).
+    await db.orm.em
+      .fork()
+      .nativeUpdate(
+        SellerSettings,
+        { id: 1 },
+        { emailSender: { name: 'Rösterei Beispiel, Versand', address: 'versand@roesterei.example' } },
+      );
+
+    const withSender = await welcome('sub_5e4de70000000000000000a1');
+    expect(await relay.drainOnce()).toBe(1);
+    const sent = await sentFor(withSender);
+    expect(sent.from).toEqual({ name: 'Rösterei Beispiel, Versand', address: 'versand@roesterei.example' });
+    expect(sent.message.envelopeFrom).toBe('versand@roesterei.example');
+    // The Message-ID is the row's, as before: a second sending of the same row could still be recognised.
+    expect(sent.messageId).toBe(sent.row.messageId);
+    expect(sent.row.messageId).toBe('<sub5e4de70000000000000000a1welcome@perennial>');
+
+    await db.orm.em.fork().nativeUpdate(SellerSettings, { id: 1 }, { emailSender: null });
+    const withoutSender = await welcome('sub_5e4de70000000000000000a2');
+    expect(await relay.drainOnce()).toBe(1);
+    const plain = await sentFor(withoutSender);
+    expect(plain.from).toEqual({ name: 'Perennial', address: 'billing@example.test' });
   });
 
   test('an email that cannot be rendered is retried a few times, then marked failed instead of blocking the queue', async () => {
