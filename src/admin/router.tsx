@@ -869,6 +869,9 @@ export function adminRouter(deps: SurfacesDeps): Router {
         senderName === undefined && senderAddress === undefined
           ? null
           : { name: senderName ?? '', address: senderAddress ?? '' },
+      // Empty: the seller receives no notices.
+      notification_email: value('notification_email') ?? null,
+      ...(value('notification_locale') ? { notification_locale: value('notification_locale') } : {}),
     };
     const result = await ctx.api.send<SettingsResponse>('PUT', '/v1/settings', body);
     if (!result.ok) return settingsPage(req, res, result.status, { error: result.error, form });

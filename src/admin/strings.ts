@@ -259,6 +259,11 @@ const en = {
   emailSenderNote: (from: string) =>
     `The From of the emails to your customers. Leave both fields empty to send as ${from} (MAIL_FROM, set where the worker runs). Use an address your SMTP relay may send for.`,
   senderName: 'Sender name',
+  sellerNotices: 'Notices to you',
+  sellerNoticesNote:
+    'Disputes opened, won and lost, and subscriptions that need attention are sent to this address. Leave it empty to receive none.',
+  notificationEmail: 'Notice address',
+  notificationLocale: 'Language of the notices',
   senderAddress: 'Sender address',
   taxRatesOutsideEu: 'VAT rates outside the EU',
   taxRatesNote:
@@ -551,6 +556,11 @@ const de: AdminStrings = {
   emailSenderNote: (from) =>
     `Der Absender der E-Mails an Ihre Kunden. Lassen Sie beide Felder leer, um als ${from} zu senden (MAIL_FROM, dort gesetzt, wo der Worker läuft). Verwenden Sie eine Adresse, für die Ihr SMTP-Relay senden darf.`,
   senderName: 'Absendername',
+  sellerNotices: 'Benachrichtigungen an Sie',
+  sellerNoticesNote:
+    'Eröffnete, gewonnene und verlorene Zahlungsanfechtungen und Abonnements, die Aufmerksamkeit brauchen, werden an diese Adresse gemeldet. Leer lassen, um keine zu erhalten.',
+  notificationEmail: 'Adresse für Benachrichtigungen',
+  notificationLocale: 'Sprache der Benachrichtigungen',
   senderAddress: 'Absenderadresse',
   taxRatesOutsideEu: 'Umsatzsteuersätze außerhalb der EU',
   taxRatesNote:

@@ -470,6 +470,8 @@ export function SettingsPage(props: {
     'email_sender',
     'email_sender.name',
     'email_sender.address',
+    'notification_email',
+    'notification_locale',
   ];
   return (
     <AdminShell ctx={ctx} title={t.settings} section="settings" notice={props.notice}>
@@ -598,6 +600,32 @@ export function SettingsPage(props: {
               maxlength={254}
               value={value('email_sender.address', settings?.email_sender?.address)}
               error={err('email_sender.address')}
+            />
+          </div>
+        </fieldset>
+        <fieldset disabled={!admin} id="seller-notices">
+          <legend safe>{t.sellerNotices}</legend>
+          <p>
+            <small safe>{t.sellerNoticesNote}</small>
+          </p>
+          <div class="grid">
+            <Input
+              name="notification_email"
+              label={t.notificationEmail}
+              type="email"
+              maxlength={320}
+              value={value('notification_email', settings?.notification_email ?? undefined)}
+              error={err('notification_email')}
+            />
+            <Select
+              name="notification_locale"
+              label={t.notificationLocale}
+              value={value('notification_locale', settings?.notification_locale ?? 'en')}
+              error={err('notification_locale')}
+              options={['en', 'de'].map((locale) => ({
+                value: locale,
+                label: t.languages[locale] ?? locale,
+              }))}
             />
           </div>
         </fieldset>

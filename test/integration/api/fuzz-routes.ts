@@ -150,6 +150,7 @@ export function routeExamples(f: FuzzFixtures): Record<string, RouteExample> {
         tax_rates: { CH: { standard: 810, reduced: 260 } },
         notification_email: 'owner@example.test',
         notification_locale: 'de',
+        email_sender: { name: 'Kaffeerösterei Versand', address: 'versand@example.test' },
       },
     },
     createProduct: {

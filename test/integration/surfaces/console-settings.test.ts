@@ -470,4 +470,43 @@ describe('operator console: revenue charts, tax rates and the email sender', () 
     expect(problems).toEqual([]);
     expect(refused).toEqual([]);
   });
+
+  test('an admin sets where the seller’s own notices go and their language: a bad address is refused beside its field, the sender is kept, an empty field stops them; each save names the admin', async () => {
+    const { page, problems } = await signedIn(OPERATOR);
+    await page.goto(url('/admin/settings'));
+    const before = await ok(secret, 'GET', '/v1/settings');
+    await page.getByLabel('Notice address').fill('finance@roesterei');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.waitForLoadState();
+    expect(await page.locator('#notification_email-error').textContent()).toContain('notification_email');
+    expect(await page.getByLabel('Notice address').inputValue()).toBe('finance@roesterei');
+    expect((await ok(secret, 'GET', '/v1/settings')).notification_email).toBe(before.notification_email);
+    const refused = await seriousViolations(page);
+
+    await page.getByLabel('Notice address').fill('finance@roesterei.example');
+    await page.getByLabel('Language of the notices').selectOption('de');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.waitForURL(/done=saved/);
+    expect(await ok(secret, 'GET', '/v1/settings')).toMatchObject({
+      notification_email: 'finance@roesterei.example',
+      notification_locale: 'de',
+      email_sender: before.email_sender,
+      tax_rates: before.tax_rates,
+    });
+    expect(await page.getByLabel('Notice address').inputValue()).toBe('finance@roesterei.example');
+    expect(await page.getByLabel('Language of the notices').inputValue()).toBe('de');
+
+    await page.getByLabel('Notice address').fill('');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.waitForURL(/done=saved/);
+    expect((await ok(secret, 'GET', '/v1/settings')).notification_email).toBeNull();
+    const audit = (await ok(secret, 'GET', '/v1/events?type=console.settings.update&limit=100')).data as {
+      data: { actor: { email: string }; settings: { notification_email: unknown } };
+    }[];
+    const saved = audit.map((event) => [event.data.actor.email, event.data.settings.notification_email]);
+    expect(saved).toContainEqual([OPERATOR.email, 'finance@roesterei.example']);
+    expect(saved).toContainEqual([OPERATOR.email, null]);
+    expect(problems).toEqual([]);
+    expect(refused).toEqual([]);
+  });
 });
