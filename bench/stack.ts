@@ -166,6 +166,10 @@ export async function startWorkerProcesses(options: {
       PUBLIC_URL,
       SHUTDOWN_GRACE_MS: '2000',
       ...(options.cacheMb === null ? {} : { WORKER_CACHE_MB: String(options.cacheMb) }),
+      // BENCH_WORKER_CPU_PROF_DIR=<dir>: each worker process writes its CPU profiles there when it stops.
+      ...(process.env.BENCH_WORKER_CPU_PROF_DIR
+        ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_WORKER_CPU_PROF_DIR}` }
+        : {}),
       ...options.env,
     },
   });

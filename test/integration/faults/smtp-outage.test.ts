@@ -73,4 +73,44 @@ describe('fault: the SMTP relay down for a while', () => {
     expect(redeliveries(ledger)).toBe(0);
     expect(catcher.messages()).toHaveLength(SUBSCRIPTIONS * 2);
   }, 240_000);
+
+  test('the relay’s pooled connection dies with the server: the emails after it wait, then go out exactly once', async () => {
+    // The first test left the mailer's pooled connection open to the server that came back; stopping that server
+    // ends the connection under the relay.
+    await smtp.stop();
+    const subscriptionIds = await startStorm(stack, SUBSCRIPTIONS, 'tok_visa');
+    const em = () => db.orm.em.fork();
+    await waitUntil(
+      async () => {
+        const rows = await em().find(EmailMessage, { subscriptionId: { $in: subscriptionIds } });
+        return (
+          rows.length === SUBSCRIPTIONS * 2 &&
+          rows.every((row) => row.status === 'pending' && row.attempts >= 1 && row.lastError)
+        );
+      },
+      'every new email to have failed once',
+      60_000,
+    );
+    await waitForAllSettled(stack, subscriptionIds, STORM_START, 60_000);
+
+    const catcher = await smtp.start();
+    await catcher.waitForMessages(SUBSCRIPTIONS * 2, 90_000);
+    // The ledger of the first test reads the whole database, so these rows are checked on their own: each sent,
+    // each delivered once under its own Message-ID, nothing else delivered.
+    await waitUntil(
+      async () =>
+        (await em().find(EmailMessage, { subscriptionId: { $in: subscriptionIds } })).every(
+          (row) => row.status === 'sent',
+        ),
+      'every new email to be marked sent',
+      30_000,
+    );
+    const rows = await em().find(EmailMessage, { subscriptionId: { $in: subscriptionIds } });
+    const delivered = catcher
+      .messages()
+      .map((message) => /^Message-ID:\s*(<[^>]+>)/im.exec(message.raw)?.[1])
+      .sort();
+    expect(delivered).toEqual(rows.map((row) => row.messageId).sort());
+    expect(new Set(delivered).size).toBe(SUBSCRIPTIONS * 2);
+  }, 240_000);
 });
