@@ -71,6 +71,11 @@ interface Axis {
   step: number;
 }
 
+/** The vertical pixel of an amount on a chart's axis. */
+function yOnAxis(axis: Axis): (amount: number) => number {
+  return (amount) => PLOT.top + ((axis.top - amount) * PLOT_HEIGHT) / (axis.top + axis.bottom);
+}
+
 /** The frame both charts share: the amount axis with its grid, the zero line and the months below. */
 function Frame(props: {
   axis: Axis;
@@ -79,7 +84,7 @@ function Frame(props: {
   ctx: AdminContext;
 }): JSX.Element {
   const { axis, ctx } = props;
-  const y = (amount: number) => PLOT.top + ((axis.top - amount) * PLOT_HEIGHT) / (axis.top + axis.bottom);
+  const y = yOnAxis(axis);
   const ticks: number[] = [];
   for (let amount = -axis.bottom; amount <= axis.top; amount += axis.step) ticks.push(amount);
   const slot = PLOT_WIDTH / props.months.length;
@@ -214,7 +219,7 @@ export function MrrChart(props: { ctx: AdminContext; series: RevenueSeries }): J
   const months = series.months;
   const id = `mrr-chart-${series.currency.toLowerCase()}`;
   const axis = axisOf(Math.max(0, ...months.map((m) => m.mrr)), Math.max(0, ...months.map((m) => -m.mrr)));
-  const y = (amount: number) => PLOT.top + ((axis.top - amount) * PLOT_HEIGHT) / (axis.top + axis.bottom);
+  const y = yOnAxis(axis);
   const slot = PLOT_WIDTH / months.length;
   const first = months[0];
   const last = months[months.length - 1];
@@ -279,7 +284,7 @@ export function MovementsChart(props: { ctx: AdminContext; series: RevenueSeries
   const rising = (m: RevenueMonth) => RISING.reduce((sum, kind) => sum + m[kind], 0);
   const falling = (m: RevenueMonth) => FALLING.reduce((sum, kind) => sum - m[kind], 0);
   const axis = axisOf(Math.max(0, ...months.map(rising)), Math.max(0, ...months.map(falling)));
-  const y = (amount: number) => PLOT.top + ((axis.top - amount) * PLOT_HEIGHT) / (axis.top + axis.bottom);
+  const y = yOnAxis(axis);
   const slot = PLOT_WIDTH / months.length;
   const total = (kind: Kind) => months.reduce((sum, m) => sum + m[kind], 0);
   const title = t.movementsChartTitle(series.currency);
