@@ -34,6 +34,7 @@ export const engineFlags = {
   backend: { type: 'string', default: process.env.TEMPORAL_BACKEND ?? 'dev' },
   'worker-processes': { type: 'string', default: process.env.WORKER_PROCESSES ?? '' },
   'cache-mb': { type: 'string', default: process.env.WORKER_CACHE_MB ?? '' },
+  'heap-mb': { type: 'string', default: process.env.WORKER_HEAP_MB ?? '' },
 } as const;
 
 export interface EngineOptions {
@@ -42,12 +43,15 @@ export interface EngineOptions {
   workerProcesses: number;
   /** WORKER_CACHE_MB of each worker process; null leaves the SDK's default. */
   cacheMb: number | null;
+  /** WORKER_HEAP_MB of each worker process; null leaves V8's default. */
+  heapMb: number | null;
 }
 
 export function engineOptions(values: {
   backend: string;
   'worker-processes': string;
   'cache-mb': string;
+  'heap-mb': string;
 }): EngineOptions {
   if (values.backend !== 'dev' && values.backend !== 'server')
     throw new Error(`--backend must be dev or server, not ${values.backend}`);
@@ -57,7 +61,10 @@ export function engineOptions(values: {
   if (!Number.isInteger(processes) || processes < 1) throw new Error('--worker-processes must be at least 1');
   const cacheMb = values['cache-mb'] === '' ? null : Number(values['cache-mb']);
   if (cacheMb !== null && !(cacheMb >= 0)) throw new Error('--cache-mb must be 0 or more');
-  return { backend: values.backend, workerProcesses: processes, cacheMb };
+  const heapMb = values['heap-mb'] === '' ? null : Number(values['heap-mb']);
+  if (heapMb !== null && !(Number.isInteger(heapMb) && heapMb >= 128))
+    throw new Error('--heap-mb must be 128 or more');
+  return { backend: values.backend, workerProcesses: processes, cacheMb, heapMb };
 }
 
 /** The settings a result must carry to be read: which engine, how many workers, which cache. */
@@ -66,6 +73,7 @@ export function engineDescription(options: EngineOptions) {
     backend: options.backend,
     worker_processes: options.workerProcesses,
     worker_cache_mb: options.cacheMb,
+    worker_heap_mb: options.heapMb,
     max_cached_workflows_per_process:
       options.cacheMb === null ? "the SDK's default" : workflowCacheFor(options.cacheMb).maxCachedWorkflows,
   };
@@ -149,9 +157,21 @@ function cpuTicks(pid: number): number {
   }
 }
 
+function workerNodeOptions(): NodeJS.ProcessEnv {
+  const flags: string[] = [];
+  const profDir = process.env.BENCH_WORKER_CPU_PROF_DIR;
+  if (profDir) flags.push('--cpu-prof', `--cpu-prof-dir=${profDir}`);
+  const memoryDir = process.env.BENCH_WORKER_MEMORY_DIR;
+  if (memoryDir) flags.push('--require', path.join(__dirname, 'memory-probe.cjs'));
+  return flags.length > 0
+    ? { NODE_OPTIONS: flags.join(' '), ...(memoryDir ? { BENCH_WORKER_MEMORY_DIR: memoryDir } : {}) }
+    : {};
+}
+
 export async function startWorkerProcesses(options: {
   count: number;
   cacheMb: number | null;
+  heapMb: number | null;
   env: NodeJS.ProcessEnv;
   orm: Orm;
 }): Promise<BenchWorkers> {
@@ -166,10 +186,10 @@ export async function startWorkerProcesses(options: {
       PUBLIC_URL,
       SHUTDOWN_GRACE_MS: '2000',
       ...(options.cacheMb === null ? {} : { WORKER_CACHE_MB: String(options.cacheMb) }),
+      ...(options.heapMb === null ? {} : { WORKER_HEAP_MB: String(options.heapMb) }),
       // BENCH_WORKER_CPU_PROF_DIR=<dir>: each worker process writes its CPU profiles there when it stops.
-      ...(process.env.BENCH_WORKER_CPU_PROF_DIR
-        ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_WORKER_CPU_PROF_DIR}` }
-        : {}),
+      // BENCH_WORKER_MEMORY_DIR=<dir>: each worker process appends its heap/native memory split there every 5 s.
+      ...workerNodeOptions(),
       ...options.env,
     },
   });
@@ -271,6 +291,7 @@ export async function startBenchStack(name: string, options: EngineOptions): Pro
   const workers = await startWorkerProcesses({
     count: options.workerProcesses,
     cacheMb: options.cacheMb,
+    heapMb: options.heapMb,
     env: processEnv(),
     orm,
   });

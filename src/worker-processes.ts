@@ -20,6 +20,23 @@ function exited(child: ChildProcess): Promise<void> {
 }
 
 /**
+ * Node flags of a forked worker: the parent's, with the old-space limit from WORKER_HEAP_MB when set. Without it
+ * V8 lets a worker's heap grow to about twice its live set between full collections (bench/README.md, "Sleeping
+ * subscriptions"), so its RSS follows the work done, not the configuration.
+ */
+export function workerExecArgv(
+  env: NodeJS.ProcessEnv,
+  parent: readonly string[] = process.execArgv,
+): string[] {
+  const heapMb = env.WORKER_HEAP_MB;
+  if (heapMb === undefined || heapMb === '') return [...parent];
+  return [
+    ...parent.filter((flag) => !flag.startsWith('--max-old-space-size')),
+    `--max-old-space-size=${heapMb}`,
+  ];
+}
+
+/**
  * Forks `count` worker processes with `env` (WORKER_PROCESSES=1 each, so none forks again). Each runs in a process
  * group of its own: a Ctrl-C in the terminal reaches the parent alone, which then stops them once, in order.
  */
@@ -35,6 +52,7 @@ export function forkWorkerProcesses(
   const children = Array.from({ length: count }, (_, index) => {
     const child = fork(workerEntry(), [], {
       env: { ...options.env, WORKER_PROCESSES: '1', PERENNIAL_WORKER_INDEX: String(index + 1) },
+      execArgv: workerExecArgv(options.env),
       stdio:
         options.stdio === 'pipe'
           ? ['ignore', 'pipe', 'pipe', 'ipc']
@@ -72,7 +90,7 @@ export function followParent(): void {
 }
 
 /**
- * `npm run worker` with WORKER_PROCESSES > 1: forks the workers and stays as their parent. SIGINT or SIGTERM stops
+ * `npm run worker` with WORKER_PROCESSES > 1 or a WORKER_HEAP_MB (a heap limit is a flag of a new process): forks the workers and stays as their parent. SIGINT or SIGTERM stops
  * them gracefully; a worker that exits on its own stops the others and the parent exits with its code, so the
  * process manager sees one failed service and restarts it whole.
  */

@@ -126,7 +126,8 @@ export async function runWorker(config: Config): Promise<void> {
 if (require.main === module) {
   const config = loadConfig();
   const processes = config.WORKER_PROCESSES ?? 1;
-  if (processes > 1) {
+  const forked = process.env.PERENNIAL_WORKER_INDEX !== undefined;
+  if (processes > 1 || (config.WORKER_HEAP_MB !== undefined && !forked)) {
     void superviseWorkerProcesses(processes).then((code) => process.exit(code));
   } else {
     followParent();

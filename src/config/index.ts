@@ -23,6 +23,9 @@ export const engineSchema = z.object({
   WORKER_PROCESSES: z.coerce.number().int().min(1).max(64).optional(),
   // Memory budget of each worker process's workflow cache, in MiB; unset: the SDK's default (sized by the heap).
   WORKER_CACHE_MB: z.coerce.number().int().min(0).max(1_000_000).optional(),
+  // V8 old-space limit of each forked worker process, in MiB; unset: V8's default (a quarter of the machine's memory
+  // up to 4 GiB), which lets the heap grow far past its live set before a full collection.
+  WORKER_HEAP_MB: z.coerce.number().int().min(128).max(1_000_000).optional(),
 });
 
 export type EngineSettings = z.infer<typeof engineSchema>;
