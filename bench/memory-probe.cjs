@@ -3,6 +3,7 @@
 // be read as JavaScript heap or native memory.
 const { appendFileSync } = require('node:fs');
 const { join } = require('node:path');
+const { setInterval } = require('node:timers');
 const { threadId } = require('node:worker_threads');
 
 const dir = process.env.BENCH_WORKER_MEMORY_DIR;
