@@ -157,15 +157,14 @@ function cpuTicks(pid: number): number {
   }
 }
 
-function workerNodeOptions(): NodeJS.ProcessEnv {
+/** Node flags of the benchmark's worker processes: CPU profiles and the memory probe when asked for. */
+function workerNodeFlags(): string[] {
   const flags: string[] = [];
   const profDir = process.env.BENCH_WORKER_CPU_PROF_DIR;
-  if (profDir) flags.push('--cpu-prof', `--cpu-prof-dir=${profDir}`);
-  const memoryDir = process.env.BENCH_WORKER_MEMORY_DIR;
-  if (memoryDir) flags.push('--require', path.join(__dirname, 'memory-probe.cjs'));
-  return flags.length > 0
-    ? { NODE_OPTIONS: flags.join(' '), ...(memoryDir ? { BENCH_WORKER_MEMORY_DIR: memoryDir } : {}) }
-    : {};
+  // A sample every 5 ms: the default 1 ms keeps an idle worker's profiler thread busy enough to look like work.
+  if (profDir) flags.push('--cpu-prof', `--cpu-prof-dir=${profDir}`, '--cpu-prof-interval=5000');
+  if (process.env.BENCH_WORKER_MEMORY_DIR) flags.push('--require', path.join(__dirname, 'memory-probe.cjs'));
+  return flags;
 }
 
 export async function startWorkerProcesses(options: {
@@ -178,6 +177,9 @@ export async function startWorkerProcesses(options: {
   const tails = new Map<number, string>();
   const group: WorkerProcesses = forkWorkerProcesses(options.count, {
     stdio: 'pipe',
+    // BENCH_WORKER_CPU_PROF_DIR=<dir>: each worker process writes its CPU profile there when it stops (Node refuses
+    // --cpu-prof in NODE_OPTIONS). BENCH_WORKER_MEMORY_DIR=<dir>: each of its threads appends its memory split.
+    nodeFlags: workerNodeFlags(),
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
@@ -187,9 +189,9 @@ export async function startWorkerProcesses(options: {
       SHUTDOWN_GRACE_MS: '2000',
       ...(options.cacheMb === null ? {} : { WORKER_CACHE_MB: String(options.cacheMb) }),
       ...(options.heapMb === null ? {} : { WORKER_HEAP_MB: String(options.heapMb) }),
-      // BENCH_WORKER_CPU_PROF_DIR=<dir>: each worker process writes its CPU profiles there when it stops.
-      // BENCH_WORKER_MEMORY_DIR=<dir>: each worker process appends its heap/native memory split there every 5 s.
-      ...workerNodeOptions(),
+      ...(process.env.BENCH_WORKER_MEMORY_DIR
+        ? { BENCH_WORKER_MEMORY_DIR: process.env.BENCH_WORKER_MEMORY_DIR }
+        : {}),
       ...options.env,
     },
   });
@@ -215,6 +217,7 @@ export async function startWorkerProcesses(options: {
     pids: group.pids,
     rss: () => group.pids().reduce((sum, pid) => sum + (rssOfPid(pid) ?? 0), 0),
     async waitForIdle(quietMs = 3000, timeoutMs = 10 * 60 * 1000) {
+      const idleTicks = process.env.BENCH_WORKER_CPU_PROF_DIR ? 4 * group.pids().length : 2;
       let quietSince = Date.now();
       let last = group.pids().reduce((sum, pid) => sum + cpuTicks(pid), 0);
       await waitUntil(
@@ -224,8 +227,9 @@ export async function startWorkerProcesses(options: {
           const [pending] = await options.orm.em
             .getConnection()
             .execute<{ count: string }[]>(`select count(*) from email_messages where status = 'pending'`);
-          // Idle workers still poll: a tick (10 ms of CPU) or two in half a second is their floor.
-          if (ticks - last > 2 || Number(pending?.count ?? 0) > 0) quietSince = Date.now();
+          // Idle workers still poll: a tick (10 ms of CPU) or two in half a second is their floor; a profiled
+          // worker's sampler adds a few more.
+          if (ticks - last > idleTicks || Number(pending?.count ?? 0) > 0) quietSince = Date.now();
           last = ticks;
           return Date.now() - quietSince >= quietMs;
         },

@@ -44,6 +44,8 @@ export function forkWorkerProcesses(
   count: number,
   options: {
     env: NodeJS.ProcessEnv;
+    /** Node flags beyond the parent's and WORKER_HEAP_MB's (the benchmarks' CPU profiles). */
+    nodeFlags?: string[];
     /** `inherit` shows their logs; `pipe` lets the caller read them (child.stdout). */
     stdio?: 'inherit' | 'pipe';
     onExit?: (child: ChildProcess, code: number | null, signal: NodeJS.Signals | null) => void;
@@ -52,7 +54,7 @@ export function forkWorkerProcesses(
   const children = Array.from({ length: count }, (_, index) => {
     const child = fork(workerEntry(), [], {
       env: { ...options.env, WORKER_PROCESSES: '1', PERENNIAL_WORKER_INDEX: String(index + 1) },
-      execArgv: workerExecArgv(options.env),
+      execArgv: [...workerExecArgv(options.env), ...(options.nodeFlags ?? [])],
       stdio:
         options.stdio === 'pipe'
           ? ['ignore', 'pipe', 'pipe', 'ipc']
