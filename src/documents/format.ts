@@ -1,4 +1,5 @@
 import { formatMoney, money } from '../domain';
+import { memoizedByKey } from '../domain/memo';
 
 /** The languages customers can choose; everything customer-facing (emails, invoice PDFs) renders in one of them. */
 export type DocumentLocale = 'de' | 'en';
@@ -27,16 +28,23 @@ function parseIso(iso: string): Date {
  * A calendar date as the customer reads it in their billing time zone: a period ending at midnight UTC may
  * still be the previous day in New York.
  */
+const longDate = memoizedByKey((key) => {
+  const [locale, timeZone] = key.split('|') as [string, string];
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone });
+});
+
 export function formatDate(iso: string, locale: DocumentLocale, timeZone: string): string {
-  return new Intl.DateTimeFormat(intlLocale(locale), { dateStyle: 'long', timeZone }).format(parseIso(iso));
+  return longDate(`${intlLocale(locale)}|${timeZone}`).format(parseIso(iso));
 }
+
+const percentFormatter = memoizedByKey(
+  (locale) => new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 2 }),
+);
 
 /** Basis points as a percentage (1900 → "19 %" / "19%", 810 → "8,1 %"), built from digits rather than a float. */
 export function formatRate(rateBp: number, locale: DocumentLocale): string {
   if (!Number.isSafeInteger(rateBp) || rateBp < 0) throw new RangeError(`Invalid tax rate: ${rateBp}`);
   const digits = rateBp.toString().padStart(5, '0');
   const fraction = `${digits.slice(0, -4)}.${digits.slice(-4)}` as `${number}`;
-  return new Intl.NumberFormat(intlLocale(locale), { style: 'percent', maximumFractionDigits: 2 }).format(
-    fraction,
-  );
+  return percentFormatter(intlLocale(locale)).format(fraction);
 }

@@ -6,10 +6,15 @@ import { DomainError } from './errors';
 /** Requires an explicit offset so an instant never depends on the server's local zone. */
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
 
+// Luxon builds an Intl.DateTimeFormat on every check; a zone found valid stays valid, an unknown one is not kept.
+const validZones = new Set<string>();
+
 export function assertTimeZone(timeZone: string): void {
+  if (validZones.has(timeZone)) return;
   if (!IANAZone.isValidZone(timeZone)) {
     throw new DomainError('invalid_time_zone', `Unknown IANA time zone: ${timeZone}`);
   }
+  validZones.add(timeZone);
 }
 
 /** Parses an ISO-8601 instant with an offset and views it in the billing time zone. */

@@ -1,6 +1,7 @@
 import { code as lookupCurrency } from 'currency-codes';
 import { DomainError } from './errors';
 import { assertSafeInteger, divideRoundHalfAwayFromZero, toSafeNumber } from './rounding';
+import { memoizedByKey } from './memo';
 
 /** An amount in the currency's minor unit (cents, yen, fils) beside its ISO 4217 code. */
 export type Money = { amount: number; currency: string };
@@ -145,14 +146,19 @@ export function toDecimalString(m: Money): string {
 
 export type MoneyLocale = 'de-DE' | 'en-US' | (string & {});
 
-export function formatMoney(m: Money, locale: MoneyLocale): string {
-  const exponent = currencyExponent(m.currency);
-  const formatter = new Intl.NumberFormat(locale, {
+const moneyFormatter = memoizedByKey((key) => {
+  const [locale, currency] = key.split('|') as [string, string];
+  const exponent = currencyExponent(currency);
+  return new Intl.NumberFormat(locale, {
     style: 'currency',
-    currency: m.currency,
+    currency,
     minimumFractionDigits: exponent,
     maximumFractionDigits: exponent,
   });
+});
+
+export function formatMoney(m: Money, locale: MoneyLocale): string {
+  const formatter = moneyFormatter(`${locale}|${m.currency}`);
   // Intl accepts a decimal string and formats it exactly; a number would round-trip through binary floating point.
   return formatter.format(toDecimalString(m) as `${number}`);
 }
