@@ -17,7 +17,7 @@ import { negotiateLocale } from './i18n';
  * The two browser surfaces: the customer portal (`/portal`) and the operator console (`/admin`), server-rendered
  * HTML with htmx, under a strict Content-Security-Policy. Mounted before the API's JSON 404.
  */
-export function surfacesRouter(deps: SurfacesDeps): Router {
+export function surfacesRouter(deps: SurfacesDeps): RequestHandler {
   const router = Router();
   const csp = surfaceCsp(isSecure(deps.config));
   const headers: RequestHandler = (_req, res, next) => {
@@ -31,8 +31,11 @@ export function surfacesRouter(deps: SurfacesDeps): Router {
   router.use(adminRouter(deps));
   router.use(['/portal', '/admin'], notFound(deps));
   router.use(['/portal', '/admin'], surfaceErrors(deps));
-  return router;
+  // The API's requests skip the surfaces' some 60 routes instead of testing each of them in turn.
+  return (req, res, next) => (SURFACE_PATH.test(req.path) ? router(req, res, next) : next());
 }
+
+const SURFACE_PATH = /^\/(?:portal|admin|assets)(?:\/|$)/;
 
 function notFound(deps: SurfacesDeps): RequestHandler {
   return async (req, res) => {
