@@ -289,7 +289,8 @@ export async function startBenchStack(name: string, options: EngineOptions): Pro
     DATABASE_URL: postgres.url,
     TEMPORAL_ADDRESS: temporal.address,
     TEMPORAL_TASK_QUEUE: taskQueue,
-    SMTP_URL: catcher.smtpUrl,
+    // BENCH_SMTP_POOL=off: a new SMTP connection per email, as before the pooled mailer (for comparison).
+    SMTP_URL: process.env.BENCH_SMTP_POOL === 'off' ? `${catcher.smtpUrl}?pool=false` : catcher.smtpUrl,
     SANDBOX_WEBHOOK_SECRET: BENCH_WEBHOOK_SECRET,
   });
   const workers = await startWorkerProcesses({
