@@ -21,15 +21,16 @@ function exited(child: ChildProcess): Promise<void> {
 
 /**
  * Node flags of a forked worker: the parent's, with the old-space limit from WORKER_HEAP_MB when set. Without it
- * V8 lets a worker's heap grow to about twice its live set between full collections (bench/README.md, "Sleeping
+ * V8 lets a worker's heap grow to about three times its live set between full collections (bench/README.md, "Sleeping
  * subscriptions"), so its RSS follows the work done, not the configuration.
  */
 export function workerExecArgv(
   env: NodeJS.ProcessEnv,
   parent: readonly string[] = process.execArgv,
 ): string[] {
-  const heapMb = env.WORKER_HEAP_MB;
-  if (heapMb === undefined || heapMb === '') return [...parent];
+  // As the configuration reads it (a number, so " 512" and "1e3" too), written as V8's flag wants it.
+  const heapMb = Number(env.WORKER_HEAP_MB);
+  if (!env.WORKER_HEAP_MB || !Number.isInteger(heapMb)) return [...parent];
   return [
     ...parent.filter((flag) => !flag.startsWith('--max-old-space-size')),
     `--max-old-space-size=${heapMb}`,

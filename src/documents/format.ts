@@ -29,12 +29,12 @@ function parseIso(iso: string): Date {
  * still be the previous day in New York.
  */
 const longDate = memoizedByKey((key) => {
-  const [locale, timeZone] = key.split('|') as [string, string];
+  const [locale, timeZone] = JSON.parse(key) as [string, string];
   return new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone });
 });
 
 export function formatDate(iso: string, locale: DocumentLocale, timeZone: string): string {
-  return longDate(`${intlLocale(locale)}|${timeZone}`).format(parseIso(iso));
+  return longDate(JSON.stringify([intlLocale(locale), timeZone])).format(parseIso(iso));
 }
 
 const percentFormatter = memoizedByKey(

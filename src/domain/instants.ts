@@ -7,14 +7,16 @@ import { DomainError } from './errors';
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
 
 // Luxon builds an Intl.DateTimeFormat on every check; a zone found valid stays valid, an unknown one is not kept.
+// Zone names match in any case, so the set is capped rather than trusted to stay as small as the zone list.
 const validZones = new Set<string>();
+const MAX_REMEMBERED_ZONES = 2_000;
 
 export function assertTimeZone(timeZone: string): void {
   if (validZones.has(timeZone)) return;
   if (!IANAZone.isValidZone(timeZone)) {
     throw new DomainError('invalid_time_zone', `Unknown IANA time zone: ${timeZone}`);
   }
-  validZones.add(timeZone);
+  if (validZones.size < MAX_REMEMBERED_ZONES) validZones.add(timeZone);
 }
 
 /** Parses an ISO-8601 instant with an offset and views it in the billing time zone. */

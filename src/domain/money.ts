@@ -147,7 +147,7 @@ export function toDecimalString(m: Money): string {
 export type MoneyLocale = 'de-DE' | 'en-US' | (string & {});
 
 const moneyFormatter = memoizedByKey((key) => {
-  const [locale, currency] = key.split('|') as [string, string];
+  const [locale, currency] = JSON.parse(key) as [string, string];
   const exponent = currencyExponent(currency);
   return new Intl.NumberFormat(locale, {
     style: 'currency',
@@ -158,7 +158,7 @@ const moneyFormatter = memoizedByKey((key) => {
 });
 
 export function formatMoney(m: Money, locale: MoneyLocale): string {
-  const formatter = moneyFormatter(`${locale}|${m.currency}`);
+  const formatter = moneyFormatter(JSON.stringify([locale, m.currency]));
   // Intl accepts a decimal string and formats it exactly; a number would round-trip through binary floating point.
   return formatter.format(toDecimalString(m) as `${number}`);
 }

@@ -35,7 +35,8 @@ export function surfacesRouter(deps: SurfacesDeps): RequestHandler {
   return (req, res, next) => (SURFACE_PATH.test(req.path) ? router(req, res, next) : next());
 }
 
-const SURFACE_PATH = /^\/(?:portal|admin|assets)(?:\/|$)/;
+// Case-insensitive, as Express matches the routes behind it.
+const SURFACE_PATH = /^\/(?:portal|admin|assets)(?:\/|$)/i;
 
 function notFound(deps: SurfacesDeps): RequestHandler {
   return async (req, res) => {

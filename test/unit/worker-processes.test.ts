@@ -8,6 +8,11 @@ describe('the Node flags of a forked worker process', () => {
     ]);
   });
 
+  test('write WORKER_HEAP_MB as the number the configuration reads', () => {
+    expect(workerExecArgv({ WORKER_HEAP_MB: ' 512' }, [])).toEqual(['--max-old-space-size=512']);
+    expect(workerExecArgv({ WORKER_HEAP_MB: '1e3' }, [])).toEqual(['--max-old-space-size=1000']);
+  });
+
   test("carry WORKER_HEAP_MB as the old-space limit, in place of the parent's own", () => {
     expect(
       workerExecArgv({ WORKER_HEAP_MB: '256' }, ['--max-old-space-size=4096', '--enable-source-maps']),

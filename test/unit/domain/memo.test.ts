@@ -25,5 +25,7 @@ describe('memoizedByKey', () => {
     expect(format(1900, 'JPY', 'de-DE')).toBe('1.900 ¥');
     expect(format(1900, 'EUR', 'en-US')).toBe('€19.00');
     expect(format(1900, 'EUR', 'de-DE')).toBe('19,00 €');
+    // A locale that carries a separator cannot reach another currency's formatter.
+    expect(() => formatMoney({ amount: 1900, currency: 'USD' }, 'en-US|EUR')).toThrow(RangeError);
   });
 });
