@@ -176,10 +176,21 @@ class Resume implements fc.AsyncCommand<Model, Real> {
   async run(model: Model, real: Real) {
     await real.handle.executeUpdate(resumeUpdate, { args: [] });
     const snapshot = await observe(real);
-    // A new period starts now and is invoiced at once.
+    // A new period starts now and is invoiced at once. The pause credited its unused time to the customer's
+    // balance; when that credit covers the new invoice (a pause right after the period began), nothing is charged.
     model.periodInvoices += 1;
     model.dunning = null;
-    charge(model, Date.parse(snapshot.state.anchor));
+    const [invoice] = await real.harness.db.orm.em
+      .fork()
+      .find(
+        Invoice,
+        { subscription: real.subscriptionId, billingReason: 'subscription_cycle' },
+        { orderBy: { createdAt: 'desc' }, limit: 1 },
+      );
+    if (invoice?.amountDue === 0) {
+      model.status = 'active';
+      expect(invoice.creditApplied).toBeGreaterThan(0);
+    } else charge(model, Date.parse(snapshot.state.anchor));
     await expectAgreement(model, real, snapshot);
   }
   toString = () => 'resume';
@@ -272,7 +283,12 @@ describe('lifecycle: a model of the billing rules against the workflow on the ti
         await expectAgreement(model, real, opened);
         await fc.asyncModelRun(() => ({ model, real }), sequence);
       }),
-      { numRuns: 6, endOnFailure: true },
+      {
+        numRuns: 6,
+        endOnFailure: true,
+        // Found by a CI run: a pause at the period's start credits the whole period, which pays the resume's invoice.
+        examples: [[[new Pause(), new Advance(9), new SetCard('bad'), new Resume()]]],
+      },
     );
   });
 });
