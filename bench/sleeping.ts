@@ -60,7 +60,7 @@ async function main(): Promise<void> {
       'the warm-up invoices',
       phaseTimeoutMs(warmCount),
     );
-    let startingMs = Date.now() - began;
+    const warmActiveMs = Date.now() - began;
     const warmPeak = { workers: workers.rss(), server: serverRss() };
     await workers.waitForIdle();
     const warm = { workers: workers.rss(), server: serverRss() };
@@ -69,8 +69,7 @@ async function main(): Promise<void> {
     await startSubscriptions(stack, plan, customers.slice(warmCount), { concurrency: CONCURRENCY });
     const startCallsMs = warmCallsMs + Date.now() - began;
     await waitUntil(async () => (await paid()) >= N, 'first invoices', phaseTimeoutMs(N));
-    startingMs += Date.now() - began;
-    const allActiveMs = startingMs;
+    const allActiveMs = warmActiveMs + Date.now() - began;
     let peak = {
       workers: Math.max(warmPeak.workers, workers.rss()),
       server: Math.max(warmPeak.server, serverRss()),

@@ -93,9 +93,10 @@ export function followParent(): void {
 }
 
 /**
- * `npm run worker` with WORKER_PROCESSES > 1 or a WORKER_HEAP_MB (a heap limit is a flag of a new process): forks the workers and stays as their parent. SIGINT or SIGTERM stops
- * them gracefully; a worker that exits on its own stops the others and the parent exits with its code, so the
- * process manager sees one failed service and restarts it whole.
+ * `npm run worker` with WORKER_PROCESSES > 1 or a WORKER_HEAP_MB (a heap limit is a flag of a new process): forks
+ * the workers and stays as their parent. SIGINT or SIGTERM stops them gracefully; a worker that exits on its own
+ * stops the others and the parent exits with its code, so the process manager sees one failed service and restarts
+ * it whole.
  */
 export async function superviseWorkerProcesses(count: number): Promise<number> {
   let stopping = false;

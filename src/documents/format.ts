@@ -24,15 +24,15 @@ function parseIso(iso: string): Date {
   return date;
 }
 
-/**
- * A calendar date as the customer reads it in their billing time zone: a period ending at midnight UTC may
- * still be the previous day in New York.
- */
 const longDate = memoizedByKey((key) => {
   const [locale, timeZone] = JSON.parse(key) as [string, string];
   return new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone });
 });
 
+/**
+ * A calendar date as the customer reads it in their billing time zone: a period ending at midnight UTC may
+ * still be the previous day in New York.
+ */
 export function formatDate(iso: string, locale: DocumentLocale, timeZone: string): string {
   return longDate(JSON.stringify([intlLocale(locale), timeZone])).format(parseIso(iso));
 }

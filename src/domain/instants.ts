@@ -1,22 +1,19 @@
 import { DateTime, IANAZone } from 'luxon';
 import { DomainError } from './errors';
+import { memoizedByKey } from './memo';
 
 // Internal: the public API speaks ISO-8601 strings; luxon values stay inside the domain.
 
 /** Requires an explicit offset so an instant never depends on the server's local zone. */
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
 
-// Luxon builds an Intl.DateTimeFormat on every check; a zone found valid stays valid, an unknown one is not kept.
-// Zone names match in any case, so the set is capped rather than trusted to stay as small as the zone list.
-const validZones = new Set<string>();
-const MAX_REMEMBERED_ZONES = 2_000;
+// Luxon builds an Intl.DateTimeFormat on every check; a zone's validity does not change while the process runs.
+const isValidZone = memoizedByKey((zone) => IANAZone.isValidZone(zone));
 
 export function assertTimeZone(timeZone: string): void {
-  if (validZones.has(timeZone)) return;
-  if (!IANAZone.isValidZone(timeZone)) {
+  if (!isValidZone(timeZone)) {
     throw new DomainError('invalid_time_zone', `Unknown IANA time zone: ${timeZone}`);
   }
-  if (validZones.size < MAX_REMEMBERED_ZONES) validZones.add(timeZone);
 }
 
 /** Parses an ISO-8601 instant with an offset and views it in the billing time zone. */
