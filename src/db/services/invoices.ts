@@ -1,4 +1,3 @@
-import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { DateTime } from 'luxon';
 import type { DraftInvoice } from '../../domain/invoice';
@@ -35,8 +34,12 @@ export type RenewalInvoiceInput = {
 export type RenewalInvoiceResult = { invoice: Invoice; lines: InvoiceLine[]; created: boolean };
 
 /** `<prefix><year>-<at least 6 digits>`, e.g. `2026-000042` or `INV-2026-000042`. */
+const NUMBER_DIGITS = 6;
+const numberPrefix = (prefix: string, year: number) => `${prefix}${year}-`;
+
+/** `finalizeInvoice` writes the same form in SQL. */
 export function formatInvoiceNumber(prefix: string, year: number, sequence: number): string {
-  return `${prefix}${year}-${String(sequence).padStart(6, '0')}`;
+  return `${numberPrefix(prefix, year)}${String(sequence).padStart(NUMBER_DIGITS, '0')}`;
 }
 
 function assertDraftInvariant(draft: DraftInvoice): void {
@@ -233,11 +236,15 @@ function sellerYear(at: Date, timeZone: string): number {
 }
 
 /**
- * Assigns the next number of the seller's year and opens the invoice, in one transaction. The sequence row is
- * incremented with `insert … on conflict do update … returning`, which locks it until commit: finalizations of
- * one year run one after another, and a rollback anywhere in the transaction hands the number back, so the
- * committed numbers have no gaps and no duplicates. Nothing is charged here; an invoice with nothing due is paid
- * at once (as Stripe does). A non-draft invoice is refused, because a finalized invoice is immutable.
+ * Numbers and opens a draft in one statement: the invoice row is locked, the seller's yearly sequence row
+ * incremented (`insert … on conflict do update`, which locks it) and the invoice updated, and outside a caller's
+ * transaction both locks are released when the statement ends. Finalizations of one year still run one after
+ * another, but each holds the sequence row for the statement's own microseconds inside PostgreSQL, never across a
+ * round trip to a busy worker (a renewal storm had its finalizations queued behind one lock held for a
+ * transaction's several round trips). A failure anywhere in the statement, or in the caller's transaction, hands
+ * the number back, so the committed numbers have no gaps and no duplicates. Nothing is charged here; an invoice
+ * with nothing due is paid at once (as Stripe does). A non-draft invoice is refused: a finalized invoice is
+ * immutable.
  */
 export async function finalizeInvoice(
   em: EntityManager,
@@ -245,40 +252,39 @@ export async function finalizeInvoice(
   options: { at?: string } = {},
 ): Promise<Invoice> {
   const at = options.at === undefined ? new Date() : toDate(options.at);
-  return em.transactional(async (tx) => {
-    // The invoice is locked before the sequence row, always in this order, so finalizations cannot deadlock.
-    const invoice = await tx.findOne(Invoice, invoiceId, {
-      lockMode: LockMode.PESSIMISTIC_WRITE,
-      refresh: true,
-    });
-    if (!invoice) throw new StoreError('not_found', `Invoice ${invoiceId} does not exist`);
-    if (invoice.status !== 'draft') {
-      throw new StoreError(
-        'invoice_not_draft',
-        `Invoice ${invoiceId} is ${invoice.status} (number ${invoice.number ?? 'none'}); only a draft can be finalized`,
-      );
-    }
-    const seller = await tx.findOne(SellerSettings, 1);
-    if (!seller) throw new StoreError('seller_not_configured', 'Seller settings are missing');
-    const year = sellerYear(at, seller.timeZone);
-    const [row] = await tx.execute<{ last_number: number }[]>(
-      `insert into invoice_number_sequences (year, last_number) values (?, 1)
+  const seller = await em.findOne(SellerSettings, 1);
+  if (!seller) throw new StoreError('seller_not_configured', 'Seller settings are missing');
+  const year = sellerYear(at, seller.timeZone);
+  const numbered = await em.execute<{ id: string }[]>(
+    `with target as (
+       select id from invoices where id = ? and status = 'draft' for update
+     ), next_number as (
+       insert into invoice_number_sequences (year, last_number) select ?, 1 from target
        on conflict (year) do update
          set last_number = invoice_number_sequences.last_number + 1, updated_at = now()
-       returning last_number`,
-      [year],
+       returning last_number
+     )
+     update invoices i
+        set number = ? || case when length(n.last_number::text) >= ${NUMBER_DIGITS}
+                               then n.last_number::text
+                               else lpad(n.last_number::text, ${NUMBER_DIGITS}, '0') end,
+            finalized_at = ?,
+            status = case when i.amount_due = 0 then 'paid' else 'open' end,
+            paid_at = case when i.amount_due = 0 then ? else i.paid_at end,
+            version = i.version + 1,
+            updated_at = now()
+       from target, next_number n
+      where i.id = target.id
+      returning i.id`,
+    [invoiceId, year, numberPrefix(seller.invoicePrefix, year), at, at],
+  );
+  const invoice = await em.findOne(Invoice, invoiceId, { refresh: true });
+  if (!invoice) throw new StoreError('not_found', `Invoice ${invoiceId} does not exist`);
+  if (numbered.length === 0) {
+    throw new StoreError(
+      'invoice_not_draft',
+      `Invoice ${invoiceId} is ${invoice.status} (number ${invoice.number ?? 'none'}); only a draft can be finalized`,
     );
-    if (!row) throw new StoreError('invalid_state', `No invoice number for ${year}`);
-    invoice.number = formatInvoiceNumber(seller.invoicePrefix, year, row.last_number);
-    invoice.finalizedAt = at;
-    if (invoice.amountDue === 0) {
-      invoice.status = 'paid';
-      invoice.paidAt = at;
-    } else {
-      invoice.status = 'open';
-    }
-    // Flushed here so a constraint violation surfaces inside the transaction and rolls the number back with it.
-    await tx.flush();
-    return invoice;
-  });
+  }
+  return invoice;
 }

@@ -1,7 +1,7 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { Customer, CustomerBalanceTransaction, Invoice, InvoiceLine } from '../../../src/db/entities';
 import { loadInvoiceDocument } from '../../../src/activities/invoice-document';
-import { createOrGetRenewalInvoice, finalizeInvoice } from '../../../src/db/services';
+import { createOrGetRenewalInvoice, finalizeInvoice, formatInvoiceNumber } from '../../../src/db/services';
 import { buildDraftInvoice, determineTax, money, percentOff } from '../../../src/domain';
 import { createTestDatabase, type TestDatabase } from '../../support/database';
 import { createDrafts, monthlyDraft, seedSeller, seedSubscription, storeErrorCode } from './fixtures';
@@ -175,6 +175,38 @@ describe('invoice persistence on PostgreSQL', () => {
     );
     expect(await lastNumberOf(db, 2034)).toBe(1);
     expect((await db.orm.em.fork().findOneOrFail(Invoice, id!)).number).toBe(first.number);
+  });
+
+  test('numbers past six digits keep every digit, as formatInvoiceNumber writes them, and a paid-at-once invoice is paid', async () => {
+    const em = db.orm.em.fork();
+    const { subscription, customer } = await seedSubscription(em);
+    customer.balance = 5831;
+    customer.balanceCurrency = 'EUR';
+    await em.flush();
+    await em.execute(
+      'insert into invoice_number_sequences (year, last_number) values (?, ?)',
+      [2038, 999_998],
+    );
+    const [six, seven] = await createDrafts(db.orm.em, subscription.id, 2);
+    const { invoice: free } = await createOrGetRenewalInvoice(db.orm.em.fork(), {
+      subscriptionId: subscription.id,
+      periodIndex: 2,
+      periodStart: '2026-03-15T00:00:00Z',
+      periodEnd: '2026-04-15T00:00:00Z',
+      draft: monthlyDraft(5831),
+    });
+    expect(free.amountDue).toBe(0);
+
+    const at = '2038-03-01T10:00:00Z';
+    expect((await finalizeInvoice(db.orm.em.fork(), six!, { at })).number).toBe(
+      formatInvoiceNumber('', 2038, 999_999),
+    );
+    const long = await finalizeInvoice(db.orm.em.fork(), seven!, { at });
+    expect(long.number).toBe('2038-1000000');
+    expect(long.number).toBe(formatInvoiceNumber('', 2038, 1_000_000));
+    expect(long).toMatchObject({ status: 'open', finalizedAt: new Date(at), paidAt: null, version: 2 });
+    const paid = await finalizeInvoice(db.orm.em.fork(), free.id, { at });
+    expect(paid).toMatchObject({ status: 'paid', number: '2038-1000001', paidAt: new Date(at) });
   });
 
   test("the number's year is the seller's calendar year: 23:30 UTC on New Year's Eve is already next year in Berlin", async () => {
