@@ -27,9 +27,11 @@ import {
   ratio,
   seedCustomers,
   seedSellerAndPlan,
+  resetStatementCounts,
   startBenchStack,
   startSubscriptions,
   waitUntil,
+  writeStatementCounts,
   writeResult,
 } from './stack';
 
@@ -127,6 +129,7 @@ async function main(): Promise<void> {
     const customers = await seedCustomers(orm, gateway, N);
     const beforeStart = await settledCounters(stack.postgresUrl);
 
+    await resetStatementCounts(stack);
     const startedAt = new Date();
     const ids = await startSubscriptions(stack, plan, customers, {
       concurrency: CONCURRENCY,
@@ -136,8 +139,10 @@ async function main(): Promise<void> {
     await waitUntil(async () => (await paidCount(0)) >= N, 'first invoices', phaseTimeoutMs(N));
     const startMs = Date.now() - startedAt.getTime();
     await stack.workers.waitForIdle();
+    await writeStatementCounts(stack, 'renewal-storm-starts', N);
     const afterStart = await settledCounters(stack.postgresUrl);
 
+    await resetStatementCounts(stack);
     const advancedAt = new Date();
     await inBatches(ids, 100, (id) =>
       client.workflow
@@ -160,6 +165,7 @@ async function main(): Promise<void> {
       .sort((a, b) => a - b);
     const workerRss = stack.workers.rss();
     await stack.workers.waitForIdle();
+    await writeStatementCounts(stack, 'renewal-storm-renewals', N);
     const afterStorm = await settledCounters(stack.postgresUrl);
     // The storm's emails (receipts) are sent by the outbox relay, after the charges they follow.
     const [lastEmail] = await orm.em

@@ -271,7 +271,48 @@ async function benchPostgres(name: string, dir: string) {
     dataDir: path.join(dir, 'pg'),
     database: 'bench',
     log: (line) => serverLog.write(`${new Date().toISOString()} ${line}\n`),
+    settings: STATEMENTS_DIR ? ['shared_preload_libraries=pg_stat_statements'] : [],
   });
+}
+
+/**
+ * `BENCH_PG_STATEMENTS_DIR=<dir>`: PostgreSQL counts the statements it runs (`pg_stat_statements`), and a benchmark
+ * writes what one phase ran there, per unit of its work (bench/README.md: statements per renewal).
+ */
+const STATEMENTS_DIR = process.env.BENCH_PG_STATEMENTS_DIR;
+
+export async function resetStatementCounts(stack: BenchStack): Promise<void> {
+  if (!STATEMENTS_DIR) return;
+  await stack.orm.em.getConnection().execute('create extension if not exists pg_stat_statements');
+  await stack.orm.em.getConnection().execute('select pg_stat_statements_reset()');
+}
+
+/** The statements run on the bench database since the last reset, most frequent first, with calls per unit. */
+export async function writeStatementCounts(stack: BenchStack, phase: string, units: number): Promise<void> {
+  if (!STATEMENTS_DIR) return;
+  const rows = await stack.orm.em
+    .getConnection()
+    .execute<{ calls: string; rows: string; exec_ms: number; query: string }[]>(
+      `select s.calls::text as calls, s.rows::text as rows, s.total_exec_time as exec_ms, s.query
+       from pg_stat_statements s join pg_database d on d.oid = s.dbid
+      where d.datname = current_database()
+      order by s.calls desc`,
+    );
+  const statements = rows.map((row) => ({
+    per_unit: Math.round((Number(row.calls) / units) * 100) / 100,
+    calls: Number(row.calls),
+    rows: Number(row.rows),
+    exec_ms: Math.round(row.exec_ms),
+    query: row.query.replace(/\s+/g, ' ').slice(0, 300),
+  }));
+  const calls = statements.reduce((sum, row) => sum + row.calls, 0);
+  const file = path.join(STATEMENTS_DIR, `${phase}.json`);
+  await mkdir(STATEMENTS_DIR, { recursive: true });
+  await writeFile(
+    file,
+    `${JSON.stringify({ phase, units, calls, calls_per_unit: Math.round((calls / units) * 10) / 10, statements }, null, 2)}\n`,
+  );
+  console.log(`[bench] ${phase}: ${calls} statements, ${(calls / units).toFixed(1)} per unit (${file})`);
 }
 
 export async function startBenchStack(name: string, options: EngineOptions): Promise<BenchStack> {

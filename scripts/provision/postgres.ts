@@ -20,6 +20,8 @@ export interface EmbeddedPostgresOptions {
    * graceful shutdown has finished. A caller that stops PostgreSQL itself, last, sets this to false.
    */
   stopOnSignals?: boolean;
+  /** Server settings beyond the defaults, as `name=value` (the benchmarks' `pg_stat_statements`). */
+  settings?: string[];
 }
 
 const USER = 'perennial';
@@ -111,7 +113,11 @@ export async function ensurePostgres(options: EmbeddedPostgresOptions): Promise<
     persistent: true,
     // PostgreSQL refuses to run as root; the package then runs it as a dedicated system user.
     createPostgresUser: asRoot,
-    postgresFlags: ['-c', 'max_connections=300', '-c', 'fsync=off', '-c', 'full_page_writes=off'],
+    postgresFlags: [
+      ...['max_connections=300', 'fsync=off', 'full_page_writes=off', ...(options.settings ?? [])].flatMap(
+        (setting) => ['-c', setting],
+      ),
+    ],
     onLog: (message) => log(String(message).trim()),
     onError: (message) => log(String(message instanceof Error ? message.message : message).trim()),
   });
