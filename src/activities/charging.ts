@@ -56,7 +56,9 @@ export async function chargeAttempt(
   gateway: PaymentGateway,
   request: AttemptRequest,
 ): Promise<ChargeOutcome> {
-  const invoice = await em.findOneOrFail(Invoice, request.invoiceId, { refresh: true });
+  // The identity map's copy will do (its customer never changes; a stale status only costs a card lookup):
+  // chargeInvoiceAttempt reads the invoice afresh before it decides anything.
+  const invoice = await em.findOneOrFail(Invoice, request.invoiceId);
   const method =
     invoice.status === 'paid'
       ? null

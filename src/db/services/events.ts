@@ -1,4 +1,3 @@
-import { raw } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { DomainEvent, type DomainEventData } from '../entities';
 import { newId } from '../ids';
@@ -17,7 +16,11 @@ export type DomainEventInput = {
 
 const EVENT_TYPE = /^[a-z_]+(\.[a-z_]+)*$/;
 
-/** Appends to the audit log once per key; a replayed append returns the event first written. */
+/**
+ * Appends to the audit log once per key; a replayed append returns the event first written. One statement when the
+ * key is new (the hot path of every transition), with no savepoint of its own: a failed insert fails the caller's
+ * transaction as any statement of it would.
+ */
 export async function appendDomainEvent(
   em: EntityManager,
   input: DomainEventInput,
@@ -25,24 +28,23 @@ export async function appendDomainEvent(
   if (!EVENT_TYPE.test(input.type)) {
     throw new StoreError('invalid_input', `Event type ${input.type} must look like subscription.renewed`);
   }
-  return em.transactional(async (tx) => {
-    const inserted = await tx
-      .createQueryBuilder(DomainEvent)
-      .insert({
-        id: newId('evt'),
-        key: input.key,
-        type: input.type,
-        subscriptionId: input.subscriptionId ?? null,
-        customerId: input.customerId ?? null,
-        data: input.data,
-        occurredAt: toDate(input.occurredAt),
-        // Several events of one transaction keep the order they were appended in (now() is the same for all).
-        recordedAt: raw('clock_timestamp()'),
-      })
-      .onConflict(['key'])
-      .ignore()
-      .execute('run');
-    const event = await tx.findOneOrFail(DomainEvent, { key: input.key }, { refresh: true });
-    return { event, created: inserted.affectedRows > 0 };
-  });
+  const [row] = await em.execute<Record<string, unknown>[]>(
+    // Several events of one transaction keep the order they were appended in (now() is the same for all).
+    `insert into events (id, key, type, subscription_id, customer_id, data, occurred_at, recorded_at)
+     values (?, ?, ?, ?, ?, ?, ?, clock_timestamp())
+     on conflict (key) do nothing
+     returning *`,
+    [
+      newId('evt'),
+      input.key,
+      input.type,
+      input.subscriptionId ?? null,
+      input.customerId ?? null,
+      JSON.stringify(input.data),
+      toDate(input.occurredAt),
+    ],
+  );
+  if (row) return { event: em.map(DomainEvent, row), created: true };
+  const event = await em.findOneOrFail(DomainEvent, { key: input.key }, { refresh: true });
+  return { event, created: false };
 }

@@ -31,6 +31,26 @@ export async function recordPaymentAttempt(
     throw new StoreError('invalid_input', `Attempt must be a positive integer, got ${input.attempt}`);
   }
   const idempotencyKey = paymentIdempotencyKey(input.invoiceId, input.attempt);
+  // The usual case in one statement: a new attempt on a chargeable invoice. Anything else (an attempt written
+  // before, an invoice that cannot be charged) inserts nothing and takes the transaction below, which tells them apart.
+  const [row] = await em.execute<Record<string, unknown>[]>(
+    `insert into payment_attempts
+       (id, invoice_id, attempt, idempotency_key, amount, currency, gateway, payment_method_id)
+     select ?, i.id, ?, ?, i.amount_due - i.amount_paid, i.currency, ?, ?
+       from invoices i
+      where i.id = ? and i.status in ('open', 'uncollectible') and i.amount_due > i.amount_paid
+     on conflict (idempotency_key) do nothing
+     returning *`,
+    [
+      newId('pa'),
+      input.attempt,
+      idempotencyKey,
+      input.gateway,
+      input.paymentMethodId ?? null,
+      input.invoiceId,
+    ],
+  );
+  if (row) return { attempt: em.map(PaymentAttempt, row), created: true };
   return em.transactional(async (tx) => {
     const existing = await tx.findOne(PaymentAttempt, { idempotencyKey }, { refresh: true });
     if (existing) return { attempt: existing, created: false };

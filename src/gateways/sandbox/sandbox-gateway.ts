@@ -235,12 +235,12 @@ export class SandboxGateway implements PaymentGateway {
       );
     }
     const declined = behaviour.kind === 'decline' ? behaviour : null;
-    const inserted = await this.execute<{ id: string }>(
+    const inserted = await this.execute<ChargeRow>(
       `insert into "sandbox_charges" ("id", "idempotency_key", "customer_ref", "payment_method_ref", "token", "amount",
          "currency", "status", "decline_code", "decline_message", "description", "metadata")
        values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, cast(? as jsonb))
        on conflict ("idempotency_key") do nothing
-       returning "id"`,
+       returning *`,
       [
         `ch_sbx_${randomBytes(12).toString('hex')}`,
         request.idempotencyKey,
@@ -256,8 +256,8 @@ export class SandboxGateway implements PaymentGateway {
         JSON.stringify(request.metadata),
       ],
     );
-    // Read back rather than trust the insert: a concurrent request with the same key may have won the race.
-    const row = await this.chargeRow(request.idempotencyKey);
+    // Nothing inserted: a concurrent request with the same key won the race, and its row is the answer.
+    const row = inserted[0] ?? (await this.chargeRow(request.idempotencyKey));
     if (!row) throw new Error(`Sandbox charge for key ${request.idempotencyKey} vanished after insert`);
     this.sameRequest(row, request);
 
