@@ -92,12 +92,22 @@ export interface RouteMatch {
 
 const segmentsOf = (path: string) => (path.length > 1 ? path.replace(/\/$/, '') : path).split('/');
 
+/** A declared path split once: each segment a literal (lower-cased) or a parameter's name. */
+interface CompiledRoute {
+  spec: AnyRouteSpec;
+  segments: { literal: string | null; param: string }[];
+  params: number;
+}
+
 /** The routes of the API as declared; `openapi.ts` turns them into the document. */
 export class RouteRegistry {
   private readonly specs: AnyRouteSpec[] = [];
+  /** By method and segment count, built on the first match: every API request is matched once (`text-guard.ts`). */
+  private compiled: Map<string, CompiledRoute[]> | undefined;
 
   add(spec: AnyRouteSpec): void {
     this.specs.push(spec);
+    this.compiled = undefined;
   }
 
   all(): readonly AnyRouteSpec[] {
@@ -112,22 +122,37 @@ export class RouteRegistry {
   match(method: string, path: string): RouteMatch | undefined {
     const verb = method.toLowerCase() === 'head' ? 'get' : method.toLowerCase();
     const segments = segmentsOf(path);
-    let best: (RouteMatch & { count: number }) | undefined;
-    for (const spec of this.specs) {
-      if (spec.method !== verb) continue;
-      const template = segmentsOf(spec.path);
-      if (template.length !== segments.length) continue;
-      const rawParams: Record<string, string> = {};
-      const fits = template.every((part, index) => {
+    let best: CompiledRoute | undefined;
+    for (const route of this.index().get(`${verb} ${segments.length}`) ?? []) {
+      const fits = route.segments.every(({ literal }, index) => {
         const segment = segments[index] ?? '';
-        if (!part.startsWith(':')) return part.toLowerCase() === segment.toLowerCase();
-        rawParams[part.slice(1)] = segment;
-        return segment.length > 0;
+        return literal === null ? segment.length > 0 : literal === segment.toLowerCase();
       });
-      const count = Object.keys(rawParams).length;
-      if (fits && (!best || count < best.count)) best = { spec, rawParams, count };
+      if (fits && (!best || route.params < best.params)) best = route;
     }
-    return best && { spec: best.spec, rawParams: best.rawParams };
+    if (!best) return undefined;
+    const rawParams: Record<string, string> = {};
+    best.segments.forEach(({ literal, param }, index) => {
+      if (literal === null) rawParams[param] = segments[index] ?? '';
+    });
+    return { spec: best.spec, rawParams };
+  }
+
+  private index(): Map<string, CompiledRoute[]> {
+    if (this.compiled) return this.compiled;
+    const compiled = new Map<string, CompiledRoute[]>();
+    for (const spec of this.specs) {
+      const segments = segmentsOf(spec.path).map((part) =>
+        part.startsWith(':')
+          ? { literal: null, param: part.slice(1) }
+          : { literal: part.toLowerCase(), param: '' },
+      );
+      const key = `${spec.method} ${segments.length}`;
+      const route = { spec, segments, params: segments.filter(({ literal }) => literal === null).length };
+      compiled.set(key, [...(compiled.get(key) ?? []), route]);
+    }
+    this.compiled = compiled;
+    return compiled;
   }
 }
 
