@@ -184,8 +184,10 @@ async function project(tx: EntityManager, state: SubscriptionState): Promise<voi
  */
 export function createCommitActivity({ orm, client }: { orm: Orm; client?: Client }) {
   return async function commitTransition(request: CommitRequest): Promise<OperatorView> {
+    // The view below reads what the transaction loaded (the customer, the seller) from this context's identity map.
+    const em = orm.em.fork();
     const eventIds = await classified(() =>
-      orm.em.fork().transactional(async (tx) => {
+      em.transactional(async (tx) => {
         const { state, at } = request;
         for (const action of request.invoiceActions) {
           if (action.action === 'void_open') {
@@ -313,6 +315,6 @@ export function createCommitActivity({ orm, client }: { orm: Orm; client?: Clien
     if (client && eventIds.length > 0) {
       await dispatchWebhooks({ orm, client, taskQueue: Context.current().info.taskQueue }, eventIds);
     }
-    return operatorView(orm.em.fork(), request.state);
+    return operatorView(em, request.state);
   };
 }

@@ -64,7 +64,11 @@ async function ledgerTip(
 export async function recordMrrChange(em: EntityManager, change: MrrChange): Promise<void> {
   assertChange(change);
   const at = toDate(change.at);
-  await em.transactional(async (tx) => {
+  // Inside the caller's transaction as it is (a savepoint would cost two statements a commit and change nothing: a
+  // failure here fails that transaction); its own transaction otherwise, as the advisory lock needs one.
+  const inTransaction = (work: (tx: EntityManager) => Promise<void>) =>
+    em.isInTransaction() ? work(em) : em.transactional(work);
+  await inTransaction(async (tx) => {
     await tx.execute(`select pg_advisory_xact_lock(?, hashtext(?))`, [
       LEDGER_LOCK_NAMESPACE,
       change.subscriptionId,
