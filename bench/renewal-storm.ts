@@ -27,6 +27,8 @@ import {
   ratio,
   seedCustomers,
   seedSellerAndPlan,
+  cpuMsByPart,
+  cpuMsPerUnit,
   resetStatementCounts,
   startBenchStack,
   startSubscriptions,
@@ -130,6 +132,7 @@ async function main(): Promise<void> {
     const beforeStart = await settledCounters(stack.postgresUrl);
 
     await resetStatementCounts(stack);
+    const cpuBeforeStarts = cpuMsByPart(stack);
     const startedAt = new Date();
     const ids = await startSubscriptions(stack, plan, customers, {
       concurrency: CONCURRENCY,
@@ -139,10 +142,12 @@ async function main(): Promise<void> {
     await waitUntil(async () => (await paidCount(0)) >= N, 'first invoices', phaseTimeoutMs(N));
     const startMs = Date.now() - startedAt.getTime();
     await stack.workers.waitForIdle();
+    const cpuPerStart = cpuMsPerUnit(cpuBeforeStarts, cpuMsByPart(stack), N);
     await writeStatementCounts(stack, 'renewal-storm-starts', N);
     const afterStart = await settledCounters(stack.postgresUrl);
 
     await resetStatementCounts(stack);
+    const cpuBeforeStorm = cpuMsByPart(stack);
     const advancedAt = new Date();
     await inBatches(ids, 100, (id) =>
       client.workflow
@@ -165,6 +170,8 @@ async function main(): Promise<void> {
       .sort((a, b) => a - b);
     const workerRss = stack.workers.rss();
     await stack.workers.waitForIdle();
+    // Until the workers are idle again: the storm's emails (receipts with their PDFs) are part of its work.
+    const cpuPerRenewal = cpuMsPerUnit(cpuBeforeStorm, cpuMsByPart(stack), N);
     await writeStatementCounts(stack, 'renewal-storm-renewals', N);
     const afterStorm = await settledCounters(stack.postgresUrl);
     // The storm's emails (receipts) are sent by the outbox relay, after the charges they follow.
@@ -215,6 +222,9 @@ async function main(): Promise<void> {
       subscriptions: N,
       renewals_per_second: renewalsPerSecond,
       renewal_emails_sent_ms: emailsDoneMs,
+      // Comparable across runs where the rate is not: what each part of the engine spent per subscription.
+      cpu_ms_per_start: cpuPerStart,
+      cpu_ms_per_renewal: cpuPerRenewal,
       charge_lag_p50_ms: percentile(lags, 50),
       charge_lag_p99_ms: percentile(lags, 99),
       history_events_per_renewal_run: runs.map((run) => run.events),
@@ -236,7 +246,8 @@ async function main(): Promise<void> {
     if (ceiling.length) console.table(result.ceiling);
     console.log(
       `storm ${renewalsPerSecond}/s, ${runs[0]?.events ?? '?'} events per renewal run, charge lag p50 ${result.charge_lag_p50_ms} ms p99 ${result.charge_lag_p99_ms} ms, ` +
-        `last renewal email sent at ${emailsDoneMs ?? '?'} ms`,
+        `last renewal email sent at ${emailsDoneMs ?? '?'} ms; CPU ms per renewal ${JSON.stringify(cpuPerRenewal)}, ` +
+        `per start ${JSON.stringify(cpuPerStart)}`,
     );
     await writeResult(`renewal-storm-${OPTIONS.backend}-${N}.json`, result);
   } finally {

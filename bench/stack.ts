@@ -561,6 +561,41 @@ export function rssOfPid(pid: number): number | null {
   }
 }
 
+/** The processes named `postgres` (the server and its backends): the bench's PostgreSQL on a machine running no other. */
+function postgresPids(): number[] {
+  return readdirSafe('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'postgres';
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+/** CPU time used so far by the worker processes, the Temporal server and PostgreSQL, in milliseconds. */
+export function cpuMsByPart(stack: BenchStack): { workers: number; temporal: number; postgres: number } {
+  // /proc counts in clock ticks of 10 ms (USER_HZ is 100 on Linux).
+  const ms = (pids: number[]) => pids.reduce((sum, pid) => sum + cpuTicks(pid), 0) * 10;
+  return {
+    workers: ms(stack.workers.pids()),
+    temporal: ms(stack.temporalPids()),
+    postgres: ms(postgresPids()),
+  };
+}
+
+/** CPU milliseconds per unit of work between two readings of `cpuMsByPart`. */
+export function cpuMsPerUnit(
+  before: ReturnType<typeof cpuMsByPart>,
+  after: ReturnType<typeof cpuMsByPart>,
+  units: number,
+): ReturnType<typeof cpuMsByPart> {
+  const per = (key: keyof typeof before) => Math.round(((after[key] - before[key]) / units) * 10) / 10;
+  return { workers: per('workers'), temporal: per('temporal'), postgres: per('postgres') };
+}
+
 /** Child processes of this one whose command line matches, e.g. the Temporal CLI dev server. */
 export function childPids(match: RegExp): number[] {
   // The SDK's core spawns the dev server from one of its own threads, and /proc lists children per thread.
