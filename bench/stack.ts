@@ -147,11 +147,13 @@ export interface BenchWorkers {
   stop(): Promise<void>;
 }
 
-function cpuTicks(pid: number): number {
+/** A process's CPU ticks; with `reapedChildren`, also those of its children that have exited (`cutime`, `cstime`). */
+function cpuTicks(pid: number, reapedChildren = false): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return Number(fields[11]) + Number(fields[12]);
+    const own = Number(fields[11]) + Number(fields[12]);
+    return reapedChildren ? own + Number(fields[13]) + Number(fields[14]) : own;
   } catch {
     return 0;
   }
@@ -578,11 +580,13 @@ function postgresPids(): number[] {
 /** CPU time used so far by the worker processes, the Temporal server and PostgreSQL, in milliseconds. */
 export function cpuMsByPart(stack: BenchStack): { workers: number; temporal: number; postgres: number } {
   // /proc counts in clock ticks of 10 ms (USER_HZ is 100 on Linux).
-  const ms = (pids: number[]) => pids.reduce((sum, pid) => sum + cpuTicks(pid), 0) * 10;
+  const ms = (pids: number[], reapedChildren = false) =>
+    pids.reduce((sum, pid) => sum + cpuTicks(pid, reapedChildren), 0) * 10;
   return {
     workers: ms(stack.workers.pids()),
     temporal: ms(stack.temporalPids()),
-    postgres: ms(postgresPids()),
+    // Backends come and go with the pools' connections; the server process keeps the time of those that ended.
+    postgres: ms(postgresPids(), true),
   };
 }
 
