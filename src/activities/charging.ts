@@ -56,13 +56,10 @@ export async function chargeAttempt(
   gateway: PaymentGateway,
   request: AttemptRequest,
 ): Promise<ChargeOutcome> {
-  // The identity map's copy will do (its customer never changes; a stale status only costs a card lookup):
-  // chargeInvoiceAttempt reads the invoice afresh before it decides anything.
+  // The identity map's copy will do: only its customer is read here (it never changes), and chargeInvoiceAttempt
+  // reads the invoice afresh before it decides anything, a paid one included.
   const invoice = await em.findOneOrFail(Invoice, request.invoiceId);
-  const method =
-    invoice.status === 'paid'
-      ? null
-      : await resolvePaymentMethod(em, invoice.customer.id, request.paymentMethodId);
+  const method = await resolvePaymentMethod(em, invoice.customer.id, request.paymentMethodId);
   const result = await chargeInvoiceAttempt(em, gateway, {
     invoiceId: invoice.id,
     attempt: request.attempt,

@@ -244,7 +244,8 @@ function sellerYear(at: Date, timeZone: string): number {
  * transaction's several round trips). A failure anywhere in the statement, or in the caller's transaction, hands
  * the number back, so the committed numbers have no gaps and no duplicates. Nothing is charged here; an invoice
  * with nothing due is paid at once (as Stripe does). A non-draft invoice is refused: a finalized invoice is
- * immutable.
+ * immutable. The seller's settings are read first, so a seller without settings is reported before a missing or
+ * finalized invoice.
  */
 export async function finalizeInvoice(
   em: EntityManager,
@@ -272,7 +273,7 @@ export async function finalizeInvoice(
             status = case when i.amount_due = 0 then 'paid' else 'open' end,
             paid_at = case when i.amount_due = 0 then ? else i.paid_at end,
             version = i.version + 1,
-            updated_at = now()
+            updated_at = clock_timestamp()
        from target, next_number n
       where i.id = target.id
       returning i.id`,

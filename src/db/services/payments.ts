@@ -32,14 +32,15 @@ export async function recordPaymentAttempt(
   }
   const idempotencyKey = paymentIdempotencyKey(input.invoiceId, input.attempt);
   // The usual case in one statement: a new attempt on a chargeable invoice. Anything else (an attempt written
-  // before, an invoice that cannot be charged) inserts nothing and takes the transaction below, which tells them apart.
+  // before, also by a concurrent call that reached either unique index first, or an invoice that cannot be charged)
+  // inserts nothing and takes the transaction below, which tells them apart.
   const [row] = await em.execute<Record<string, unknown>[]>(
     `insert into payment_attempts
        (id, invoice_id, attempt, idempotency_key, amount, currency, gateway, payment_method_id)
      select ?, i.id, ?, ?, i.amount_due - i.amount_paid, i.currency, ?, ?
        from invoices i
       where i.id = ? and i.status in ('open', 'uncollectible') and i.amount_due > i.amount_paid
-     on conflict (idempotency_key) do nothing
+     on conflict do nothing
      returning *`,
     [
       newId('pa'),
@@ -78,7 +79,9 @@ export async function recordPaymentAttempt(
         gateway: input.gateway,
         paymentMethod: input.paymentMethodId ?? null,
       })
-      .onConflict(['idempotencyKey'])
+      // Any conflict: a concurrent writer of the same attempt may reach the (invoice, attempt) index first, and its
+      // row carries the same key (derived from the pair), which the read below returns.
+      .onConflict()
       .ignore()
       .execute('run');
     const attempt = await tx.findOneOrFail(PaymentAttempt, { idempotencyKey }, { refresh: true });

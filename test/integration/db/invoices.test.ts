@@ -112,6 +112,21 @@ describe('invoice persistence on PostgreSQL', () => {
     expect(new Set(stored.map((invoice) => invoice.number)).size).toBe(20);
   });
 
+  test('two finalizations of one invoice at once number it once: the other is refused and takes no number', async () => {
+    const { subscription } = await seedSubscription(db.orm.em.fork());
+    const [id] = await createDrafts(db.orm.em, subscription.id, 1);
+    const at = '2039-04-01T10:00:00Z';
+
+    const outcomes = await Promise.all([
+      storeErrorCode(finalizeInvoice(db.orm.em.fork(), id!, { at })),
+      storeErrorCode(finalizeInvoice(db.orm.em.fork(), id!, { at })),
+    ]);
+
+    expect(outcomes.sort()).toEqual(['invoice_not_draft', 'no error']);
+    expect(await lastNumberOf(db, 2039)).toBe(1);
+    expect((await db.orm.em.fork().findOneOrFail(Invoice, id!)).number).toBe('2039-000001');
+  });
+
   test('a crash after the number is taken, before commit, leaves the invoice a draft and the number unused', async () => {
     const { subscription } = await seedSubscription(db.orm.em.fork());
     const [id] = await createDrafts(db.orm.em, subscription.id, 1);
@@ -207,6 +222,7 @@ describe('invoice persistence on PostgreSQL', () => {
     expect(long).toMatchObject({ status: 'open', finalizedAt: new Date(at), paidAt: null, version: 2 });
     const paid = await finalizeInvoice(db.orm.em.fork(), free.id, { at });
     expect(paid).toMatchObject({ status: 'paid', number: '2038-1000001', paidAt: new Date(at) });
+    expect(await lastNumberOf(db, 2038)).toBe(1_000_001);
   });
 
   test("the number's year is the seller's calendar year: 23:30 UTC on New Year's Eve is already next year in Berlin", async () => {
