@@ -27,22 +27,14 @@ export async function paginate<T extends { id: string }>(
   return pageOf(await qb.getResultList(), query.limit);
 }
 
-/**
- * The same page as plain objects keyed by property (a relation by its id), without hydrating entities: for a hot
- * list whose rows are read, not changed.
- */
-export async function paginateRows<T extends { id: string }, R extends { id: string }>(
-  em: EntityManager,
-  entity: EntityName<T>,
-  where: FilterQuery<T>,
-  query: ListQuery & { order?: 'asc' | 'desc' },
-): Promise<Page<R>> {
-  const { qb } = await pageQuery(em, entity, where, query, {
-    property: 'createdAt',
-    column: 'created_at',
-  });
-  return pageOf(await qb.execute<R[]>('all', true), query.limit);
-}
+/** A cursor that names no object of the list as filtered. */
+export const invalidCursor = (id: string) =>
+  new AppError(
+    'invalid_request_error',
+    'invalid_cursor',
+    `starting_after: no object ${id} in this list`,
+    'starting_after',
+  );
 
 async function pageQuery<T extends { id: string }>(
   em: EntityManager,
@@ -59,14 +51,7 @@ async function pageQuery<T extends { id: string }>(
       .where(where)
       .andWhere({ id: query.starting_after } as FilterQuery<T>)
       .getCount();
-    if (cursorExists === 0) {
-      throw new AppError(
-        'invalid_request_error',
-        'invalid_cursor',
-        `starting_after: no object ${query.starting_after} in this list`,
-        'starting_after',
-      );
-    }
+    if (cursorExists === 0) throw invalidCursor(query.starting_after);
     const table = em.getMetadata().get<T>(Utils.className(entity)).tableName;
     qb.andWhere(
       `(e.${time.column}, e.id) ${direction === 'asc' ? '>' : '<'} (select c.${time.column}, c.id from "${table}" c where c.id = ?)`,
@@ -79,7 +64,7 @@ async function pageQuery<T extends { id: string }>(
   };
 }
 
-function pageOf<T extends { id: string }>(rows: T[], limit: number): Page<T> {
+export function pageOf<T extends { id: string }>(rows: T[], limit: number): Page<T> {
   const hasMore = rows.length > limit;
   const items = hasMore ? rows.slice(0, limit) : rows;
   return { items, hasMore, nextCursor: hasMore ? (items[items.length - 1]?.id ?? null) : null };

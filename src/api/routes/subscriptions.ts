@@ -1,4 +1,3 @@
-import type { FilterQuery } from '@mikro-orm/core';
 import { type Client, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { type Request, Router } from 'express';
 import { createHash, randomUUID } from 'node:crypto';
@@ -6,6 +5,12 @@ import { z } from 'zod';
 import type { Config } from '../../config';
 import { Coupon, Customer, PaymentMethod, PlanPrice, SellerSettings, Subscription } from '../../db/entities';
 import type { Orm } from '../../db/orm.config';
+import {
+  listSubscriptionRows,
+  readSubscriptionRow,
+  subscriptionInList,
+  type SubscriptionReadRow,
+} from '../../db/services/subscription-reads';
 import { clockTimeForCustomer } from '../../db/services/test-clocks';
 import { priceAmount } from '../../domain/pricing';
 import { usageForPeriod } from '../../db/services/usage';
@@ -37,7 +42,7 @@ import {
 import { nextMoment, type SubscriptionItem, type SubscriptionState } from '../../workflows/lifecycle/state';
 import { fromCommandRejection } from '../command-rejection';
 import { AppError } from '../errors';
-import { listBody, paginateRows } from '../pagination';
+import { invalidCursor, listBody, pageOf } from '../pagination';
 import { defineRoute, type RouteRegistry } from '../route';
 import { idParamsSchema, prefixedId } from '../schemas/common';
 import {
@@ -179,11 +184,11 @@ function fromLegacyRow(row: Subscription): WithoutBalance {
 }
 
 /** A subscription row as a list reads it: its committed state and its customer's id. */
-interface ListedSubscription {
-  id: string;
-  state: SubscriptionState | null;
-  customer: string;
-}
+/** A customer's balance as the API shows it beside a subscription: minor units, its currency once it has one. */
+const balanceOf = (row: SubscriptionReadRow) => ({
+  amount: Number(row.balance),
+  currency: row.balance_currency,
+});
 
 const fromRow = (row: Subscription): WithoutBalance =>
   row.state?.schemaVersion === 2 ? fromState(row.state, false) : fromLegacyRow(row);
@@ -244,19 +249,10 @@ export function subscriptionsRouter(
    * ORM's share of a get was most of its CPU). Null for a legacy row without state, which takes the entity path.
    */
   async function readCommitted(id: string): Promise<SubscriptionResponse | null> {
-    const [row] = await orm.em
-      .getConnection()
-      .execute<{ state: SubscriptionState | null; balance: string; balance_currency: string | null }[]>(
-        `select s.state, c.balance::text as balance, c.balance_currency
-         from subscriptions s join customers c on c.id = s.customer_id where s.id = ?`,
-        [id],
-      );
+    const row = await readSubscriptionRow(orm, id);
     if (!row) throw noSuchSubscription(id);
     if (row.state?.schemaVersion !== 2) return null;
-    return {
-      ...fromState(row.state, false),
-      customer_balance: { amount: Number(row.balance), currency: row.balance_currency },
-    };
+    return { ...fromState(row.state, false), customer_balance: balanceOf(row) };
   }
 
   /** The balance lives with the customer in PostgreSQL, not in the workflow. */
@@ -379,48 +375,35 @@ export function subscriptionsRouter(
       errors: [400],
     },
     async ({ query }) => {
-      const where: FilterQuery<Subscription> = {
-        ...(query.status ? { status: query.status } : {}),
-        ...(query.customer_id ? { customer: query.customer_id } : {}),
-        ...(query.plan_id ? { plan: query.plan_id } : {}),
-      };
-      const em = orm.em.fork();
-      // Plain rows, not entities: a listed subscription is its committed state (the ORM's hydration was most of
-      // the list's CPU). Only a legacy row without state is loaded as an entity, with its plan.
-      const page = await paginateRows<Subscription, ListedSubscription>(em, Subscription, where, query);
+      const filter = { status: query.status, customerId: query.customer_id, planId: query.plan_id };
+      if (
+        query.starting_after !== undefined &&
+        !(await subscriptionInList(orm, filter, query.starting_after))
+      ) {
+        throw invalidCursor(query.starting_after);
+      }
+      // Plain rows in one statement, not entities: a listed subscription is its committed state (the ORM's
+      // hydration was most of the list's CPU). Only a legacy row without state is loaded as an entity, with its plan.
+      const page = pageOf(
+        await listSubscriptionRows(orm, filter, { limit: query.limit, startingAfter: query.starting_after }),
+        query.limit,
+      );
       const legacyIds = page.items.filter((row) => row.state?.schemaVersion !== 2).map((row) => row.id);
       const legacy = new Map(
         (legacyIds.length
-          ? await em.find(Subscription, { id: { $in: legacyIds } }, { populate: ['plan'] })
+          ? await orm.em.fork().find(Subscription, { id: { $in: legacyIds } }, { populate: ['plan'] })
           : []
         ).map((row) => [row.id, row]),
       );
-      const customerIds = [...new Set(page.items.map((row) => row.customer))];
-      const balances = customerIds.length
-        ? await em
-            .getConnection()
-            .execute<{ id: string; balance: string; balance_currency: string | null }[]>(
-              'select id, balance::text as balance, balance_currency from customers where id in (?)',
-              [customerIds],
-            )
-        : [];
-      const balanceOf = new Map(balances.map((row) => [row.id, row]));
       const legacyBody = (id: string) => {
         const entity = legacy.get(id);
         if (!entity) throw noSuchSubscription(id);
         return fromLegacyRow(entity);
       };
-      return listBody(page, (row) => {
-        const customer = balanceOf.get(row.customer);
-        const body = row.state?.schemaVersion === 2 ? fromState(row.state, false) : legacyBody(row.id);
-        return {
-          ...body,
-          customer_balance: {
-            amount: Number(customer?.balance ?? 0),
-            currency: customer?.balance_currency ?? null,
-          },
-        };
-      });
+      return listBody(page, (row) => ({
+        ...(row.state?.schemaVersion === 2 ? fromState(row.state, false) : legacyBody(row.id)),
+        customer_balance: balanceOf(row),
+      }));
     },
   );
 

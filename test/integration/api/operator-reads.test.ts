@@ -48,6 +48,53 @@ describe('API reads and actions behind the operator console', () => {
     expect(await ids('search=nobody-by-this-name')).toEqual([]);
   });
 
+  test('subscriptions filter by customer, plan and status and page by cursor, each with its customer balance; a cursor outside the filter is refused', async () => {
+    const trialing = await subscribeThroughApi(secret, {
+      customerEmail: 'lists-a@example.test',
+      trialDays: 14,
+    });
+    const other = await subscribeThroughApi(secret, { customerEmail: 'lists-b@example.test' });
+    const second = await ok(secret, 'POST', '/v1/subscriptions', {
+      customer_id: trialing.customerId,
+      plan_id: other.planId,
+    });
+    type Listed = List<{ id: string; customer_id: string; status: string; customer_balance: unknown }>;
+    const list = async (query: string) =>
+      (await ok(secret, 'GET', `/v1/subscriptions?${query}`)) as unknown as Listed;
+    const ids = async (query: string) => (await list(query)).data.map((s) => s.id);
+
+    const mine = `customer_id=${trialing.customerId}`;
+    const both = await list(mine);
+    expect(both.data.map((s) => s.id)).toEqual([trialing.subscription.id, second.id]);
+    expect(both.data.map((s) => [s.customer_id, s.status])).toEqual([
+      [trialing.customerId, 'trialing'],
+      [trialing.customerId, 'active'],
+    ]);
+    expect(both.data.map((s) => s.customer_balance)).toEqual([
+      { amount: 0, currency: null },
+      { amount: 0, currency: null },
+    ]);
+    expect(await ids(`${mine}&plan_id=${other.planId}`)).toEqual([second.id]);
+    expect(await ids(`${mine}&status=trialing`)).toEqual([trialing.subscription.id]);
+    expect(await ids(`plan_id=${other.planId}`)).toEqual([other.subscription.id, second.id]);
+
+    const first = await list(`${mine}&limit=1`);
+    expect([first.data.map((s) => s.id), first.has_more, first.next_cursor]).toEqual([
+      [trialing.subscription.id],
+      true,
+      trialing.subscription.id,
+    ]);
+    const rest = await list(`${mine}&limit=1&starting_after=${String(first.next_cursor)}`);
+    expect([rest.data.map((s) => s.id), rest.has_more, rest.next_cursor]).toEqual([[second.id], false, null]);
+
+    const outside = await secret(
+      'GET',
+      `/v1/subscriptions?${mine}&starting_after=${String(other.subscription.id)}`,
+    );
+    expect(outside.status).toBe(400);
+    expect(outside.body).toMatchObject({ error: { code: 'invalid_cursor', param: 'starting_after' } });
+  });
+
   test('invoices filter by creation date and list newest first; events too, with the cursor walking back in time', async () => {
     const { customerId } = await subscribeThroughApi(secret, { customerEmail: 'dates@example.test' });
     const all = (await ok(secret, 'GET', `/v1/invoices?customer_id=${customerId}`)) as unknown as List<{
