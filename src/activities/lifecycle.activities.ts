@@ -90,10 +90,16 @@ const opened = (invoice: Invoice): OpenedInvoice => ({
   amountDue: invoice.amountDue,
 });
 
+/** The items whose setup fees are among an invoice's lines. */
+const setupFeesAmong = (lines: readonly InvoiceLine[]): string[] =>
+  lines
+    .filter((line) => line.kind === 'setup_fee')
+    .map((line) => line.subscriptionItemId)
+    .filter((id): id is string => typeof id === 'string');
+
 /** The setup fees an invoice carries, read back from its lines so that a retried activity answers the same. */
 async function setupFeesOn(em: EntityManager, invoiceId: string): Promise<string[]> {
-  const lines = await em.find(InvoiceLine, { invoice: invoiceId, kind: 'setup_fee' });
-  return lines.map((line) => line.subscriptionItemId).filter((id): id is string => typeof id === 'string');
+  return setupFeesAmong(await em.find(InvoiceLine, { invoice: invoiceId, kind: 'setup_fee' }));
 }
 
 export function createLifecycleActivities({ orm, gateway, client }: LifecycleDeps) {
@@ -102,7 +108,7 @@ export function createLifecycleActivities({ orm, gateway, client }: LifecycleDep
     em: EntityManager,
     request: BillPeriodRequest,
     period: BillingPeriod,
-  ): Promise<Invoice | null> {
+  ): Promise<{ invoice: Invoice; lines: InvoiceLine[] } | null> {
     const built = await periodLines(em, request, period);
     // A final invoice with nothing on it is not worth a number.
     if (!request.licensed && built.lines.every((line) => line.amount.amount === 0)) return null;
@@ -118,7 +124,7 @@ export function createLifecycleActivities({ orm, gateway, client }: LifecycleDep
       creditBalance: money(balance, request.currency),
       coupons: request.licensed ? coupons : [],
     });
-    const { invoice } = await createOrGetRenewalInvoice(em, {
+    const { invoice, lines } = await createOrGetRenewalInvoice(em, {
       subscriptionId: request.subscriptionId,
       periodIndex: request.periodIndex,
       billingReason: 'subscription_cycle',
@@ -127,7 +133,7 @@ export function createLifecycleActivities({ orm, gateway, client }: LifecycleDep
       draft,
       pendingItemIds: built.pendingItemIds,
     });
-    return invoice;
+    return { invoice, lines };
   }
 
   return {
@@ -147,11 +153,12 @@ export function createLifecycleActivities({ orm, gateway, client }: LifecycleDep
         ) {
           return { billed: false, reason: 'no_payment_method', plan };
         }
-        const invoice =
-          (await em.findOne(Invoice, {
-            subscription: request.subscriptionId,
-            periodIndex: request.periodIndex,
-          })) ?? (await periodInvoice(em, request, period));
+        const existing = await em.findOne(Invoice, {
+          subscription: request.subscriptionId,
+          periodIndex: request.periodIndex,
+        });
+        const built = existing ? null : await periodInvoice(em, request, period);
+        const invoice = existing ?? built?.invoice;
         if (!invoice) return { billed: false, reason: 'nothing_to_bill', plan };
         // A period's invoice is dated at the period's start (the simulated date under a test clock, even when the
         // clock was moved past several periods at once); a final invoice at the moment the subscription ends.
@@ -171,9 +178,10 @@ export function createLifecycleActivities({ orm, gateway, client }: LifecycleDep
         return {
           billed: true,
           plan,
-          invoice: opened(await em.findOneOrFail(Invoice, finalized.id, { refresh: true })),
+          // Number, total and amount due as finalized: a charge changes none of them.
+          invoice: opened(finalized),
           charge,
-          setupFeesBilled: await setupFeesOn(em, finalized.id),
+          setupFeesBilled: built ? setupFeesAmong(built.lines) : await setupFeesOn(em, finalized.id),
         };
       });
     },
@@ -235,11 +243,11 @@ export function createLifecycleActivities({ orm, gateway, client }: LifecycleDep
                 at: request.at,
                 dunning: request.dunning,
               });
-        const current = await em.findOneOrFail(Invoice, finalized.id, { refresh: true });
         return {
           lines,
           invoice: {
-            ...opened(current),
+            // Number, total and amount due as finalized: a charge changes none of them.
+            ...opened(finalized),
             lines: rows.map((row) => ({
               kind: row.kind,
               description: row.description,
@@ -249,7 +257,7 @@ export function createLifecycleActivities({ orm, gateway, client }: LifecycleDep
             })),
           },
           charge,
-          setupFeesBilled: await setupFeesOn(em, finalized.id),
+          setupFeesBilled: setupFeesAmong(rows),
         };
       });
     },

@@ -256,7 +256,7 @@ export async function finalizeInvoice(
   const seller = await em.findOne(SellerSettings, 1);
   if (!seller) throw new StoreError('seller_not_configured', 'Seller settings are missing');
   const year = sellerYear(at, seller.timeZone);
-  const numbered = await em.execute<{ id: string }[]>(
+  const numbered = await em.execute<Record<string, unknown>[]>(
     `with target as (
        select id from invoices where id = ? and status = 'draft' for update
      ), next_number as (
@@ -276,16 +276,16 @@ export async function finalizeInvoice(
             updated_at = clock_timestamp()
        from target, next_number n
       where i.id = target.id
-      returning i.id`,
+      returning i.*`,
     [invoiceId, year, numberPrefix(seller.invoicePrefix, year), at, at],
   );
+  // The numbered row as it came back (the identity map's copy updated with it), without reading it again.
+  const [row] = numbered;
+  if (row) return em.map(Invoice, row);
   const invoice = await em.findOne(Invoice, invoiceId, { refresh: true });
   if (!invoice) throw new StoreError('not_found', `Invoice ${invoiceId} does not exist`);
-  if (numbered.length === 0) {
-    throw new StoreError(
-      'invoice_not_draft',
-      `Invoice ${invoiceId} is ${invoice.status} (number ${invoice.number ?? 'none'}); only a draft can be finalized`,
-    );
-  }
-  return invoice;
+  throw new StoreError(
+    'invoice_not_draft',
+    `Invoice ${invoiceId} is ${invoice.status} (number ${invoice.number ?? 'none'}); only a draft can be finalized`,
+  );
 }

@@ -224,11 +224,11 @@ export class SandboxGateway implements PaymentGateway {
     const token = tokenOf(request.paymentMethodRef);
     const behaviour = TEST_TOKENS[token].behaviour;
 
-    // A replay returns the recorded answer before the token gets a say, exactly as a processor's idempotency layer does.
-    const earlier = await this.chargeRow(request.idempotencyKey);
-    if (earlier) return resultOf(this.sameRequest(earlier, request));
-
+    // A replay returns the recorded answer before the token gets a say, exactly as a processor's idempotency layer
+    // does: below, the insert's conflict on the key finds it; a token that errors inserts nothing, so it looks first.
     if (behaviour.kind === 'processing_error') {
+      const earlier = await this.chargeRow(request.idempotencyKey);
+      if (earlier) return resultOf(this.sameRequest(earlier, request));
       throw new GatewayError(
         'processing_error',
         'Sandbox processing error (tok_processingError); nothing was charged',
@@ -256,7 +256,7 @@ export class SandboxGateway implements PaymentGateway {
         JSON.stringify(request.metadata),
       ],
     );
-    // Nothing inserted: a concurrent request with the same key won the race, and its row is the answer.
+    // Nothing inserted: an earlier or concurrent request with the same key charged, and its row is the answer.
     const row = inserted[0] ?? (await this.chargeRow(request.idempotencyKey));
     if (!row) throw new Error(`Sandbox charge for key ${request.idempotencyKey} vanished after insert`);
     this.sameRequest(row, request);
