@@ -97,9 +97,11 @@ async function insertDraftOnce(tx: EntityManager, row: DraftInvoiceRow): Promise
     })
     .onConflict(keyedByPeriod ? ['subscription', 'periodIndex'] : ['id'])
     .ignore()
-    .execute('run');
+    .returning('*')
+    .execute<Record<string, unknown>[]>('all', false);
 
-  if (inserted.affectedRows === 0) {
+  const [insertedRow] = inserted;
+  if (!insertedRow) {
     const invoice = await tx.findOneOrFail(
       Invoice,
       keyedByPeriod ? { subscription: row.subscriptionId, periodIndex: row.periodIndex } : { id },
@@ -109,23 +111,28 @@ async function insertDraftOnce(tx: EntityManager, row: DraftInvoiceRow): Promise
     return { invoice, lines, created: false };
   }
 
-  await tx.insertMany(
-    InvoiceLine,
-    draft.lines.map((line, position) => ({
-      invoice: id,
-      position,
-      kind: line.kind,
-      description: line.description,
-      quantity: line.quantity,
-      unitAmount: line.unitAmount ?? null,
-      amount: line.amount,
-      periodStart: toOptionalDate(line.periodStart),
-      periodEnd: toOptionalDate(line.periodEnd),
-      couponId: line.couponId ?? null,
-      subscriptionItemId: line.itemId ?? null,
-      taxRateBp: line.taxRateBp ?? null,
-    })),
-  );
+  const lineRows = draft.lines.length
+    ? await tx
+        .createQueryBuilder(InvoiceLine)
+        .insert(
+          draft.lines.map((line, position) => ({
+            invoice: id,
+            position,
+            kind: line.kind,
+            description: line.description,
+            quantity: line.quantity,
+            unitAmount: line.unitAmount ?? null,
+            amount: line.amount,
+            periodStart: toOptionalDate(line.periodStart),
+            periodEnd: toOptionalDate(line.periodEnd),
+            couponId: line.couponId ?? null,
+            subscriptionItemId: line.itemId ?? null,
+            taxRateBp: line.taxRateBp ?? null,
+          })),
+        )
+        .returning('*')
+        .execute<Record<string, unknown>[]>('all', false)
+    : [];
   const pending = row.pendingItemIds ?? [];
   if (pending.length > 0 && (await attachInvoiceItems(tx, [...pending], id)) !== pending.length) {
     // Another invoice took some of them meanwhile: the draft is stale, and the caller's retry rebuilds it.
@@ -150,8 +157,9 @@ async function insertDraftOnce(tx: EntityManager, row: DraftInvoiceRow): Promise
       description: `Negative total of invoice ${id} credited to the balance`,
     });
   }
-  const invoice = await tx.findOneOrFail(Invoice, id);
-  const lines = await tx.find(InvoiceLine, { invoice }, { orderBy: { position: 'asc' } });
+  // The rows as inserted, defaults included: nothing to read back.
+  const invoice = tx.map(Invoice, insertedRow);
+  const lines = lineRows.map((line) => tx.map(InvoiceLine, line)).sort((a, b) => a.position - b.position);
   return { invoice, lines, created: true };
 }
 

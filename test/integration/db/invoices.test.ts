@@ -1,4 +1,4 @@
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { UniqueConstraintViolationException, wrap } from '@mikro-orm/core';
 import { Customer, CustomerBalanceTransaction, Invoice, InvoiceLine } from '../../../src/db/entities';
 import { loadInvoiceDocument } from '../../../src/activities/invoice-document';
 import { createOrGetRenewalInvoice, finalizeInvoice, formatInvoiceNumber } from '../../../src/db/services';
@@ -51,6 +51,12 @@ describe('invoice persistence on PostgreSQL', () => {
       total: 5831,
     });
     expect(second.lines.map((line) => [line.position, line.amount])).toEqual([[0, 4900]]);
+    // The first call's invoice and lines are the rows its inserts returned, the second's were read: the same objects.
+    expect(wrap(first.invoice).toObject()).toEqual(wrap(second.invoice).toObject());
+    expect(first.lines.map((line) => wrap(line).toObject())).toEqual(
+      second.lines.map((line) => wrap(line).toObject()),
+    );
+    expect(first.invoice.periodStart).toEqual(new Date('2026-04-15T00:00:00Z'));
     const em = db.orm.em.fork();
     expect(await em.count(Invoice, { subscription: subscription.id, periodIndex: 3 })).toBe(1);
     expect(await em.count(InvoiceLine, { invoice: first.invoice.id })).toBe(1);
@@ -222,6 +228,11 @@ describe('invoice persistence on PostgreSQL', () => {
     expect(long).toMatchObject({ status: 'open', finalizedAt: new Date(at), paidAt: null, version: 2 });
     const paid = await finalizeInvoice(db.orm.em.fork(), free.id, { at });
     expect(paid).toMatchObject({ status: 'paid', number: '2038-1000001', paidAt: new Date(at) });
+    // A finalized invoice is the row the numbering statement returned: the same as one read afresh.
+    for (const finalized of [long, paid]) {
+      const read = await db.orm.em.fork().findOneOrFail(Invoice, finalized.id);
+      expect(wrap(finalized).toObject()).toEqual(wrap(read).toObject());
+    }
     expect(await lastNumberOf(db, 2038)).toBe(1_000_001);
   });
 
