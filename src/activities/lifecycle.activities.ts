@@ -99,7 +99,9 @@ const setupFeesAmong = (lines: readonly InvoiceLine[]): string[] =>
 
 /** The setup fees an invoice carries, read back from its lines so that a retried activity answers the same. */
 async function setupFeesOn(em: EntityManager, invoiceId: string): Promise<string[]> {
-  return setupFeesAmong(await em.find(InvoiceLine, { invoice: invoiceId, kind: 'setup_fee' }));
+  return setupFeesAmong(
+    await em.find(InvoiceLine, { invoice: invoiceId, kind: 'setup_fee' }, { orderBy: { position: 'asc' } }),
+  );
 }
 
 export function createLifecycleActivities({ orm, gateway, client }: LifecycleDeps) {

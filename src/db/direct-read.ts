@@ -16,7 +16,9 @@ interface KnexPool {
  * Rows of one read-only statement (`$1`-style parameters) on a connection of the ORM's own pool, sent straight to
  * `pg`: the hot API reads skip MikroORM's and knex's query path (formatting, logging, result mapping), which a
  * profile of `GET /v1/subscriptions/:id` under load put at a fifth of the request's CPU. Values come back as `pg`
- * parses them (jsonb as objects, bigint and numeric as text): cast in SQL what the caller needs.
+ * parses them (jsonb as objects, bigint and numeric as text): cast in SQL what the caller needs. Outside any
+ * transaction only: it takes a connection of its own, so inside `em.transactional` it would neither see the
+ * transaction's writes nor leave its connection free for it.
  */
 export async function readRows<R extends QueryResultRow>(
   orm: Orm,

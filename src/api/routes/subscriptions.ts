@@ -183,7 +183,6 @@ function fromLegacyRow(row: Subscription): WithoutBalance {
   };
 }
 
-/** A subscription row as a list reads it: its committed state and its customer's id. */
 /** A customer's balance as the API shows it beside a subscription: minor units, its currency once it has one. */
 const balanceOf = (row: SubscriptionReadRow) => ({
   amount: Number(row.balance),

@@ -58,6 +58,13 @@ describe('API reads and actions behind the operator console', () => {
       customer_id: trialing.customerId,
       plan_id: other.planId,
     });
+    // A balance on one customer only, so each row must carry its own customer's.
+    await stack.db.orm.em
+      .fork()
+      .getConnection()
+      .execute(`update customers set balance = 250, balance_currency = 'EUR' where id = ?`, [
+        other.customerId,
+      ]);
     type Listed = List<{ id: string; customer_id: string; status: string; customer_balance: unknown }>;
     const list = async (query: string) =>
       (await ok(secret, 'GET', `/v1/subscriptions?${query}`)) as unknown as Listed;
@@ -76,7 +83,13 @@ describe('API reads and actions behind the operator console', () => {
     ]);
     expect(await ids(`${mine}&plan_id=${other.planId}`)).toEqual([second.id]);
     expect(await ids(`${mine}&status=trialing`)).toEqual([trialing.subscription.id]);
-    expect(await ids(`plan_id=${other.planId}`)).toEqual([other.subscription.id, second.id]);
+    const onPlan = await list(`plan_id=${other.planId}`);
+    expect(onPlan.data.map((s) => [s.id, s.customer_balance])).toEqual([
+      [other.subscription.id, { amount: 250, currency: 'EUR' }],
+      [second.id, { amount: 0, currency: null }],
+    ]);
+    const got = await ok(secret, 'GET', `/v1/subscriptions/${String(other.subscription.id)}`);
+    expect(got.customer_balance).toEqual({ amount: 250, currency: 'EUR' });
 
     const first = await list(`${mine}&limit=1`);
     expect([first.data.map((s) => s.id), first.has_more, first.next_cursor]).toEqual([

@@ -198,7 +198,7 @@ describe('invoice persistence on PostgreSQL', () => {
     expect((await db.orm.em.fork().findOneOrFail(Invoice, id!)).number).toBe(first.number);
   });
 
-  test('numbers past six digits keep every digit, as formatInvoiceNumber writes them, and a paid-at-once invoice is paid', async () => {
+  test('numbers past six digits keep every digit, as formatInvoiceNumber writes them; a paid-at-once invoice is paid; a draft the caller holds is numbered in place', async () => {
     const em = db.orm.em.fork();
     const { subscription, customer } = await seedSubscription(em);
     customer.balance = 5831;
@@ -228,12 +228,27 @@ describe('invoice persistence on PostgreSQL', () => {
     expect(long).toMatchObject({ status: 'open', finalizedAt: new Date(at), paidAt: null, version: 2 });
     const paid = await finalizeInvoice(db.orm.em.fork(), free.id, { at });
     expect(paid).toMatchObject({ status: 'paid', number: '2038-1000001', paidAt: new Date(at) });
+    expect(await lastNumberOf(db, 2038)).toBe(1_000_001);
     // A finalized invoice is the row the numbering statement returned: the same as one read afresh.
     for (const finalized of [long, paid]) {
       const read = await db.orm.em.fork().findOneOrFail(Invoice, finalized.id);
       expect(wrap(finalized).toObject()).toEqual(wrap(read).toObject());
     }
-    expect(await lastNumberOf(db, 2038)).toBe(1_000_001);
+    // An invoice the caller's identity map already holds as a draft is that same object, now numbered, and a flush
+    // after it writes nothing over the number.
+    const { subscription: another } = await seedSubscription(db.orm.em.fork());
+    const [eight] = await createDrafts(db.orm.em, another.id, 1);
+    const holder = db.orm.em.fork();
+    const loaded = await holder.findOneOrFail(Invoice, eight!);
+    const numbered = await finalizeInvoice(holder, eight!, { at });
+    expect(numbered).toBe(loaded);
+    expect(loaded).toMatchObject({ status: 'open', number: '2038-1000002', version: 2 });
+    await holder.flush();
+    expect(await db.orm.em.fork().findOneOrFail(Invoice, eight!)).toMatchObject({
+      status: 'open',
+      number: '2038-1000002',
+      version: 2,
+    });
   });
 
   test("the number's year is the seller's calendar year: 23:30 UTC on New Year's Eve is already next year in Berlin", async () => {
