@@ -27,8 +27,8 @@ import {
  * at several concurrencies, with /healthz as the ceiling of the HTTP stack. The API is src/api/server.ts in a
  * process of its own, as it runs in production, so its figures do not include the workers' activities.
  *
- * Reads and usage run for `--duration` seconds, after `--warmup` seconds each that are not measured. Commands run alone, each a fixed number of requests on
- * subscriptions of their own: create (with its first charge) makes `--commands` subscriptions (times the
+ * Reads and usage run for `--duration` seconds, after `--warmup` seconds each that are not measured. Commands run
+ * alone, each a fixed number of requests on subscriptions of their own: create (with its first charge) makes `--commands` subscriptions (times the
  * concurrency, within bounds), then pause pauses each of them once, then resume resumes each (with its charge).
  *
  *   npm run bench:api -- --concurrency 1,10,50 --duration 8 --backend server
@@ -233,21 +233,19 @@ async function main(): Promise<void> {
       }
     }
     rows.sort((a, b) => ROUTES.indexOf(a.route) - ROUTES.indexOf(b.route) || a.connections - b.connections);
-    const ceiling = new Map(
-      rows.filter((row) => row.route === 'healthz').map((row) => [row.connections, row.requests_per_second]),
-    );
-    const healthzCpu = new Map(
-      rows
-        .filter((row) => row.route === 'healthz')
-        .map((row) => [row.connections, row.api_cpu_us_per_request]),
+    const healthz = new Map(
+      rows.filter((row) => row.route === 'healthz').map((row) => [row.connections, row]),
     );
     const ratio = (a?: number, b?: number) => (a && b ? Math.round((a / b) * 1000) / 1000 : null);
     const table = rows.map((row) => ({
       ...row,
-      of_healthz: ratio(row.requests_per_second, ceiling.get(row.connections)),
+      of_healthz: ratio(row.requests_per_second, healthz.get(row.connections)?.requests_per_second),
       // The same ratio in the API's CPU per request (healthz's over the route's): the share of the HTTP stack's
       // ceiling the route would reach if the API process alone were the limit.
-      of_healthz_by_api_cpu: ratio(healthzCpu.get(row.connections), row.api_cpu_us_per_request),
+      of_healthz_by_api_cpu: ratio(
+        healthz.get(row.connections)?.api_cpu_us_per_request,
+        row.api_cpu_us_per_request,
+      ),
     }));
     console.table(
       table.map((row) => ({

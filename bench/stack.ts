@@ -147,8 +147,10 @@ export interface BenchWorkers {
   stop(): Promise<void>;
 }
 
-/** A process's CPU ticks; with `reapedChildren`, also those of its children that have exited (`cutime`, `cstime`). */
-/** CPU time of a process so far in clock ticks of 10 ms (USER_HZ is 100 on Linux); 0 once it is gone. */
+/**
+ * CPU time of a process so far in clock ticks of 10 ms (USER_HZ is 100 on Linux), 0 once it is gone; with
+ * `reapedChildren`, also that of its children that have exited (`cutime`, `cstime`).
+ */
 export function cpuTicks(pid: number, reapedChildren = false): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

@@ -7,13 +7,12 @@ import type { SubscriptionState } from '../../workflows/lifecycle/state';
 export interface SubscriptionReadRow {
   id: string;
   state: SubscriptionState | null;
-  customer_id: string;
   /** Minor units as text: `bigint` does not fit a JavaScript number in general, the caller converts. */
   balance: string;
   balance_currency: string | null;
 }
 
-const COLUMNS = `s.id, s.state, s.customer_id, c.balance::text as balance, c.balance_currency
+const COLUMNS = `s.id, s.state, c.balance::text as balance, c.balance_currency
   from subscriptions s join customers c on c.id = s.customer_id`;
 
 /** One subscription with its customer's balance, in one statement; `undefined` when there is no such subscription. */
