@@ -59,20 +59,24 @@ describe('commands that cannot race', () => {
     }
   });
 
-  test('a pause and a clock advance past the period end sent together: paused, and no renewal invoice', async () => {
+  test('a pause and a clock advance past the period end sent together: paused, and a renewal invoice only when the advance acted first', async () => {
+    const ADVANCED = '2027-07-05T00:00:00.000Z';
     for (let attempt = 0; attempt < TRIES; attempt++) {
       const { clock, id } = await subscribed();
       const [paused] = await Promise.all([
         api.call('POST', `/v1/subscriptions/${id}/pause`, { at: 'immediately' }),
-        later(50, () =>
-          api.call('POST', `/v1/test_clocks/${clock}/advance`, { frozen_time: '2027-07-05T00:00:00.000Z' }),
-        ),
+        later(50, () => api.call('POST', `/v1/test_clocks/${clock}/advance`, { frozen_time: ADVANCED })),
       ]);
       expect(paused.status).toBe(200);
-      expect(paused.body).toMatchObject({ status: 'paused', pause: { since: T0 } });
+      expect(paused.body).toMatchObject({ status: 'paused' });
+      // The pause usually reaches the workflow first (the advance leaves 50 ms later), but on a loaded machine the
+      // advance can overtake it; either order is a correct outcome so long as the answer and the invoices agree.
+      const since = (paused.body.pause as Body).since;
+      expect([T0, ADVANCED]).toContain(since);
       await api.untilReady(clock);
       expect(await api.subscription(id)).toMatchObject({ status: 'paused' });
-      expect((await api.invoices(id)).map((invoice) => invoice.period_start)).toEqual([T0]);
+      const periods = (await api.invoices(id)).map((invoice) => invoice.period_start);
+      expect(periods).toEqual(since === T0 ? [T0] : [T0, '2027-07-01T00:00:00.000Z']);
     }
   });
 
