@@ -215,20 +215,31 @@ async function stopProcess(child: ChildProcess | null): Promise<void> {
   clearTimeout(killer);
 }
 
-/** Spawns a Go service with its output appended to a log file, keeping the tail for error messages. */
+/**
+ * Spawns a Go service with its output appended to a log file, keeping the tail for error messages and whether it
+ * failed to bind a port (its Go stack trace pushes that line out of the tail).
+ */
 function spawnLogged(executable: string, args: string[], logFile: string) {
   const child = spawn(executable, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const file = createWriteStream(logFile, { flags: 'a' });
   let tail = '';
+  let portTaken = false;
   const keep = (chunk: Buffer) => {
     file.write(chunk);
+    const text = tail.slice(-200) + chunk.toString();
+    portTaken ||= /bind: address already in use/.test(text);
     tail = (tail + chunk.toString()).slice(-4000);
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   child.once('exit', () => file.end());
-  return { child, tail: () => tail };
+  // 'close' comes after the last output, which can follow 'exit'.
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  return { child, tail: () => tail, portTaken: async () => (await closed, portTaken) };
 }
+
+/** The server could not bind a port chosen free a moment before: another process took it in between. */
+class PortTakenError extends ProvisionError {}
 
 async function waitFor(
   check: () => Promise<boolean>,
@@ -327,6 +338,31 @@ export async function startTemporalServer(options: TemporalServerOptions): Promi
   mainUrl.pathname = `/${databases.main}`;
   await withPg(mainUrl.toString(), (client) => client.query('delete from cluster_membership'));
 
+  // Ports are chosen free, then bound by the server seconds later; a process that takes one in between (parallel
+  // tests do) makes the server exit, and a start on other ports succeeds.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await launch(options, { dir, configDir, namespace, target, databases, log });
+    } catch (error) {
+      if (!(error instanceof PortTakenError) || attempt >= 3) throw error;
+      log(`a port was taken before the Temporal server bound it; starting again on other ports`);
+      await withPg(mainUrl.toString(), (client) => client.query('delete from cluster_membership'));
+    }
+  }
+}
+
+async function launch(
+  options: TemporalServerOptions,
+  setup: {
+    dir: string;
+    configDir: string;
+    namespace: string;
+    target: ReturnType<typeof targetOf>;
+    databases: { main: string; visibility: string };
+    log: (line: string) => void;
+  },
+): Promise<TemporalServer> {
+  const { dir, configDir, namespace, target, databases, log } = setup;
   // One after the other, so that no two services are handed the same port.
   const taken = new Set<number>();
   const port = options.port ?? (await freeLowPort(taken));
@@ -463,6 +499,8 @@ export async function startTemporalServer(options: TemporalServerOptions): Promi
     return handle;
   } catch (error) {
     await handle.stop();
+    if (await server.portTaken())
+      throw new PortTakenError(error instanceof Error ? error.message : String(error));
     throw error;
   }
 }

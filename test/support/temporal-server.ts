@@ -3,7 +3,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Client as PgClient } from 'pg';
-import { freeLowPort } from '../../scripts/provision/ports';
 import {
   startTemporalServer,
   type TemporalServer,
@@ -71,11 +70,14 @@ export async function startTestTemporalServer(
   const suffix = randomBytes(5).toString('hex');
   const databases = { main: `temporal_t_${suffix}`, visibility: `temporal_visibility_t_${suffix}` };
   const dir = await mkdtemp(path.join(os.tmpdir(), 'perennial-temporal-server-'));
-  const port = await freeLowPort();
   const adminUrl = process.env.PERENNIAL_TEST_ADMIN_DATABASE_URL ?? '';
   let running: TemporalServer | null = null;
+  // Chosen by the first start (which tries other ports if one is taken before the server binds it), kept after.
+  let address = '';
   const server: TestTemporalServer = {
-    address: `127.0.0.1:${port}`,
+    get address() {
+      return address;
+    },
     namespace: 'default',
     databases,
     uiUrl: () => running?.uiUrl ?? null,
@@ -86,9 +88,10 @@ export async function startTestTemporalServer(
         postgresUrl: adminUrl,
         databases,
         dir,
-        port,
+        ...(address ? { port: Number(address.split(':')[1]) } : {}),
         ...(options.uiPort ? { ui: { executable: uiServerExecutable(), port: options.uiPort } } : {}),
       });
+      address = running.address;
     },
     async stop() {
       const stopping = running;
