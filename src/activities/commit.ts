@@ -28,6 +28,7 @@ import { discountAppliesToPeriod } from '../domain/coupons';
 import { toDomainCoupon } from '../db/services/coupons';
 import type { CommitRequest, EmailDraft, OperatorView } from './lifecycle.contract';
 import { operatorView } from './operator-view';
+import { creditUnusedTime } from './unused-time';
 
 const refused = (message: string, type: string) => ApplicationFailure.nonRetryable(message, type);
 
@@ -265,6 +266,7 @@ export function createCommitActivity({ orm, client }: { orm: Orm; client?: Clien
             ...(item.periodEnd ? { periodEnd: item.periodEnd } : {}),
           });
         }
+        if (request.unusedCredit) await creditUnusedTime(tx, request.unusedCredit);
         await project(tx, state);
         const snapshot = subscriptionSnapshot(state, request.previous, await revenueFacts(tx, state));
         const ids: string[] = [];

@@ -3,26 +3,20 @@ import type { Client } from '@temporalio/client';
 import { createHash } from 'node:crypto';
 import { Customer, Invoice, InvoiceLine, PaymentAttempt, Refund } from '../db/entities';
 import type { Orm } from '../db/orm.config';
-import {
-  adjustCustomerBalance,
-  createOrGetRenewalInvoice,
-  finalizeInvoice,
-  isStoreError,
-  refundPayment,
-} from '../db/services';
+import { createOrGetRenewalInvoice, finalizeInvoice, isStoreError, refundPayment } from '../db/services';
 import { Context } from '@temporalio/activity';
 import { dispatchWebhooks } from '../webhooks/dispatch';
 import { periodBounds, reminderAt } from '../domain/calendar';
 import { buildDraftInvoice } from '../domain/invoice';
 import { money } from '../domain/money';
 import { priceAmount } from '../domain/pricing';
-import { unusedCredit } from '../domain/proration';
 import type { PaymentGateway } from '../gateways';
 import type { Mailer } from '../mail/mailer';
 import type { BillingPeriod, PeriodPlan, SubscriptionItem } from '../workflows/lifecycle/state';
 import { YEARLY_RENEWAL_REMINDER_DAYS } from './calendar.activities';
 import { chargeAttempt, resolvePaymentMethod } from './charging';
 import { createCommitActivity } from './commit';
+import { creditUnusedTime, unusedPartOfPeriod } from './unused-time';
 import { classified } from './failures';
 import {
   categoryOf,
@@ -280,30 +274,11 @@ export function createLifecycleActivities({ orm, gateway, client }: LifecycleDep
       return classified(async () => {
         if (request.disposition === 'none') return { credited: 0, refunded: 0 };
         const em = orm.em.fork();
-        // What the customer was billed for this period (tax included), of which the unused seconds come back.
-        const invoice = await em.findOne(Invoice, {
-          subscription: request.subscriptionId,
-          periodIndex: request.periodIndex,
-          status: 'paid',
-        });
-        if (!invoice) return { credited: 0, refunded: 0 };
-        const unused = -unusedCredit(
-          money(invoice.total, invoice.currency),
-          request.period.start,
-          request.period.end,
-          request.at,
-        ).amount;
-        if (unused <= 0) return { credited: 0, refunded: 0 };
-        if (request.disposition === 'credit') {
-          await adjustCustomerBalance(em, {
-            customerId: request.customerId,
-            amount: unused,
-            currency: invoice.currency,
-            sourceKey: request.causeKey,
-            description: `Unused time ${request.at.slice(0, 10)} – ${request.period.end.slice(0, 10)}`,
-          });
-          return { credited: unused, refunded: 0 };
-        }
+        if (request.disposition === 'credit')
+          return { credited: await creditUnusedTime(em, request), refunded: 0 };
+        const part = await unusedPartOfPeriod(em, request);
+        if (!part) return { credited: 0, refunded: 0 };
+        const { invoice, unused } = part;
         const payment = await em.findOne(PaymentAttempt, { invoice: invoice.id, status: 'succeeded' });
         if (!payment?.gatewayReference) return { credited: 0, refunded: 0 };
         // Credit from the balance that paid part of the invoice is not cash; only the charged part is refunded, and

@@ -204,6 +204,11 @@ export interface CommitRequest {
   redeemCoupons: { couponId: string; startPeriodIndex: number }[];
   removeCoupons: string[];
   pendingItems: PendingItemDraft[];
+  /**
+   * The unused part of the paid period credited to the customer's balance in the same transaction (a pause now);
+   * absent in requests of runs recorded before it moved here, which credited it in an activity of its own.
+   */
+  unusedCredit?: UnusedPeriodRequest | null;
 }
 
 /** What an operator reads about the subscription in the Temporal Web UI, in the seller's language. */
