@@ -4,7 +4,9 @@ import { parseArgs } from 'node:util';
 import { freePort } from '../scripts/provision/ports';
 import { createApiKey } from '../src/db/api-keys';
 import { Invoice, Meter, Plan, PlanPrice, Product } from '../src/db/entities';
+import { lifecycleWorkflowIdFor } from '../src/workflows/lifecycle/messages';
 import { commandRoutes, type LoadResult, type LoadRun, type RouteName } from './api-load';
+import { medianUpdateTimeline } from './command-timeline';
 import {
   type BenchStack,
   engineDescription,
@@ -186,6 +188,9 @@ async function main(): Promise<void> {
     const apiPid = api.child.pid;
     if (apiPid === undefined) throw new Error('the API process has no pid');
     const rows: (LoadResult & { api_cpu_us_per_request: number })[] = [];
+    const timelines: ({ route: RouteName; connections: number } & Awaited<
+      ReturnType<typeof medianUpdateTimeline>
+    >)[] = [];
     // Concurrency outside, routes inside: on a shared machine the load drifts, and each route's ratio to /healthz
     // is only fair against a /healthz run measured next to it.
     let offset = 0;
@@ -230,6 +235,15 @@ async function main(): Promise<void> {
           `${route} c=${connections}: ${result.requests_per_second} req/s, p99 ${result.latency_p99_ms} ms, ` +
             `non-2xx ${result.non_2xx}, API CPU ${apiCpuUs} µs/request`,
         );
+        // Where a command's time went inside Temporal and the worker (create is a start, not an update).
+        if (command && route !== 'create_subscription') {
+          const timeline = await medianUpdateTimeline(stack.client, created.map(lifecycleWorkflowIdFor));
+          timelines.push({ route, connections, ...timeline });
+          console.log(
+            `  its update, median of ${timeline.workflows}/${timeline.of} workflows: ` +
+              timeline.steps.map((step) => `+${step.median_ms} ${step.type}`).join(', '),
+          );
+        }
       }
     }
     rows.sort((a, b) => ROUTES.indexOf(a.route) - ROUTES.indexOf(b.route) || a.connections - b.connections);
@@ -275,6 +289,7 @@ async function main(): Promise<void> {
         api_process_rss_mb: api.child.pid ? mb(rssOfPid(api.child.pid) ?? 0) : null,
         note: 'create, pause and resume run a fixed number of requests each (requests), each on a subscription of its own',
         runs: table,
+        command_update_timelines: timelines,
       },
     );
   } finally {

@@ -81,6 +81,71 @@ async function renewalRun(stack: BenchStack, subscriptionId: string) {
   };
 }
 
+/** One history event of a straggler's renewal run, as seconds after the storm's signals went out. */
+interface StragglerEvent {
+  at_s: number;
+  gap_s: number;
+  type: string;
+  attempt?: number;
+  detail?: string;
+}
+
+const eventMs = (event: temporal.api.history.v1.IHistoryEvent) =>
+  Number(event.eventTime?.seconds ?? 0) * 1000 + Math.round((event.eventTime?.nanos ?? 0) / 1e6);
+
+/**
+ * The renewal runs of the subscriptions charged last, with every wait of a second or more between two events: a
+ * storm's rate is set by its tail, and the tail shows what it waited for (a task queue, a timeout, a retry).
+ */
+async function stragglers(stack: BenchStack, advancedAt: Date, count: number) {
+  const last = await stack.orm.em.getConnection().execute<{ subscription_id: string; at: Date }[]>(
+    `select i.subscription_id, a.created_at as at from payment_attempts a join invoices i on i.id = a.invoice_id
+      where i.period_index = 1 and a.status = 'succeeded' order by a.created_at desc limit ?`,
+    [count],
+  );
+  const names = temporal.api.enums.v1.EventType;
+  return Promise.all(
+    last.map(async (row) => {
+      const workflowId = lifecycleWorkflowIdFor(row.subscription_id);
+      const current = await stack.client.workflow.getHandle(workflowId).fetchHistory();
+      const previous = current.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId;
+      const history = previous
+        ? await stack.client.workflow.getHandle(workflowId, previous).fetchHistory()
+        : current;
+      const events = (history.events ?? []).filter((event) => eventMs(event) >= advancedAt.getTime());
+      const waits: StragglerEvent[] = [];
+      events.forEach((event, index) => {
+        const before = index > 0 ? events[index - 1] : undefined;
+        const gapMs = before ? eventMs(event) - eventMs(before) : eventMs(event) - advancedAt.getTime();
+        if (gapMs < 1000) return;
+        const failure =
+          event.workflowTaskFailedEventAttributes?.failure?.message ??
+          event.activityTaskFailedEventAttributes?.failure?.message ??
+          event.activityTaskTimedOutEventAttributes?.failure?.message ??
+          undefined;
+        waits.push({
+          at_s: (eventMs(event) - advancedAt.getTime()) / 1000,
+          gap_s: gapMs / 1000,
+          type: String(names[event.eventType ?? 0]).replace(/^EVENT_TYPE_/, ''),
+          ...(event.activityTaskStartedEventAttributes?.attempt
+            ? { attempt: event.activityTaskStartedEventAttributes.attempt }
+            : {}),
+          ...(event.workflowTaskStartedEventAttributes && before
+            ? { detail: `after ${String(names[before.eventType ?? 0]).replace(/^EVENT_TYPE_/, '')}` }
+            : {}),
+          ...(failure ? { detail: failure.slice(0, 160) } : {}),
+        });
+      });
+      return {
+        subscription_id: row.subscription_id,
+        charged_s: (new Date(row.at).getTime() - advancedAt.getTime()) / 1000,
+        events_after_signal: events.length,
+        waits,
+      };
+    }),
+  );
+}
+
 interface PhaseFigures {
   subscriptions: number;
   perennial_ms: number;
@@ -168,6 +233,12 @@ async function main(): Promise<void> {
     const lags = charged
       .map((row) => new Date(row.at).getTime() - advancedAt.getTime())
       .sort((a, b) => a - b);
+    const tail = await stragglers(stack, advancedAt, 3);
+    for (const run of tail)
+      console.log(
+        `[bench] straggler ${run.subscription_id} charged at ${run.charged_s} s:`,
+        JSON.stringify(run.waits),
+      );
     const workerRss = stack.workers.rss();
     await stack.workers.waitForIdle();
     // Until the workers are idle again: the storm's emails (receipts with their PDFs) are part of its work.
@@ -227,6 +298,8 @@ async function main(): Promise<void> {
       cpu_ms_per_renewal: cpuPerRenewal,
       charge_lag_p50_ms: percentile(lags, 50),
       charge_lag_p99_ms: percentile(lags, 99),
+      charge_lag_max_ms: lags.at(-1) ?? null,
+      stragglers: tail,
       history_events_per_renewal_run: runs.map((run) => run.events),
       history_bytes_per_renewal_run: runs.map((run) => run.bytes),
       continue_as_new_state_bytes: stateBytes,

@@ -276,7 +276,13 @@ async function benchPostgres(name: string, dir: string) {
     dataDir: path.join(dir, 'pg'),
     database: 'bench',
     log: (line) => serverLog.write(`${new Date().toISOString()} ${line}\n`),
-    settings: STATEMENTS_DIR ? ['shared_preload_libraries=pg_stat_statements'] : [],
+    settings: [
+      ...(STATEMENTS_DIR ? ['shared_preload_libraries=pg_stat_statements'] : []),
+      // BENCH_PG_LOG_STATEMENTS=1: every statement with its duration and backend, for one command's timeline.
+      ...(process.env.BENCH_PG_LOG_STATEMENTS === '1'
+        ? ['log_min_duration_statement=0', 'log_line_prefix=%m [%p] ']
+        : []),
+    ],
   });
 }
 
