@@ -4,10 +4,10 @@ import { percentile } from './stack';
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
-const eventName = (event: HistoryEvent) =>
+export const eventName = (event: HistoryEvent) =>
   String(temporal.api.enums.v1.EventType[event.eventType ?? 0]).replace(/^EVENT_TYPE_/, '');
 
-const eventMs = (event: HistoryEvent) =>
+export const eventMs = (event: HistoryEvent) =>
   Number(event.eventTime?.seconds ?? 0) * 1000 + Math.round((event.eventTime?.nanos ?? 0) / 1e6);
 
 /**

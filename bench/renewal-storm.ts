@@ -12,6 +12,7 @@ import {
   writeProfile,
 } from './baselines';
 import { type CeilingRow, measureCeiling } from './ceiling';
+import { eventMs, eventName } from './command-timeline';
 import { type CeilingShape, ceilingShapes } from './ceiling/workflows';
 import {
   type BenchStack,
@@ -90,9 +91,6 @@ interface StragglerEvent {
   detail?: string;
 }
 
-const eventMs = (event: temporal.api.history.v1.IHistoryEvent) =>
-  Number(event.eventTime?.seconds ?? 0) * 1000 + Math.round((event.eventTime?.nanos ?? 0) / 1e6);
-
 /**
  * The renewal runs of the subscriptions charged last, with every wait of a second or more between two events: a
  * storm's rate is set by its tail, and the tail shows what it waited for (a task queue, a timeout, a retry).
@@ -103,7 +101,6 @@ async function stragglers(stack: BenchStack, advancedAt: Date, count: number) {
       where i.period_index = 1 and a.status = 'succeeded' order by a.created_at desc limit ?`,
     [count],
   );
-  const names = temporal.api.enums.v1.EventType;
   return Promise.all(
     last.map(async (row) => {
       const workflowId = lifecycleWorkflowIdFor(row.subscription_id);
@@ -126,12 +123,12 @@ async function stragglers(stack: BenchStack, advancedAt: Date, count: number) {
         waits.push({
           at_s: (eventMs(event) - advancedAt.getTime()) / 1000,
           gap_s: gapMs / 1000,
-          type: String(names[event.eventType ?? 0]).replace(/^EVENT_TYPE_/, ''),
+          type: eventName(event),
           ...(event.activityTaskStartedEventAttributes?.attempt
             ? { attempt: event.activityTaskStartedEventAttributes.attempt }
             : {}),
           ...(event.workflowTaskStartedEventAttributes && before
-            ? { detail: `after ${String(names[before.eventType ?? 0]).replace(/^EVENT_TYPE_/, '')}` }
+            ? { detail: `after ${eventName(before)}` }
             : {}),
           ...(failure ? { detail: failure.slice(0, 160) } : {}),
         });
