@@ -345,7 +345,10 @@ export async function startTemporalServer(options: TemporalServerOptions): Promi
       return await launch(options, { dir, configDir, namespace, target, databases, log });
     } catch (error) {
       if (!(error instanceof PortTakenError) || attempt >= 3) throw error;
-      log(`a port was taken before the Temporal server bound it; starting again on other ports`);
+      log(
+        `a port was taken before the Temporal server bound it; starting again on other ports` +
+          (options.port ? ` (the frontend keeps ${options.port})` : ''),
+      );
       await withPg(mainUrl.toString(), (client) => client.query('delete from cluster_membership'));
     }
   }
@@ -366,6 +369,8 @@ async function launch(
   // One after the other, so that no two services are handed the same port.
   const taken = new Set<number>();
   const port = options.port ?? (await freeLowPort(taken));
+  // A given port is free while the server is stopped: no internal service may draw it.
+  taken.add(port);
   const ports: number[] = [];
   for (let i = 0; i < 8; i++) ports.push(await freeLowPort(taken));
   const [frontendMembership, frontendHttp, history, historyMembership, matching, matchingMembership] = ports;
@@ -458,6 +463,9 @@ async function launch(
       serverDied,
     );
     await registerNamespaceAndAttributes(connection as unknown as Connection, namespace, log, serverDied);
+    // Another cluster's frontend on a port ours failed to bind would have answered the checks above.
+    const died = serverDied();
+    if (died) throw new ProvisionError(`the Temporal server on ${address}: ${died}`);
     if (options.ui) {
       const uiDir = await ensureDir(path.join(dir, 'ui', 'config'));
       await writeFile(

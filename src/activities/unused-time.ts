@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Invoice } from '../db/entities';
+import { CustomerBalanceTransaction, Invoice } from '../db/entities';
 import { adjustCustomerBalance } from '../db/services';
 import { money } from '../domain/money';
 import { unusedCredit } from '../domain/proration';
@@ -28,8 +28,16 @@ export async function unusedPartOfPeriod(
   return unused > 0 ? { invoice, unused } : null;
 }
 
-/** Credits the unused part of a paid period to the customer's balance, once per cause key. */
+/**
+ * Credits the unused part of a paid period to the customer's balance, once per cause key. A credit already made for
+ * the key stands whatever its amount: a commit retried after its workflow task was lost runs at a later instant and
+ * computes a few minor units less, and the first one is what the customer was told about.
+ */
 export async function creditUnusedTime(em: EntityManager, request: UnusedPeriodRequest): Promise<number> {
+  if (request.disposition !== 'credit')
+    throw new Error(`creditUnusedTime got a ${request.disposition} request`);
+  const made = await em.findOne(CustomerBalanceTransaction, { sourceKey: request.causeKey });
+  if (made) return made.amount;
   const part = await unusedPartOfPeriod(em, request);
   if (!part) return 0;
   await adjustCustomerBalance(em, {
