@@ -4,7 +4,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { type DraftInvoice, type InvoiceItemInput, buildDraftInvoice } from '../domain/invoice';
 import { money } from '../domain/money';
 import { aggregateUsage, priceLines } from '../domain/pricing';
-import { prorationLines, unusedCredit } from '../domain/proration';
+import { prorationLines } from '../domain/proration';
 import { determineTax } from '../domain/tax';
 import {
   Customer,
@@ -39,6 +39,7 @@ import { chargeOnce, isGatewayError, type PaymentGateway } from '../gateways';
 import type { Mailer } from '../mail/mailer';
 import { dispatchWebhooks } from '../webhooks/dispatch';
 import { createHash } from 'node:crypto';
+import { unusedPartOfPeriod } from './unused-time';
 import type {
   ChangeInvoice,
   ChangeInvoiceRequest,
@@ -406,20 +407,9 @@ export function createLegacyLifecycleActivities({ orm, gateway, client }: Lifecy
     async settleUnusedPeriod(request: UnusedPeriodRequest): Promise<{ credited: number; refunded: number }> {
       if (request.disposition === 'none') return { credited: 0, refunded: 0 };
       const em = orm.em.fork();
-      // What the customer was billed for this period (tax included), of which the unused seconds come back.
-      const invoice = await em.findOne(Invoice, {
-        subscription: request.subscriptionId,
-        periodIndex: request.periodIndex,
-        status: 'paid',
-      });
-      if (!invoice) return { credited: 0, refunded: 0 };
-      const unused = -unusedCredit(
-        money(invoice.total, invoice.currency),
-        request.period.start,
-        request.period.end,
-        request.at,
-      ).amount;
-      if (unused <= 0) return { credited: 0, refunded: 0 };
+      const part = await unusedPartOfPeriod(em, request);
+      if (!part) return { credited: 0, refunded: 0 };
+      const { invoice, unused } = part;
       if (request.disposition === 'credit') {
         await adjustCustomerBalance(em, {
           customerId: request.customerId,

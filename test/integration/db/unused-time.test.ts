@@ -5,6 +5,18 @@ import { finalizeInvoice, recordPaymentAttempt, recordPaymentResult } from '../.
 import { createTestDatabase, type TestDatabase } from '../../support/database';
 import { createDrafts, seedSeller, seedSubscription } from './fixtures';
 
+/** A pause on 30 January crediting the rest of the period 15 January – 15 February (period 0). */
+const pauseCredit = (subscriptionId: string, customerId: string): UnusedPeriodRequest => ({
+  subscriptionId,
+  periodIndex: 0,
+  customerId,
+  currency: 'EUR',
+  period: { start: '2026-01-15T00:00:00.000Z', end: '2026-02-15T00:00:00.000Z' },
+  at: '2026-01-30T00:00:00.000Z',
+  disposition: 'credit',
+  causeKey: `${subscriptionId}:pause:0`,
+});
+
 describe('the unused time of a paid period credited to the balance', () => {
   let db: TestDatabase;
 
@@ -32,16 +44,7 @@ describe('the unused time of a paid period credited to the balance', () => {
       at: '2026-01-15T00:01:00Z',
     });
     expect((await db.orm.em.fork().findOneOrFail(Invoice, invoiceId)).status).toBe('paid');
-    const request: UnusedPeriodRequest = {
-      subscriptionId: subscription.id,
-      periodIndex: 0,
-      customerId: customer.id,
-      currency: 'EUR',
-      period: { start: '2026-01-15T00:00:00.000Z', end: '2026-02-15T00:00:00.000Z' },
-      at: '2026-01-30T00:00:00.000Z',
-      disposition: 'credit',
-      causeKey: `${subscription.id}:pause:0`,
-    };
+    const request = pauseCredit(subscription.id, customer.id);
     // 16 of 31 days of the 58.31 EUR paid: 30.10.
     const first = await creditUnusedTime(db.orm.em.fork(), request);
     expect(first).toBe(3010);
@@ -56,16 +59,7 @@ describe('the unused time of a paid period credited to the balance', () => {
   test('nothing is credited for a period that was not paid', async () => {
     const { subscription, customer } = await seedSubscription(db.orm.em.fork());
     await createDrafts(db.orm.em.fork(), subscription.id, 1);
-    const credited = await creditUnusedTime(db.orm.em.fork(), {
-      subscriptionId: subscription.id,
-      periodIndex: 0,
-      customerId: customer.id,
-      currency: 'EUR',
-      period: { start: '2026-01-15T00:00:00.000Z', end: '2026-02-15T00:00:00.000Z' },
-      at: '2026-01-30T00:00:00.000Z',
-      disposition: 'credit',
-      causeKey: `${subscription.id}:pause:0`,
-    });
+    const credited = await creditUnusedTime(db.orm.em.fork(), pauseCredit(subscription.id, customer.id));
     expect(credited).toBe(0);
     expect((await db.orm.em.fork().findOneOrFail(Customer, customer.id)).balance).toBe(0);
   });
