@@ -1,9 +1,11 @@
 import { parseArgs } from 'node:util';
-import { Invoice } from '../src/db/entities';
+import { Invoice, Subscription } from '../src/db/entities';
+import { cancelUpdate, lifecycleWorkflowIdFor } from '../src/workflows/lifecycle/messages';
 import {
   engineDescription,
   engineFlags,
   engineOptions,
+  inBatches,
   machine,
   mb,
   phaseTimeoutMs,
@@ -21,7 +23,8 @@ import {
  * Sleeping subscriptions: N active monthly subscriptions on real time, each workflow waiting on its period-end
  * timer. Measures the time to start them all (first invoice paid; the pause at rest after the first tenth is not
  * counted) and what the sleepers cost at rest: the worker processes' RSS (with the workflow cache and heap settings
- * used) and the Temporal server's, from /proc, before any, with the first tenth (warm) and with all of them.
+ * used) and the Temporal server's, from /proc, before any, with the first tenth (warm), with none again after
+ * that tenth is canceled (the same processes, warmed up, with no subscription to hold) and with all of them.
  *
  *   npm run bench:sleeping -- --n 10000 --cache-mb 64 --heap-mb 256
  */
@@ -53,7 +56,9 @@ async function main(): Promise<void> {
     // what came before is the code and heap a worker takes on with its first activities.
     const warmCount = Math.min(N, Math.max(100, Math.round(N / 10)));
     let began = Date.now();
-    await startSubscriptions(stack, plan, customers.slice(0, warmCount), { concurrency: CONCURRENCY });
+    const warmIds = await startSubscriptions(stack, plan, customers.slice(0, warmCount), {
+      concurrency: CONCURRENCY,
+    });
     const warmCallsMs = Date.now() - began;
     await waitUntil(
       async () => (await paid()) >= warmCount,
@@ -65,10 +70,26 @@ async function main(): Promise<void> {
     await workers.waitForIdle();
     const warm = { workers: workers.rss(), server: serverRss() };
 
+    // None again: the warm tenth canceled, its workflows closed. The processes keep what their first activities
+    // made them take on (heap at its working size, compiled code, fonts, pools), so the sleepers' own cost is what
+    // the full run adds to this.
+    await inBatches(warmIds, CONCURRENCY, (id) =>
+      stack.client.workflow
+        .getHandle(lifecycleWorkflowIdFor(id))
+        .executeUpdate(cancelUpdate, { args: [{ at: 'immediately', unused: 'none' }] }),
+    );
+    await waitUntil(
+      async () => (await orm.em.fork().count(Subscription, { status: 'canceled' })) >= warmCount,
+      'the warm tenth canceled',
+      phaseTimeoutMs(warmCount),
+    );
+    await workers.waitForIdle();
+    const none = { workers: workers.rss(), server: serverRss() };
+
     began = Date.now();
-    await startSubscriptions(stack, plan, customers.slice(warmCount), { concurrency: CONCURRENCY });
+    await startSubscriptions(stack, plan, customers, { concurrency: CONCURRENCY });
     const startCallsMs = warmCallsMs + Date.now() - began;
-    await waitUntil(async () => (await paid()) >= N, 'first invoices', phaseTimeoutMs(N));
+    await waitUntil(async () => (await paid()) >= warmCount + N, 'first invoices', phaseTimeoutMs(N));
     const allActiveMs = warmActiveMs + Date.now() - began;
     let peak = {
       workers: Math.max(warmPeak.workers, workers.rss()),
@@ -89,9 +110,11 @@ async function main(): Promise<void> {
       ...machine(),
       ...engineDescription(OPTIONS),
       subscriptions: N,
+      // The warm tenth's subscriptions, canceled before the N: every start, first invoice and PDF counted below.
+      subscriptions_started: warmCount + N,
       start_calls_ms: startCallsMs,
       start_all_active_ms: allActiveMs,
-      starts_per_second: perSecond(N, allActiveMs),
+      starts_per_second: perSecond(warmCount + N, allActiveMs),
       worker_rss_before_mb: mb(before.workers),
       worker_rss_at_rest_mb: mb(atRest.workers),
       worker_rss_peak_mb: mb(peak.workers),
@@ -102,9 +125,13 @@ async function main(): Promise<void> {
       worker_rss_at_rest_over_warm: Math.round((atRest.workers / Math.max(1, warm.workers)) * 100) / 100,
       worker_rss_growth_per_subscription_after_warm_kb:
         N > warmCount ? Math.round((atRest.workers - warm.workers) / 1024 / (N - warmCount)) : null,
+      worker_rss_none_after_warm_up_mb: mb(none.workers),
+      worker_rss_at_rest_over_none_after_warm_up:
+        Math.round((atRest.workers / Math.max(1, none.workers)) * 100) / 100,
       temporal_pids: stack.temporalPids().join(' '),
       temporal_rss_before_mb: mb(before.server),
       temporal_rss_warm_mb: mb(warm.server),
+      temporal_rss_none_after_warm_up_mb: mb(none.server),
       temporal_rss_at_rest_mb: mb(atRest.server),
       temporal_rss_peak_mb: mb(peak.server),
     };

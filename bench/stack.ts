@@ -194,6 +194,9 @@ export async function startWorkerProcesses(options: {
       SHUTDOWN_GRACE_MS: '2000',
       ...(options.cacheMb === null ? {} : { WORKER_CACHE_MB: String(options.cacheMb) }),
       ...(options.heapMb === null ? {} : { WORKER_HEAP_MB: String(options.heapMb) }),
+      ...(process.env.WORKER_STICKY_TIMEOUT_MS
+        ? { WORKER_STICKY_TIMEOUT_MS: process.env.WORKER_STICKY_TIMEOUT_MS }
+        : {}),
       ...(process.env.BENCH_WORKER_MEMORY_DIR
         ? { BENCH_WORKER_MEMORY_DIR: process.env.BENCH_WORKER_MEMORY_DIR }
         : {}),

@@ -21,6 +21,8 @@ export interface WorkerOptions extends ActivityDeps {
   outboxPollMs?: number;
   /** The workflow cache (WORKER_CACHE_MB); the SDK's default, sized by the heap, when absent. */
   workflowCache?: WorkflowCacheTuning;
+  /** `WORKER_STICKY_TIMEOUT_MS`; the SDK's default when absent. */
+  stickyQueueTimeoutMs?: number;
   /** `PORTAL_LINK_SECRET`: the outbox relay signs the emails' portal links with it. */
   portalLinkSecret?: string;
 }
@@ -45,6 +47,7 @@ export async function createWorker(options: WorkerOptions): Promise<PerennialWor
     shutdownGraceMs,
     outboxPollMs,
     workflowCache,
+    stickyQueueTimeoutMs,
     portalLinkSecret,
     ...deps
   } = options;
@@ -56,6 +59,7 @@ export async function createWorker(options: WorkerOptions): Promise<PerennialWor
     activities: createActivities(deps),
     shutdownGraceTime: shutdownGraceMs ?? 10_000,
     ...workflowCache,
+    ...(stickyQueueTimeoutMs ? { stickyQueueScheduleToStartTimeout: stickyQueueTimeoutMs } : {}),
   });
   const relay = createOutboxRelay({
     orm: deps.orm,
@@ -103,6 +107,7 @@ export async function runWorker(config: Config): Promise<void> {
       client,
       shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
       workflowCache,
+      stickyQueueTimeoutMs: config.WORKER_STICKY_TIMEOUT_MS,
     });
     logger.info(
       {
