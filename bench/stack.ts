@@ -35,6 +35,7 @@ export const engineFlags = {
   'worker-processes': { type: 'string', default: process.env.WORKER_PROCESSES ?? '' },
   'cache-mb': { type: 'string', default: process.env.WORKER_CACHE_MB ?? '' },
   'heap-mb': { type: 'string', default: process.env.WORKER_HEAP_MB ?? '' },
+  'sticky-timeout-ms': { type: 'string', default: process.env.WORKER_STICKY_TIMEOUT_MS ?? '' },
 } as const;
 
 export interface EngineOptions {
@@ -45,6 +46,8 @@ export interface EngineOptions {
   cacheMb: number | null;
   /** WORKER_HEAP_MB of each worker process; null leaves V8's default. */
   heapMb: number | null;
+  /** WORKER_STICKY_TIMEOUT_MS of each worker process; null leaves the SDK's default. */
+  stickyTimeoutMs: number | null;
 }
 
 export function engineOptions(values: {
@@ -52,6 +55,7 @@ export function engineOptions(values: {
   'worker-processes': string;
   'cache-mb': string;
   'heap-mb': string;
+  'sticky-timeout-ms': string;
 }): EngineOptions {
   if (values.backend !== 'dev' && values.backend !== 'server')
     throw new Error(`--backend must be dev or server, not ${values.backend}`);
@@ -64,7 +68,10 @@ export function engineOptions(values: {
   const heapMb = values['heap-mb'] === '' ? null : Number(values['heap-mb']);
   if (heapMb !== null && !(Number.isInteger(heapMb) && heapMb >= 128))
     throw new Error('--heap-mb must be 128 or more');
-  return { backend: values.backend, workerProcesses: processes, cacheMb, heapMb };
+  const stickyTimeoutMs = values['sticky-timeout-ms'] === '' ? null : Number(values['sticky-timeout-ms']);
+  if (stickyTimeoutMs !== null && !(Number.isInteger(stickyTimeoutMs) && stickyTimeoutMs >= 1000))
+    throw new Error('--sticky-timeout-ms must be 1000 or more');
+  return { backend: values.backend, workerProcesses: processes, cacheMb, heapMb, stickyTimeoutMs };
 }
 
 /** The settings a result must carry to be read: which engine, how many workers, which cache. */
@@ -74,6 +81,7 @@ export function engineDescription(options: EngineOptions) {
     worker_processes: options.workerProcesses,
     worker_cache_mb: options.cacheMb,
     worker_heap_mb: options.heapMb,
+    worker_sticky_timeout_ms: options.stickyTimeoutMs,
     max_cached_workflows_per_process:
       options.cacheMb === null ? "the SDK's default" : workflowCacheFor(options.cacheMb).maxCachedWorkflows,
   };
@@ -176,6 +184,7 @@ export async function startWorkerProcesses(options: {
   count: number;
   cacheMb: number | null;
   heapMb: number | null;
+  stickyTimeoutMs: number | null;
   env: NodeJS.ProcessEnv;
   orm: Orm;
 }): Promise<BenchWorkers> {
@@ -194,9 +203,9 @@ export async function startWorkerProcesses(options: {
       SHUTDOWN_GRACE_MS: '2000',
       ...(options.cacheMb === null ? {} : { WORKER_CACHE_MB: String(options.cacheMb) }),
       ...(options.heapMb === null ? {} : { WORKER_HEAP_MB: String(options.heapMb) }),
-      ...(process.env.WORKER_STICKY_TIMEOUT_MS
-        ? { WORKER_STICKY_TIMEOUT_MS: process.env.WORKER_STICKY_TIMEOUT_MS }
-        : {}),
+      ...(options.stickyTimeoutMs === null
+        ? {}
+        : { WORKER_STICKY_TIMEOUT_MS: String(options.stickyTimeoutMs) }),
       ...(process.env.BENCH_WORKER_MEMORY_DIR
         ? { BENCH_WORKER_MEMORY_DIR: process.env.BENCH_WORKER_MEMORY_DIR }
         : {}),
@@ -352,6 +361,7 @@ export async function startBenchStack(name: string, options: EngineOptions): Pro
     count: options.workerProcesses,
     cacheMb: options.cacheMb,
     heapMb: options.heapMb,
+    stickyTimeoutMs: options.stickyTimeoutMs,
     env: processEnv(),
     orm,
   });

@@ -11,6 +11,7 @@ async function main(): Promise<void> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const address = process.env.TEMPORAL_ADDRESS ?? '';
   const cacheMb = process.env.WORKER_CACHE_MB;
+  const stickyTimeoutMs = process.env.WORKER_STICKY_TIMEOUT_MS;
   const counts = new Map<number, number>();
   const flush = () => {
     if (counts.size === 0) return;
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
       },
     } satisfies InjectedSinks<CeilingSinks>,
     ...(cacheMb ? workflowCacheFor(Number(cacheMb)) : {}),
+    ...(stickyTimeoutMs ? { stickyQueueScheduleToStartTimeout: Number(stickyTimeoutMs) } : {}),
   });
   process.once('disconnect', () => worker.shutdown());
   const running = worker.run();
