@@ -58,9 +58,7 @@ async function startCeilingWorkers(
         TEMPORAL_ADDRESS: address,
         TEMPORAL_TASK_QUEUE: taskQueue,
         ...(options.cacheMb === null ? {} : { WORKER_CACHE_MB: String(options.cacheMb) }),
-        ...(options.stickyTimeoutMs === null
-          ? {}
-          : { WORKER_STICKY_TIMEOUT_MS: String(options.stickyTimeoutMs) }),
+        WORKER_STICKY_TIMEOUT_MS: String(options.stickyTimeoutMs),
       },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     }),

@@ -109,17 +109,29 @@ async function stragglers(stack: BenchStack, advancedAt: Date, count: number) {
       const history = previous
         ? await stack.client.workflow.getHandle(workflowId, previous).fetchHistory()
         : current;
+      const activityTypes = new Map<string, string>();
+      for (const event of history.events ?? []) {
+        const scheduled = event.activityTaskScheduledEventAttributes;
+        if (scheduled?.activityType?.name)
+          activityTypes.set(String(event.eventId), scheduled.activityType.name);
+      }
       const events = (history.events ?? []).filter((event) => eventMs(event) >= advancedAt.getTime());
       const waits: StragglerEvent[] = [];
       events.forEach((event, index) => {
         const before = index > 0 ? events[index - 1] : undefined;
         const gapMs = before ? eventMs(event) - eventMs(before) : eventMs(event) - advancedAt.getTime();
         if (gapMs < 1000) return;
+        const started = event.activityTaskStartedEventAttributes;
+        // A retried activity records only its last attempt; the attempt before it is named in lastFailure.
         const failure =
           event.workflowTaskFailedEventAttributes?.failure?.message ??
           event.activityTaskFailedEventAttributes?.failure?.message ??
           event.activityTaskTimedOutEventAttributes?.failure?.message ??
-          undefined;
+          (started?.lastFailure
+            ? `${activityTypes.get(String(started.scheduledEventId)) ?? 'activity'}, attempt before: ${
+                started.lastFailure.message ?? ''
+              } ${started.lastFailure.timeoutFailureInfo ? `(${String(started.lastFailure.timeoutFailureInfo.timeoutType)})` : ''}`
+            : undefined);
         waits.push({
           at_s: (eventMs(event) - advancedAt.getTime()) / 1000,
           gap_s: gapMs / 1000,

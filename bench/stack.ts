@@ -18,7 +18,7 @@ import { SandboxGateway } from '../src/gateways';
 import { createMailer, type Mailer } from '../src/mail/mailer';
 import { startSubscription } from '../src/subscriptions/start';
 import { registerSearchAttributes } from '../src/temporal/search-attributes';
-import { workflowCacheFor } from '../src/temporal/worker-tuning';
+import { DEFAULT_STICKY_QUEUE_TIMEOUT_MS, workflowCacheFor } from '../src/temporal/worker-tuning';
 import { createWorker } from '../src/worker';
 import { forkWorkerProcesses, type WorkerProcesses } from '../src/worker-processes';
 import { searchAttributeKeys } from '../src/workflows/search-attributes';
@@ -35,7 +35,10 @@ export const engineFlags = {
   'worker-processes': { type: 'string', default: process.env.WORKER_PROCESSES ?? '' },
   'cache-mb': { type: 'string', default: process.env.WORKER_CACHE_MB ?? '' },
   'heap-mb': { type: 'string', default: process.env.WORKER_HEAP_MB ?? '' },
-  'sticky-timeout-ms': { type: 'string', default: process.env.WORKER_STICKY_TIMEOUT_MS ?? '' },
+  'sticky-timeout-ms': {
+    type: 'string',
+    default: process.env.WORKER_STICKY_TIMEOUT_MS ?? String(DEFAULT_STICKY_QUEUE_TIMEOUT_MS),
+  },
 } as const;
 
 export interface EngineOptions {
@@ -46,8 +49,8 @@ export interface EngineOptions {
   cacheMb: number | null;
   /** WORKER_HEAP_MB of each worker process; null leaves V8's default. */
   heapMb: number | null;
-  /** WORKER_STICKY_TIMEOUT_MS of each worker process; null leaves the SDK's default. */
-  stickyTimeoutMs: number | null;
+  /** WORKER_STICKY_TIMEOUT_MS of each worker process. */
+  stickyTimeoutMs: number;
 }
 
 export function engineOptions(values: {
@@ -68,8 +71,8 @@ export function engineOptions(values: {
   const heapMb = values['heap-mb'] === '' ? null : Number(values['heap-mb']);
   if (heapMb !== null && !(Number.isInteger(heapMb) && heapMb >= 128))
     throw new Error('--heap-mb must be 128 or more');
-  const stickyTimeoutMs = values['sticky-timeout-ms'] === '' ? null : Number(values['sticky-timeout-ms']);
-  if (stickyTimeoutMs !== null && !(Number.isInteger(stickyTimeoutMs) && stickyTimeoutMs >= 1000))
+  const stickyTimeoutMs = Number(values['sticky-timeout-ms']);
+  if (!(Number.isInteger(stickyTimeoutMs) && stickyTimeoutMs >= 1000))
     throw new Error('--sticky-timeout-ms must be 1000 or more');
   return { backend: values.backend, workerProcesses: processes, cacheMb, heapMb, stickyTimeoutMs };
 }
@@ -184,11 +187,15 @@ export async function startWorkerProcesses(options: {
   count: number;
   cacheMb: number | null;
   heapMb: number | null;
-  stickyTimeoutMs: number | null;
+  stickyTimeoutMs: number;
   env: NodeJS.ProcessEnv;
   orm: Orm;
 }): Promise<BenchWorkers> {
   const tails = new Map<number, string>();
+  // Everything the workers print (an activity's failed attempts are logged as warnings), for reading after a run.
+  const logFile = path.join(os.tmpdir(), `perennial-bench-workers-${process.pid}.log`);
+  const workerLog = createWriteStream(logFile, { flags: 'a' });
+  console.log(`[bench] worker log: ${logFile}`);
   const group: WorkerProcesses = forkWorkerProcesses(options.count, {
     stdio: 'pipe',
     // BENCH_WORKER_CPU_PROF_DIR=<dir>: each worker process writes its CPU profile there when it stops (Node refuses
@@ -203,9 +210,7 @@ export async function startWorkerProcesses(options: {
       SHUTDOWN_GRACE_MS: '2000',
       ...(options.cacheMb === null ? {} : { WORKER_CACHE_MB: String(options.cacheMb) }),
       ...(options.heapMb === null ? {} : { WORKER_HEAP_MB: String(options.heapMb) }),
-      ...(options.stickyTimeoutMs === null
-        ? {}
-        : { WORKER_STICKY_TIMEOUT_MS: String(options.stickyTimeoutMs) }),
+      WORKER_STICKY_TIMEOUT_MS: String(options.stickyTimeoutMs),
       ...(process.env.BENCH_WORKER_MEMORY_DIR
         ? { BENCH_WORKER_MEMORY_DIR: process.env.BENCH_WORKER_MEMORY_DIR }
         : {}),
@@ -217,6 +222,7 @@ export async function startWorkerProcesses(options: {
       (child) =>
         new Promise<void>((resolve, reject) => {
           const keep = (chunk: Buffer) => {
+            workerLog.write(chunk);
             const tail = `${tails.get(child.pid ?? 0) ?? ''}${chunk.toString()}`.slice(-4000);
             tails.set(child.pid ?? 0, tail);
             if (tail.includes('worker started')) resolve();

@@ -7,7 +7,12 @@ import { createLogger, temporalLoggerFor } from './logging';
 import { createMailer } from './mail/mailer';
 import { connectClient, connectWorkerConnection } from './temporal/connection';
 import { createOutboxRelay } from './mail/outbox-relay';
-import { workflowCacheFor, type WorkflowCacheTuning } from './temporal/worker-tuning';
+import { activityAttempts } from './temporal/activity-attempts';
+import {
+  DEFAULT_STICKY_QUEUE_TIMEOUT_MS,
+  workflowCacheFor,
+  type WorkflowCacheTuning,
+} from './temporal/worker-tuning';
 import { followParent, superviseWorkerProcesses } from './worker-processes';
 
 export interface WorkerOptions extends ActivityDeps {
@@ -21,7 +26,7 @@ export interface WorkerOptions extends ActivityDeps {
   outboxPollMs?: number;
   /** The workflow cache (WORKER_CACHE_MB); the SDK's default, sized by the heap, when absent. */
   workflowCache?: WorkflowCacheTuning;
-  /** `WORKER_STICKY_TIMEOUT_MS`; the SDK's default when absent. */
+  /** `WORKER_STICKY_TIMEOUT_MS`; DEFAULT_STICKY_QUEUE_TIMEOUT_MS when absent. */
   stickyQueueTimeoutMs?: number;
   /** `PORTAL_LINK_SECRET`: the outbox relay signs the emails' portal links with it. */
   portalLinkSecret?: string;
@@ -57,9 +62,10 @@ export async function createWorker(options: WorkerOptions): Promise<PerennialWor
     taskQueue,
     ...(workflowBundle ? { workflowBundle } : { workflowsPath: require.resolve('./workflows') }),
     activities: createActivities(deps),
+    interceptors: { activity: [activityAttempts] },
     shutdownGraceTime: shutdownGraceMs ?? 10_000,
     ...workflowCache,
-    ...(stickyQueueTimeoutMs ? { stickyQueueScheduleToStartTimeout: stickyQueueTimeoutMs } : {}),
+    stickyQueueScheduleToStartTimeout: stickyQueueTimeoutMs ?? DEFAULT_STICKY_QUEUE_TIMEOUT_MS,
   });
   const relay = createOutboxRelay({
     orm: deps.orm,
@@ -114,6 +120,7 @@ export async function runWorker(config: Config): Promise<void> {
         taskQueue: config.TEMPORAL_TASK_QUEUE,
         address: config.TEMPORAL_ADDRESS,
         maxCachedWorkflows: worker.temporal.options.maxCachedWorkflows,
+        stickyQueueTimeoutMs: worker.temporal.options.stickyQueueScheduleToStartTimeoutMs,
       },
       'worker started',
     );

@@ -1,6 +1,6 @@
 import { DefaultLogger, type InjectedSinks, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { WorkflowInfo } from '@temporalio/workflow';
-import { workflowCacheFor } from '../../src/temporal/worker-tuning';
+import { DEFAULT_STICKY_QUEUE_TIMEOUT_MS, workflowCacheFor } from '../../src/temporal/worker-tuning';
 import type { CeilingSinks } from './workflows';
 
 /**
@@ -36,7 +36,9 @@ async function main(): Promise<void> {
       },
     } satisfies InjectedSinks<CeilingSinks>,
     ...(cacheMb ? workflowCacheFor(Number(cacheMb)) : {}),
-    ...(stickyTimeoutMs ? { stickyQueueScheduleToStartTimeout: Number(stickyTimeoutMs) } : {}),
+    stickyQueueScheduleToStartTimeout: stickyTimeoutMs
+      ? Number(stickyTimeoutMs)
+      : DEFAULT_STICKY_QUEUE_TIMEOUT_MS,
   });
   process.once('disconnect', () => worker.shutdown());
   const running = worker.run();

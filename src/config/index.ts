@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { GatewayConfig } from '../gateways';
+import { DEFAULT_STICKY_QUEUE_TIMEOUT_MS } from '../temporal/worker-tuning';
 
 /**
  * The one typed view of the environment. Worker, API and scripts read configuration only through here,
@@ -26,9 +27,13 @@ export const engineSchema = z.object({
   // V8 old-space limit of each forked worker process, in MiB; unset: V8's default (a quarter of the machine's memory
   // up to 4 GiB), which lets the heap grow far past its live set before a full collection.
   WORKER_HEAP_MB: z.coerce.number().int().min(128).max(1_000_000).optional(),
-  // How long a workflow task waits on its worker's sticky queue before the server hands it to any worker; unset:
-  // the SDK's 10 s.
-  WORKER_STICKY_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).optional(),
+  // How long a workflow task waits on its worker's sticky queue before the server hands it to any worker.
+  WORKER_STICKY_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .max(600_000)
+    .default(DEFAULT_STICKY_QUEUE_TIMEOUT_MS),
 });
 
 export type EngineSettings = z.infer<typeof engineSchema>;

@@ -3,6 +3,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { freePort } from '../../scripts/provision/ports';
 import { createApiKey } from '../../src/db/api-keys';
+import { workflowCacheFor } from '../../src/temporal/worker-tuning';
 import { Invoice } from '../../src/db/entities';
 import { fetchCall, subscribeThroughApi } from '../support/api-flow';
 import { startSmtpCatcher, type SmtpCatcher } from '../../src/dev/smtp-catcher';
@@ -75,7 +76,12 @@ describe('production processes (npm run worker, npm run api)', () => {
       PORTAL_LINK_SECRET: 'production-test-portal-link-secret-0123456789',
     };
     const { secret, key } = await createApiKey(db.orm.em.fork(), 'production-test');
-    const worker = run('worker', processEnv);
+    const worker = run('worker', {
+      ...processEnv,
+      LOG_LEVEL: 'info',
+      WORKER_CACHE_MB: '64',
+      WORKER_STICKY_TIMEOUT_MS: '45000',
+    });
     const api = run('api', {
       ...processEnv,
       LOG_LEVEL: 'info',
@@ -84,6 +90,19 @@ describe('production processes (npm run worker, npm run api)', () => {
     const base = `http://127.0.0.1:${apiPort}`;
     try {
       await waitFor(async () => (await fetch(`${base}/readyz`)).status === 200, `the API\n${api.output()}`);
+      // The worker's tuning settings reach the SDK's worker, as its start line reports them.
+      await waitFor(async () => worker.output().includes('worker started'), `the worker\n${worker.output()}`);
+      const started = worker
+        .output()
+        .split('\n')
+        .filter((line) => line.includes('worker started'))
+        .map((line) => JSON.parse(line) as { stickyQueueTimeoutMs?: number; maxCachedWorkflows?: number });
+      expect(started).toEqual([
+        expect.objectContaining({
+          stickyQueueTimeoutMs: 45_000,
+          maxCachedWorkflows: workflowCacheFor(64).maxCachedWorkflows,
+        }),
+      ]);
       const { subscription } = await subscribeThroughApi(fetchCall(base, secret));
       // Invoiced and charged by the separate worker process before the API answered.
       expect(subscription).toMatchObject({ status: 'active', live: true });
