@@ -82,6 +82,13 @@ async function renewalRun(stack: BenchStack, subscriptionId: string) {
   };
 }
 
+/** A timeout's kind as the server names it (TIMEOUT_TYPE_HEARTBEAT), from the number the history holds. */
+function timeoutName(type: temporal.api.enums.v1.TimeoutType | null | undefined): string {
+  return type === null || type === undefined
+    ? 'unknown'
+    : (temporal.api.enums.v1.TimeoutType[type] ?? String(type));
+}
+
 /** One history event of a straggler's renewal run, as seconds after the storm's signals went out. */
 interface StragglerEvent {
   at_s: number;
@@ -130,7 +137,7 @@ async function stragglers(stack: BenchStack, advancedAt: Date, count: number) {
           (started?.lastFailure
             ? `${activityTypes.get(String(started.scheduledEventId)) ?? 'activity'}, attempt before: ${
                 started.lastFailure.message ?? ''
-              } ${started.lastFailure.timeoutFailureInfo ? `(${String(started.lastFailure.timeoutFailureInfo.timeoutType)})` : ''}`
+              } ${started.lastFailure.timeoutFailureInfo ? `(${timeoutName(started.lastFailure.timeoutFailureInfo.timeoutType)})` : ''}`
             : undefined);
         waits.push({
           at_s: (eventMs(event) - advancedAt.getTime()) / 1000,

@@ -260,7 +260,10 @@ export async function startWorkerProcesses(options: {
         timeoutMs,
       );
     },
-    stop: () => group.stop(),
+    stop: async () => {
+      await group.stop();
+      workerLog.end();
+    },
   };
 }
 

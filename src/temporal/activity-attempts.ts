@@ -42,8 +42,10 @@ export function slowAttempt(
 }
 
 /**
- * How often a running attempt with a heartbeat timeout tells the server it is alive: four times within the timeout,
- * so a busy event loop can miss a beat without the attempt being timed out. An attempt that ends sooner sends none.
+ * How often a running attempt with a heartbeat timeout tells the SDK it is alive: four times within the timeout. The
+ * SDK sends the first beat at once and then at most one per 80 % of the timeout, so the server hears one every 16 s
+ * of a 20 s timeout; beating more often than that only makes sure a beat is waiting whenever the SDK may send. An
+ * attempt that ends before its first beat sends none.
  */
 export function heartbeatEveryMs(heartbeatTimeoutMs: number | undefined): number | null {
   return heartbeatTimeoutMs && heartbeatTimeoutMs > 0

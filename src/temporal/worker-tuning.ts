@@ -8,8 +8,8 @@ export const CACHED_WORKFLOW_MB = 0.5;
 /**
  * How long a workflow task waits on its worker's sticky queue before the server hands it to any worker. The SDK's
  * 10 s is shorter than a burst of renewals keeps a busy worker's queue: its tasks then timed out there and waited at
- * the back of the shared queue, behind the whole burst (656 s in a storm of 10,000; bench/README.md, "Sticky
- * queues"). A worker that stops cleanly hands its sticky tasks back at once, and the server stops routing new tasks to
+ * the back of the shared queue, behind the whole burst (656 s in a storm of 10,000; bench/README.md, "A storm of
+ * 10,000"). A worker that stops cleanly hands its sticky tasks back at once, and the server stops routing new tasks to
  * a sticky queue nobody has polled for 10 s; only the tasks already queued for a worker that died wait up to this long.
  */
 export const DEFAULT_STICKY_QUEUE_TIMEOUT_MS = 60_000;

@@ -21,7 +21,8 @@ export const externalCharge: ActivityOptions = {
   // A charge with no answer within a minute is ambiguous; the retry settles it by idempotency key before charging.
   startToCloseTimeout: '1 minute',
   // The worker heartbeats for every attempt that runs longer than a quarter of this (src/temporal/activity-attempts.ts),
-  // so an attempt whose worker died, or that no worker received, is retried after 20 s instead of the minute above.
+  // so an attempt whose worker died, or that no worker received, is retried after 20 s (and the backoff) instead of
+  // the minute above.
   heartbeatTimeout: '20 seconds',
   // Declines come back as results, not failures; what is retried here is the processor being unreachable or slow,
   // and every retry carries the same idempotency key.
