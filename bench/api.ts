@@ -1,4 +1,5 @@
 import { type ChildProcess, fork, spawn } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { freePort } from '../scripts/provision/ports';
@@ -9,6 +10,8 @@ import { commandRoutes, type LoadResult, type LoadRun, type RouteName } from './
 import { medianUpdateTimeline } from './command-timeline';
 import {
   type BenchStack,
+  cpuBoundPerSecond,
+  cpuMsByPart,
   engineDescription,
   engineFlags,
   engineOptions,
@@ -111,6 +114,57 @@ async function startApiProcess(stack: BenchStack): Promise<ApiProcess> {
   };
 }
 
+type CpuByPart = ReturnType<typeof cpuMsByPart> & { api: number };
+
+/** CPU a command costs each process, and what the machine's cores then allow (for the p99 targets at c = 10). */
+interface CommandCpu {
+  /** Per request, from the first request until the last answer. */
+  until_answered_ms: CpuByPart & { total: number };
+  /** Per request, until the workers are idle again: the receipts, credits and emails the command caused. */
+  with_follow_ups_ms: CpuByPart & { total: number };
+  cores: number;
+  /** The most requests a second the cores could answer if each cost only its CPU until answered. */
+  machine_bound_per_second: number;
+  /** Little's law at that bound: c requests in flight take at least c ÷ the bound each, on average. */
+  mean_latency_floor_ms: number;
+}
+
+function commandCpuOf(
+  before: CpuByPart,
+  answered: CpuByPart,
+  idle: CpuByPart,
+  requests: number,
+  connections: number,
+): CommandCpu {
+  const per = (after: CpuByPart) => {
+    const parts = {
+      api: (after.api - before.api) / requests,
+      workers: (after.workers - before.workers) / requests,
+      temporal: (after.temporal - before.temporal) / requests,
+      postgres: (after.postgres - before.postgres) / requests,
+    };
+    const total = parts.api + parts.workers + parts.temporal + parts.postgres;
+    const round = (ms: number) => Math.round(ms * 10) / 10;
+    return {
+      api: round(parts.api),
+      workers: round(parts.workers),
+      temporal: round(parts.temporal),
+      postgres: round(parts.postgres),
+      total: round(total),
+    };
+  };
+  const untilAnswered = per(answered);
+  const { total: _total, ...parts } = untilAnswered;
+  const bound = cpuBoundPerSecond(parts);
+  return {
+    until_answered_ms: untilAnswered,
+    with_follow_ups_ms: per(idle),
+    cores: os.availableParallelism(),
+    machine_bound_per_second: bound,
+    mean_latency_floor_ms: bound > 0 ? Math.round((connections / bound) * 1000) : 0,
+  };
+}
+
 async function main(): Promise<void> {
   const stack = await startBenchStack('api', OPTIONS);
   const loader = fork(path.join(__dirname, 'api-load.ts'), [], { execArgv: ['--import', 'tsx'] });
@@ -187,7 +241,7 @@ async function main(): Promise<void> {
     }
     const apiPid = api.child.pid;
     if (apiPid === undefined) throw new Error('the API process has no pid');
-    const rows: (LoadResult & { api_cpu_us_per_request: number })[] = [];
+    const rows: (LoadResult & { api_cpu_us_per_request: number; command_cpu?: CommandCpu })[] = [];
     const timelines: ({ route: RouteName; connections: number } & Awaited<
       ReturnType<typeof medianUpdateTimeline>
     >)[] = [];
@@ -206,6 +260,7 @@ async function main(): Promise<void> {
           );
         }
         const ticksBefore = cpuTicks(apiPid);
+        const partsBefore = command ? cpuMsByPart(stack) : null;
         const result = await runOnce({
           url,
           route,
@@ -228,13 +283,36 @@ async function main(): Promise<void> {
           ((cpuTicks(apiPid) - ticksBefore) * 10_000) / Math.max(1, result.requests),
         );
         const { created_ids: _created, ...figures } = result;
-        rows.push({ ...figures, api_cpu_us_per_request: apiCpuUs });
+        const answered = partsBefore ? { ...cpuMsByPart(stack), api: cpuTicks(apiPid) * 10 } : null;
         // A command's receipts, credits and emails finish in the workers after the answer: the next run starts after.
         if (command) await stack.workers.waitForIdle();
+        const commandCpu =
+          partsBefore && answered
+            ? commandCpuOf(
+                { ...partsBefore, api: ticksBefore * 10 },
+                answered,
+                { ...cpuMsByPart(stack), api: cpuTicks(apiPid) * 10 },
+                result.requests,
+                connections,
+              )
+            : undefined;
+        rows.push({
+          ...figures,
+          api_cpu_us_per_request: apiCpuUs,
+          ...(commandCpu ? { command_cpu: commandCpu } : {}),
+        });
         console.log(
           `${route} c=${connections}: ${result.requests_per_second} req/s, p99 ${result.latency_p99_ms} ms, ` +
             `non-2xx ${result.non_2xx}, API CPU ${apiCpuUs} µs/request`,
         );
+        if (commandCpu) {
+          console.log(
+            `  CPU ms a request until answered ${JSON.stringify(commandCpu.until_answered_ms)}, with what follows ` +
+              `${JSON.stringify(commandCpu.with_follow_ups_ms)}; ${commandCpu.cores} cores allow ` +
+              `${commandCpu.machine_bound_per_second}/s, so at c = ${connections} the mean cannot fall below ` +
+              `${commandCpu.mean_latency_floor_ms} ms`,
+          );
+        }
         // Where a command's time went inside Temporal and the worker (create is a start, not an update).
         if (command && route !== 'create_subscription') {
           const timeline = await medianUpdateTimeline(stack.client, created.map(lifecycleWorkflowIdFor));

@@ -28,6 +28,7 @@ import {
   ratio,
   seedCustomers,
   seedSellerAndPlan,
+  cpuBoundPerSecond,
   cpuMsByPart,
   cpuMsPerUnit,
   resetStatementCounts,
@@ -312,6 +313,9 @@ async function main(): Promise<void> {
       // Comparable across runs where the rate is not: what each part of the engine spent per subscription.
       cpu_ms_per_start: cpuPerStart,
       cpu_ms_per_renewal: cpuPerRenewal,
+      // The cores' bound on each rate from that CPU, with the receipts and emails the storm caused counted in.
+      cpu_bound_starts_per_second: cpuBoundPerSecond(cpuPerStart),
+      cpu_bound_renewals_per_second: cpuBoundPerSecond(cpuPerRenewal),
       charge_lag_p50_ms: percentile(lags, 50),
       charge_lag_p99_ms: percentile(lags, 99),
       charge_lag_max_ms: lags.at(-1) ?? null,
@@ -336,7 +340,8 @@ async function main(): Promise<void> {
     console.log(
       `storm ${renewalsPerSecond}/s, ${runs[0]?.events ?? '?'} events per renewal run, charge lag p50 ${result.charge_lag_p50_ms} ms p99 ${result.charge_lag_p99_ms} ms, ` +
         `last renewal email sent at ${emailsDoneMs ?? '?'} ms; CPU ms per renewal ${JSON.stringify(cpuPerRenewal)}, ` +
-        `per start ${JSON.stringify(cpuPerStart)}`,
+        `per start ${JSON.stringify(cpuPerStart)}; the cores allow ${result.cpu_bound_renewals_per_second} ` +
+        `renewals/s and ${result.cpu_bound_starts_per_second} starts/s`,
     );
     await writeResult(`renewal-storm-${OPTIONS.backend}-${N}.json`, result);
   } finally {

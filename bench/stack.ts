@@ -631,6 +631,15 @@ export function cpuMsPerUnit(
   return { workers: per('workers'), temporal: per('temporal'), postgres: per('postgres') };
 }
 
+/**
+ * The most units a second this machine's cores could finish if each cost only the CPU measured for it (all parts
+ * summed): the bound a rate meets when the work, not waiting, is what limits it.
+ */
+export function cpuBoundPerSecond(perUnit: Record<string, number>): number {
+  const total = Object.values(perUnit).reduce((sum, ms) => sum + ms, 0);
+  return total > 0 ? Math.round(((os.availableParallelism() * 1000) / total) * 10) / 10 : 0;
+}
+
 /** Child processes of this one whose command line matches, e.g. the Temporal CLI dev server. */
 export function childPids(match: RegExp): number[] {
   // The SDK's core spawns the dev server from one of its own threads, and /proc lists children per thread.
