@@ -123,7 +123,10 @@ interface CommandCpu {
   /** Per request, until the workers are idle again: the receipts, credits and emails the command caused. */
   with_follow_ups_ms: CpuByPart & { total: number };
   cores: number;
-  /** The most requests a second the cores could answer if each cost only its CPU until answered. */
+  /**
+   * The most requests a second the cores could answer if each cost only its CPU until answered (the follow-ups add at
+   * most a few ms; the load generator and this process are not counted, so the true bound is lower).
+   */
   machine_bound_per_second: number;
   /** Little's law at that bound: c requests in flight take at least c ÷ the bound each, on average. */
   mean_latency_floor_ms: number;
@@ -154,14 +157,17 @@ function commandCpuOf(
     };
   };
   const untilAnswered = per(answered);
-  const { total: _total, ...parts } = untilAnswered;
-  const bound = cpuBoundPerSecond(parts);
+  // From the unrounded CPU: the rounded parts can sum to a tenth more or less than the total.
+  const totalMs =
+    (answered.api - before.api + answered.workers - before.workers) / requests +
+    (answered.temporal - before.temporal + answered.postgres - before.postgres) / requests;
+  const cores = os.availableParallelism();
   return {
     until_answered_ms: untilAnswered,
     with_follow_ups_ms: per(idle),
-    cores: os.availableParallelism(),
-    machine_bound_per_second: bound,
-    mean_latency_floor_ms: bound > 0 ? Math.round((connections / bound) * 1000) : 0,
+    cores,
+    machine_bound_per_second: cpuBoundPerSecond({ total: totalMs }),
+    mean_latency_floor_ms: Math.round((connections * totalMs) / cores),
   };
 }
 

@@ -633,7 +633,8 @@ export function cpuMsPerUnit(
 
 /**
  * The most units a second this machine's cores could finish if each cost only the CPU measured for it (all parts
- * summed): the bound a rate meets when the work, not waiting, is what limits it.
+ * summed): the bound a rate meets when the work, not waiting, is what limits it. An upper bound: the benchmark's own
+ * processes (load generator, SMTP catcher, the gateway sandbox) share the cores too and are not counted.
  */
 export function cpuBoundPerSecond(perUnit: Record<string, number>): number {
   const total = Object.values(perUnit).reduce((sum, ms) => sum + ms, 0);
