@@ -1,8 +1,17 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ApplicationFailure } from '@temporalio/activity';
-import { Customer, Discount, Meter, PlanPrice, SellerSettings, UsageEvent } from '../db/entities';
+import {
+  Customer,
+  type MeterAggregation,
+  type Plan,
+  type PlanPrice,
+  type Product,
+  SellerSettings,
+  UsageEvent,
+} from '../db/entities';
+import { sqlRows } from '../db/direct-read';
 import { StoreError } from '../db/services/errors';
-import { toDomainCoupon } from '../db/services/coupons';
+import { subscriptionDiscounts } from '../db/services/coupons';
 import { discountAppliesToPeriod, type Coupon } from '../domain/coupons';
 import type { InvoiceItemInput } from '../domain/invoice';
 import { money } from '../domain/money';
@@ -30,37 +39,104 @@ export async function sellerOf(em: EntityManager): Promise<SellerSettings> {
   return seller;
 }
 
-/** Each item's price in the subscription's currency, with its plan, product and meter. */
+/** A plan's price in one currency, with what invoicing reads of its plan, product and meter. */
+export interface PlanPriceFacts {
+  currency: string;
+  scheme: PlanPrice['scheme'];
+  setupFee: number;
+  plan: {
+    id: string;
+    name: string;
+    intervalUnit: Plan['intervalUnit'];
+    intervalCount: number;
+    taxBehavior: Plan['taxBehavior'];
+    meter: { id: string; name: string; aggregation: MeterAggregation } | null;
+    product: { taxCategory: Product['taxCategory']; addOn: boolean };
+  };
+}
+
+interface PlanPriceRow {
+  currency: string;
+  scheme: PlanPrice['scheme'];
+  /** bigint, as text. */
+  setup_fee: string;
+  plan_id: string;
+  plan_name: string;
+  interval_unit: Plan['intervalUnit'];
+  interval_count: number;
+  tax_behavior: Plan['taxBehavior'];
+  tax_category: Product['taxCategory'];
+  add_on: boolean;
+  meter_id: string | null;
+  meter_name: string | null;
+  meter_aggregation: MeterAggregation | null;
+}
+
+/**
+ * Each item's price in the subscription's currency, with its plan, product and meter: one plain statement, since
+ * every invoice and every committed transition reads them and the ORM's joined hydration cost more than the query.
+ */
 export async function pricesOf(
   em: EntityManager,
   items: readonly Pick<SubscriptionItem, 'planId'>[],
   currency: string,
-): Promise<Map<string, PlanPrice>> {
+): Promise<Map<string, PlanPriceFacts>> {
   const planIds = [...new Set(items.map((item) => item.planId))];
-  const rows = await em.find(
-    PlanPrice,
-    { plan: { $in: planIds }, currency },
-    { populate: ['plan', 'plan.meter', 'plan.product'] },
+  const rows = await sqlRows<PlanPriceRow>(
+    em,
+    `select pp.currency, pp.scheme, pp.setup_fee::text as setup_fee, p.id as plan_id, p.name as plan_name,
+       p.interval_unit, p.interval_count, p.tax_behavior, pr.tax_category, pr.add_on, m.id as meter_id,
+       m.name as meter_name, m.aggregation as meter_aggregation
+     from plan_prices pp
+     join plans p on p.id = pp.plan_id
+     join products pr on pr.id = p.product_id
+     left join meters m on m.id = p.meter_id
+     where pp.plan_id = any($1) and pp.currency = $2`,
+    [planIds, currency],
   );
-  const byPlan = new Map(rows.map((row) => [row.plan.id, row]));
+  const byPlan = new Map(
+    rows.map((row): [string, PlanPriceFacts] => [
+      row.plan_id,
+      {
+        currency: row.currency,
+        scheme: row.scheme,
+        setupFee: Number(row.setup_fee),
+        plan: {
+          id: row.plan_id,
+          name: row.plan_name,
+          intervalUnit: row.interval_unit,
+          intervalCount: row.interval_count,
+          taxBehavior: row.tax_behavior,
+          meter:
+            row.meter_id !== null && row.meter_name !== null && row.meter_aggregation !== null
+              ? { id: row.meter_id, name: row.meter_name, aggregation: row.meter_aggregation }
+              : null,
+          product: { taxCategory: row.tax_category, addOn: row.add_on },
+        },
+      },
+    ]),
+  );
   for (const planId of planIds) {
     if (!byPlan.has(planId)) throw new StoreError('not_found', `Plan ${planId} has no ${currency} price`);
   }
   return byPlan;
 }
 
-export const domainPrice = (price: PlanPrice): Price => ({ currency: price.currency, scheme: price.scheme });
+export const domainPrice = (price: PlanPriceFacts): Price => ({
+  currency: price.currency,
+  scheme: price.scheme,
+});
 
 const day = (iso: string) => iso.slice(0, 10);
 
-export function describeItem(price: PlanPrice, quantity: number): string {
+export function describeItem(price: PlanPriceFacts, quantity: number): string {
   return quantity === 1 ? price.plan.name : `${price.plan.name} × ${quantity}`;
 }
 
 /** A licensed item for one whole period: one line, or one per tier touched. */
 export function licensedLines(
   item: SubscriptionItem,
-  price: PlanPrice,
+  price: PlanPriceFacts,
   period: BillingPeriod,
 ): InvoiceItemInput[] {
   return priceLines(
@@ -84,10 +160,10 @@ export async function usageLines(
   em: EntityManager,
   subscriptionId: string,
   item: SubscriptionItem,
-  price: PlanPrice,
+  price: PlanPriceFacts,
   window: BillingPeriod,
 ): Promise<InvoiceItemInput[]> {
-  const meter = price.plan.meter as Meter | null | undefined;
+  const { meter } = price.plan;
   if (!meter) return [];
   const start = new Date(window.start);
   const end = new Date(window.end);
@@ -124,7 +200,7 @@ export async function usageLines(
 }
 
 /** The plan's one-off setup fee, when the item still owes it. */
-export function setupFeeLines(item: SubscriptionItem, price: PlanPrice): InvoiceItemInput[] {
+export function setupFeeLines(item: SubscriptionItem, price: PlanPriceFacts): InvoiceItemInput[] {
   if (!item.setupFeeDue || !price.setupFee) return [];
   return [
     {
@@ -141,7 +217,7 @@ export function setupFeeLines(item: SubscriptionItem, price: PlanPrice): Invoice
 
 export function proratedItems(
   items: readonly SubscriptionItem[],
-  prices: Map<string, PlanPrice>,
+  prices: Map<string, PlanPriceFacts>,
   currency: string,
 ): ProratedItem[] {
   return items
@@ -159,7 +235,7 @@ export function proratedItems(
 /** Credits for the unused part of a period, one per licensed item (an interval change ends the period early). */
 export function unusedTimeCredits(
   items: readonly SubscriptionItem[],
-  prices: Map<string, PlanPrice>,
+  prices: Map<string, PlanPriceFacts>,
   currency: string,
   period: BillingPeriod,
   at: string,
@@ -185,7 +261,7 @@ export function unusedTimeCredits(
 /** The tax category of an item's product: each proration line is taxed like the item it prorates. */
 export function categoryOf(
   items: readonly SubscriptionItem[],
-  prices: Map<string, PlanPrice>,
+  prices: Map<string, PlanPriceFacts>,
   itemId: string,
 ): TaxCategory {
   const item = items.find((candidate) => candidate.id === itemId);
@@ -198,16 +274,10 @@ export async function couponsForPeriod(
   subscriptionId: string,
   periodIndex: number,
 ): Promise<Coupon[]> {
-  const discounts = await em.find(
-    Discount,
-    { subscription: subscriptionId },
-    { populate: ['coupon'], orderBy: { createdAt: 'asc' } },
-  );
-  return discounts
+  return (await subscriptionDiscounts(em, subscriptionId))
     .filter((discount) => discount.endPeriodIndex == null || periodIndex < discount.endPeriodIndex)
-    .map((discount) => ({ discount, coupon: toDomainCoupon(discount.coupon) }))
-    .filter(({ discount, coupon }) =>
-      discountAppliesToPeriod(coupon.duration, discount.startPeriodIndex, periodIndex),
+    .filter(({ coupon, startPeriodIndex }) =>
+      discountAppliesToPeriod(coupon.duration, startPeriodIndex, periodIndex),
     )
     .map(({ coupon }) => coupon);
 }
@@ -236,7 +306,7 @@ export async function taxAndCredit(
 /** Whether the subscription's prices include tax: the base item's plan decides for the whole invoice. */
 export function pricesIncludeTax(
   items: readonly SubscriptionItem[],
-  prices: Map<string, PlanPrice>,
+  prices: Map<string, PlanPriceFacts>,
 ): boolean {
   const base = items.find((item) => !item.addOn && !item.metered) ?? items[0];
   return base ? prices.get(base.planId)?.plan.taxBehavior === 'inclusive' : false;
@@ -262,7 +332,7 @@ export async function periodLines(
   em: EntityManager,
   spec: PeriodLinesSpec,
   period: BillingPeriod,
-): Promise<{ lines: InvoiceItemInput[]; pendingItemIds: string[]; prices: Map<string, PlanPrice> }> {
+): Promise<{ lines: InvoiceItemInput[]; pendingItemIds: string[]; prices: Map<string, PlanPriceFacts> }> {
   const prices = await pricesOf(em, [...spec.items, ...(spec.credit?.items ?? [])], spec.currency);
   const lines: InvoiceItemInput[] = [];
   if (spec.credit) {
@@ -303,7 +373,7 @@ export interface ChangeLinesSpec {
 export async function changeLines(
   em: EntityManager,
   spec: ChangeLinesSpec,
-): Promise<{ prices: Map<string, PlanPrice>; lines: ProrationLineDraft[]; fees: InvoiceItemInput[] }> {
+): Promise<{ prices: Map<string, PlanPriceFacts>; lines: ProrationLineDraft[]; fees: InvoiceItemInput[] }> {
   const prices = await pricesOf(em, [...spec.before, ...spec.after], spec.currency);
   const lines = itemProrationLines({
     before: proratedItems(spec.before, prices, spec.currency),

@@ -1,4 +1,5 @@
 import type { QueryResultRow } from 'pg';
+import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Orm } from './orm.config';
 
 /** The part of a `pg` client that a read needs. */
@@ -25,11 +26,43 @@ export async function readRows<R extends QueryResultRow>(
   text: string,
   values: readonly unknown[],
 ): Promise<R[]> {
-  const pool = orm.em.getConnection().getKnex().client as KnexPool;
+  return rowsOn<R>(orm.em.getConnection().getKnex().client as KnexPool, text, values);
+}
+
+async function rowsOn<R extends QueryResultRow>(
+  pool: KnexPool,
+  text: string,
+  values: readonly unknown[],
+): Promise<R[]> {
   const connection = await pool.acquireConnection();
   try {
     return (await connection.query<R>(text, values)).rows;
   } finally {
     await pool.releaseConnection(connection);
   }
+}
+
+/** What a knex transaction exposes of its client: the transaction's own connection, handed out without a pool. */
+interface KnexTransaction {
+  client: KnexPool;
+}
+
+/**
+ * Rows of one statement sent straight to `pg` on the connection `em` works on: inside `em.transactional`, the
+ * transaction's connection (so the statement sees and joins its writes); outside, one of the pool's. For the hot
+ * paths of activities, where MikroORM's query building and hydration cost more CPU than the statement itself. The
+ * identity map knows nothing of it: flush pending entity changes first when the statement must see them, and do not
+ * write a row this way that the same context holds as an entity.
+ */
+export async function sqlRows<R extends QueryResultRow>(
+  em: EntityManager,
+  text: string,
+  values: readonly unknown[],
+): Promise<R[]> {
+  const transaction = em.getTransactionContext<KnexTransaction>();
+  return rowsOn<R>(
+    transaction ? transaction.client : (em.getConnection().getKnex().client as KnexPool),
+    text,
+    values,
+  );
 }

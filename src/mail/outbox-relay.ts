@@ -31,6 +31,19 @@ export interface OutboxRelay {
   drainOnce(): Promise<number>;
 }
 
+/** A claimed `email_messages` row, as the claim returns it. */
+interface ClaimedEmail {
+  id: string;
+  cause_key: string;
+  recipient: string;
+  message_id: string;
+  /** Never null here: the claim passes over rows without one. */
+  payload: OutboxPayload;
+  attempts: number;
+  /** ISO 8601 in UTC, to the millisecond, as the entity reads it. */
+  created_at: string;
+}
+
 const backoffMs = (attempts: number) => Math.min(2 ** attempts * 1000, 10 * 60 * 1000);
 
 /**
@@ -55,37 +68,40 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   let listener: PgClient | null = null;
   let listening: Promise<void> | null = null;
 
-  async function claim(): Promise<string[]> {
+  /** Claims a batch, answering the rows whole: sending needs no second read of each. */
+  async function claim(): Promise<ClaimedEmail[]> {
     const rows = await orm.em
       .fork()
       .getConnection()
-      .execute<{ id: string }[]>(
+      .execute<ClaimedEmail[]>(
         `update email_messages set lease_until = now() + (? * interval '1 millisecond'), attempts = attempts + 1
        where id in (
          select id from email_messages
          where status = 'pending' and payload is not null and (lease_until is null or lease_until < now())
          order by created_at limit ? for update skip locked)
-       returning id`,
+       returning id, cause_key, recipient, message_id, payload, attempts,
+         to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as created_at`,
         [leaseMs, batchSize],
       );
-    return rows.map((row) => row.id);
+    // `returning` keeps no order: a transition's emails go out in the order it queued them.
+    return rows.sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id));
   }
 
   /** `from`: the seller's email sender, or undefined for the mailer's `MAIL_FROM`; never part of the Message-ID. */
-  async function sendOne(id: string, from: EmailSender | undefined): Promise<void> {
+  async function sendOne(row: ClaimedEmail, from: EmailSender | undefined): Promise<void> {
     const em = orm.em.fork();
-    const row = await em.findOneOrFail(EmailMessage, id);
+    const { id } = row;
     let mail;
     try {
       // Links are made here, at sending, from the row: a message sent again carries the same single-use link.
-      mail = await renderOutboxEmail(em, row.payload as unknown as OutboxPayload, {
+      mail = await renderOutboxEmail(em, row.payload, {
         publicUrl: options.publicUrl,
         portalLinkSecret: options.portalLinkSecret,
-        message: { id: row.id, createdAt: row.createdAt },
+        message: { id: row.id, createdAt: new Date(row.created_at) },
       });
     } catch (error) {
       if (isDatabaseUnavailable(error)) throw error;
-      onError(error, `render ${row.causeKey}`);
+      onError(error, `render ${row.cause_key}`);
       const failed = row.attempts >= maxAttempts;
       await orm.em.fork().nativeUpdate(
         EmailMessage,
@@ -104,10 +120,10 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         ...mail,
         ...(from ? { from } : {}),
         to: row.recipient,
-        messageId: row.messageId,
+        messageId: row.message_id,
       });
     } catch (error) {
-      onError(error, `send ${row.causeKey}`);
+      onError(error, `send ${row.cause_key}`);
       await orm.em
         .fork()
         .nativeUpdate(
@@ -118,10 +134,10 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
             leaseUntil: new Date(Date.now() + backoffMs(row.attempts)),
           },
         )
-        .catch((recordError: unknown) => onError(recordError, `record failure ${row.causeKey}`));
+        .catch((recordError: unknown) => onError(recordError, `record failure ${row.cause_key}`));
       return;
     }
-    await recordSent(id, row.causeKey, {
+    await recordSent(id, row.cause_key, {
       status: 'sent',
       subject: mail.subject,
       smtpResponse: sent.response,
@@ -152,10 +168,10 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
 
   async function drainOnce(): Promise<number> {
     let sent = 0;
-    for (let ids = await claim(); ids.length > 0; ids = await claim()) {
+    for (let rows = await claim(); rows.length > 0; rows = await claim()) {
       const from = await sellerEmailSender(orm.em.fork());
-      for (const id of ids) await sendOne(id, from);
-      sent += ids.length;
+      for (const row of rows) await sendOne(row, from);
+      sent += rows.length;
       if (stopping) break;
     }
     return sent;

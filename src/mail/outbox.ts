@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { createHash } from 'node:crypto';
-import { Customer, EmailMessage, type Invoice } from '../db/entities';
+import { Customer, type Invoice } from '../db/entities';
+import { sqlRows } from '../db/direct-read';
 
 /** The channel a commit notifies when it wrote outbox rows, so the relay sends at once instead of at its next poll. */
 export const OUTBOX_CHANNEL = 'perennial_outbox';
@@ -26,24 +27,27 @@ export async function queueEmail(
     createdAt?: Date;
   },
 ): Promise<void> {
-  await em
-    .createQueryBuilder(EmailMessage)
-    .insert({
-      causeKey: email.cause,
-      kind: email.kind,
-      recipient: email.recipient,
-      subject: email.kind,
-      messageId: stableMessageId(email.cause),
-      status: 'pending',
-      subscriptionId: email.subscriptionId,
-      payload: email.payload,
-      createdAt: email.createdAt ?? new Date(),
-    })
-    .onConflict(['causeKey'])
-    .ignore()
-    .execute('run');
-  // PostgreSQL delivers a notification at commit, and only if the transaction commits.
-  await em.execute(`notify ${OUTBOX_CHANNEL}`);
+  // One statement for the row and the notification: PostgreSQL delivers it at commit, and only if the transaction
+  // commits.
+  await sqlRows(
+    em,
+    `with queued as (
+       insert into email_messages (cause_key, kind, recipient, subject, message_id, status, subscription_id, payload,
+         created_at)
+       values ($1, $2, $3, $2, $4, 'pending', $5, $6::jsonb, $7)
+       on conflict (cause_key) do nothing)
+     select pg_notify($8, '')`,
+    [
+      email.cause,
+      email.kind,
+      email.recipient,
+      stableMessageId(email.cause),
+      email.subscriptionId ?? null,
+      JSON.stringify(email.payload),
+      email.createdAt ?? new Date(),
+      OUTBOX_CHANNEL,
+    ],
+  );
 }
 
 /** The cause of an invoice's receipt: one receipt per invoice, however often it is asked for. */

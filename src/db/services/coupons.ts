@@ -3,10 +3,27 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { type Coupon as DomainCoupon, assertRedeemable } from '../../domain/coupons';
 import { money } from '../../domain/money';
 import { Coupon, Discount } from '../entities';
+import { sqlRows } from '../direct-read';
 import { StoreError } from './errors';
 
+/** What the pure coupon rules read of a catalogue row. */
+type CouponFields = Pick<
+  Coupon,
+  | 'id'
+  | 'name'
+  | 'percentOffBp'
+  | 'amountOff'
+  | 'amountOffCurrency'
+  | 'duration'
+  | 'durationPeriods'
+  | 'redeemBy'
+  | 'maxRedemptions'
+  | 'timesRedeemed'
+  | 'appliesToPlanIds'
+>;
+
 /** The catalogue row as the pure coupon rules see it. */
-export function toDomainCoupon(coupon: Coupon): DomainCoupon {
+export function toDomainCoupon(coupon: CouponFields): DomainCoupon {
   return {
     id: coupon.id,
     name: coupon.name,
@@ -64,4 +81,67 @@ export async function redeemCoupon(
     });
     return { discount, created: true };
   });
+}
+
+/** A subscription's redemption of a coupon for the periods `[startPeriodIndex, endPeriodIndex)`. */
+export interface SubscriptionDiscount {
+  startPeriodIndex: number;
+  endPeriodIndex: number | null;
+  coupon: DomainCoupon;
+}
+
+interface DiscountRow {
+  start_period_index: number;
+  end_period_index: number | null;
+  id: string;
+  name: string;
+  percent_off_bp: number | null;
+  /** bigint, as text. */
+  amount_off: string | null;
+  amount_off_currency: string | null;
+  duration: Coupon['duration'];
+  duration_periods: number | null;
+  /** ISO 8601 in UTC, to the millisecond. */
+  redeem_by: string | null;
+  max_redemptions: number | null;
+  times_redeemed: number;
+  applies_to_plan_ids: string[] | null;
+}
+
+/**
+ * A subscription's discounts with their coupons, oldest first, in one plain statement: every invoice and every
+ * committed transition reads them. Flush first what the same transaction changed of them through the ORM.
+ */
+export async function subscriptionDiscounts(
+  em: EntityManager,
+  subscriptionId: string,
+): Promise<SubscriptionDiscount[]> {
+  const rows = await sqlRows<DiscountRow>(
+    em,
+    `select d.start_period_index, d.end_period_index, c.id, c.name, c.percent_off_bp, c.amount_off::text as amount_off,
+       c.amount_off_currency, c.duration, c.duration_periods, c.max_redemptions, c.times_redeemed,
+       c.applies_to_plan_ids,
+       to_char(c.redeem_by at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as redeem_by
+     from discounts d join coupons c on c.id = d.coupon_id
+     where d.subscription_id = $1
+     order by d.created_at, d.id`,
+    [subscriptionId],
+  );
+  return rows.map((row) => ({
+    startPeriodIndex: row.start_period_index,
+    endPeriodIndex: row.end_period_index,
+    coupon: toDomainCoupon({
+      id: row.id,
+      name: row.name,
+      percentOffBp: row.percent_off_bp,
+      amountOff: row.amount_off === null ? null : Number(row.amount_off),
+      amountOffCurrency: row.amount_off_currency,
+      duration: row.duration,
+      durationPeriods: row.duration_periods,
+      redeemBy: row.redeem_by === null ? null : new Date(row.redeem_by),
+      maxRedemptions: row.max_redemptions,
+      timesRedeemed: row.times_redeemed,
+      appliesToPlanIds: row.applies_to_plan_ids,
+    }),
+  }));
 }
