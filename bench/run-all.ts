@@ -7,6 +7,7 @@ import path from 'node:path';
  */
 const runs: [script: string, args: string[]][] = [
   ['renewal-storm.ts', ['--n', '1000']],
+  ['activity-cpu.ts', ['--n', '300']],
   ['api.ts', ['--concurrency', '1,10,50', '--duration', '5']],
   ['longevity.ts', ['--years', '10']],
   // With the memory settings whose bound bench/README.md reports ("Sleeping subscriptions").

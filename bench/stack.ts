@@ -27,7 +27,7 @@ import { searchAttributeKeys } from '../src/workflows/search-attributes';
 export type Backend = 'dev' | 'server';
 
 export const BENCH_WEBHOOK_SECRET = 'bench-sandbox-webhook-secret';
-const PUBLIC_URL = 'http://bench.test';
+export const PUBLIC_URL = 'http://bench.test';
 
 /** The flags every engine benchmark takes, with TEMPORAL_BACKEND and WORKER_PROCESSES as their defaults. */
 export const engineFlags = {
@@ -409,7 +409,10 @@ export interface TimeSkippingStack {
   orm: Orm;
   gateway: SandboxGateway;
   worker: Worker;
+  mailer: Mailer;
   taskQueue: string;
+  /** Stops the worker and its outbox relay, leaving the database, gateway and mailer to the caller. */
+  stopWorker(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -448,16 +451,25 @@ export async function startTimeSkippingStack(name: string): Promise<TimeSkipping
     publicUrl: PUBLIC_URL,
   });
   const running = worker.run();
+  let stopped: Promise<void> | null = null;
+  const stopWorker = () => {
+    if (!stopped) {
+      worker.shutdown();
+      stopped = running;
+    }
+    return stopped;
+  };
   return {
     env: started,
     client: started.client,
     orm,
     gateway,
     worker,
+    mailer,
     taskQueue,
+    stopWorker,
     async close() {
-      worker.shutdown();
-      await running;
+      await stopWorker();
       mailer.close();
       await orm.close(true);
       await Promise.all([started.teardown(), catcher.close()]);

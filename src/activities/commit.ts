@@ -76,8 +76,9 @@ async function revenueFacts(tx: EntityManager, state: SubscriptionState) {
   }
   // The statement below goes around the ORM: what this transaction redeemed or removed must be written first.
   await tx.flush();
-  const discounts: SnapshotDiscount[] = (await subscriptionDiscounts(tx, state.subscriptionId))
-    .filter((row) => row.endPeriodIndex == null || state.periodIndex < row.endPeriodIndex)
+  const discounts: SnapshotDiscount[] = (
+    await subscriptionDiscounts(tx, state.subscriptionId, state.periodIndex)
+  )
     .filter((row) => discountAppliesToPeriod(row.coupon.duration, row.startPeriodIndex, state.periodIndex))
     .map(({ coupon }) => {
       const recurring = coupon.duration.type !== 'once';

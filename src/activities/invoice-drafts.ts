@@ -274,8 +274,7 @@ export async function couponsForPeriod(
   subscriptionId: string,
   periodIndex: number,
 ): Promise<Coupon[]> {
-  return (await subscriptionDiscounts(em, subscriptionId))
-    .filter((discount) => discount.endPeriodIndex == null || periodIndex < discount.endPeriodIndex)
+  return (await subscriptionDiscounts(em, subscriptionId, periodIndex))
     .filter(({ coupon, startPeriodIndex }) =>
       discountAppliesToPeriod(coupon.duration, startPeriodIndex, periodIndex),
     )

@@ -76,7 +76,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * The state a command acts on: the committed state of a current run (the read model holds exactly it). A run started
  * before the item model is first asked to hand over to the current schema, which it does at once.
  */
-export async function committedState(deps: CommandDeps, row: Subscription): Promise<SubscriptionState> {
+/** What a command needs of the read model's row: the entity, or the plain row the API reads. */
+export type CommandTarget = Pick<Subscription, 'id' | 'workflowId' | 'state'>;
+
+export async function committedState(deps: CommandDeps, row: CommandTarget): Promise<SubscriptionState> {
   if (row.state?.schemaVersion === STATE_SCHEMA_VERSION) return row.state;
   const handle = deps.client.workflow.getHandle(row.workflowId);
   try {
@@ -330,7 +333,7 @@ export async function previewChange(
  */
 export async function sendCommand<R>(
   deps: CommandDeps,
-  row: Subscription,
+  row: CommandTarget,
   send: (handle: WorkflowHandle, state: SubscriptionState) => Promise<R>,
 ): Promise<R> {
   const state = await committedState(deps, row);

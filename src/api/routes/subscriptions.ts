@@ -3,10 +3,11 @@ import { type Request, Router } from 'express';
 import { createHash, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Config } from '../../config';
-import { Coupon, Customer, PaymentMethod, PlanPrice, SellerSettings, Subscription } from '../../db/entities';
+import { Coupon, PaymentMethod, PlanPrice, SellerSettings, Subscription } from '../../db/entities';
 import type { Orm } from '../../db/orm.config';
 import {
   listSubscriptionRows,
+  readCustomerBalance,
   readSubscriptionRow,
   subscriptionInList,
   type SubscriptionReadRow,
@@ -184,7 +185,7 @@ function fromLegacyRow(row: Subscription): WithoutBalance {
 }
 
 /** A customer's balance as the API shows it beside a subscription: minor units, its currency once it has one. */
-const balanceOf = (row: SubscriptionReadRow) => ({
+const balanceOf = (row: Pick<SubscriptionReadRow, 'balance' | 'balance_currency'>) => ({
   amount: Number(row.balance),
   currency: row.balance_currency,
 });
@@ -256,11 +257,11 @@ export function subscriptionsRouter(
 
   /** The balance lives with the customer in PostgreSQL, not in the workflow. */
   async function withBalance(subscription: WithoutBalance): Promise<SubscriptionResponse> {
-    const customer = await orm.em.fork().findOneOrFail(Customer, subscription.customer_id);
-    return {
-      ...subscription,
-      customer_balance: { amount: customer.balance, currency: customer.balanceCurrency ?? null },
-    };
+    const balance = await readCustomerBalance(orm, subscription.customer_id);
+    if (!balance) {
+      throw new AppError('not_found', 'resource_missing', `No such customer: ${subscription.customer_id}`);
+    }
+    return { ...subscription, customer_balance: balanceOf(balance) };
   }
 
   async function command(
@@ -272,10 +273,13 @@ export function subscriptionsRouter(
       updateId: string | undefined,
     ) => Promise<SubscriptionSnapshot>,
   ): Promise<SubscriptionResponse> {
-    const row = await readModel(id);
+    // The plain row: a command needs only its workflow and committed state, not the hydrated entity.
+    const row = await readSubscriptionRow(orm, id);
+    if (!row) throw noSuchSubscription(id);
+    const target = { id: row.id, workflowId: row.workflow_id, state: row.state };
     const updateId = updateIdFor(req);
     try {
-      const snapshot = await sendCommand(deps, row, (handle, state) => send(handle, state, updateId));
+      const snapshot = await sendCommand(deps, target, (handle, state) => send(handle, state, updateId));
       return await withBalance(fromState(snapshot.state, true));
     } catch (error) {
       throw toAppError(error, id);

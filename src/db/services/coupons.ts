@@ -109,12 +109,14 @@ interface DiscountRow {
 }
 
 /**
- * A subscription's discounts with their coupons, oldest first, in one plain statement: every invoice and every
- * committed transition reads them. Flush first what the same transaction changed of them through the ORM.
+ * A subscription's discounts not ended by a period, with their coupons, oldest first, in one plain statement: every
+ * invoice and every committed transition reads them. Flush first what the same transaction changed of them through
+ * the ORM.
  */
 export async function subscriptionDiscounts(
   em: EntityManager,
   subscriptionId: string,
+  periodIndex: number,
 ): Promise<SubscriptionDiscount[]> {
   const rows = await sqlRows<DiscountRow>(
     em,
@@ -123,9 +125,9 @@ export async function subscriptionDiscounts(
        c.applies_to_plan_ids,
        to_char(c.redeem_by at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as redeem_by
      from discounts d join coupons c on c.id = d.coupon_id
-     where d.subscription_id = $1
+     where d.subscription_id = $1 and (d.end_period_index is null or d.end_period_index > $2)
      order by d.created_at, d.id`,
-    [subscriptionId],
+    [subscriptionId, periodIndex],
   );
   return rows.map((row) => ({
     startPeriodIndex: row.start_period_index,

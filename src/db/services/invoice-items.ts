@@ -1,8 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { InvoiceItemInput as DraftItem } from '../../domain/invoice';
 import { isKnownCurrency, money } from '../../domain/money';
-import { Customer, Invoice, InvoiceItem, type InvoiceItemKind, Subscription } from '../entities';
+import { Customer, Invoice, InvoiceItem, type InvoiceItemKind } from '../entities';
 import { newId } from '../ids';
+import { sqlRows } from '../direct-read';
 import { StoreError } from './errors';
 import { toDate, toOptionalDate } from './instants';
 
@@ -77,8 +78,13 @@ export async function createInvoiceItem(em: EntityManager, input: NewInvoiceItem
     const customer = await tx.findOne(Customer, input.customerId);
     if (!customer) throw new StoreError('not_found', `Customer ${input.customerId} does not exist`);
     if (input.subscriptionId) {
-      const subscription = await tx.findOne(Subscription, input.subscriptionId);
-      if (!subscription || subscription.customer.id !== customer.id) {
+      // Plain columns, not the entity: a transition's commit writes this row around the ORM in the same transaction.
+      const [subscription] = await sqlRows<{ id: string; customer_id: string; currency: string }>(
+        tx,
+        'select id, customer_id, currency from subscriptions where id = $1',
+        [input.subscriptionId],
+      );
+      if (!subscription || subscription.customer_id !== customer.id) {
         throw new StoreError(
           'not_found',
           `Customer ${customer.id} has no subscription ${input.subscriptionId}`,

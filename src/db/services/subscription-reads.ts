@@ -6,13 +6,14 @@ import type { SubscriptionState } from '../../workflows/lifecycle/state';
 /** A subscription's committed read-model state beside its customer's balance, as the API answers them. */
 export interface SubscriptionReadRow {
   id: string;
+  workflow_id: string;
   state: SubscriptionState | null;
   /** Minor units as text: `bigint` does not fit a JavaScript number in general, the caller converts. */
   balance: string;
   balance_currency: string | null;
 }
 
-const COLUMNS = `s.id, s.state, c.balance::text as balance, c.balance_currency
+const COLUMNS = `s.id, s.workflow_id, s.state, c.balance::text as balance, c.balance_currency
   from subscriptions s join customers c on c.id = s.customer_id`;
 
 /** One subscription with its customer's balance, in one statement; `undefined` when there is no such subscription. */
@@ -80,3 +81,16 @@ function filterSql(filter: SubscriptionListFilter): { conditions: string[]; valu
 }
 
 const where = (conditions: string[]) => (conditions.length ? `where ${conditions.join(' and ')}` : '');
+
+/** A customer's balance beside a command's answer, read after the command (it may have moved the balance). */
+export async function readCustomerBalance(
+  orm: Orm,
+  customerId: string,
+): Promise<Pick<SubscriptionReadRow, 'balance' | 'balance_currency'> | undefined> {
+  const [row] = await readRows<Pick<SubscriptionReadRow, 'balance' | 'balance_currency'>>(
+    orm,
+    'select balance::text as balance, balance_currency from customers where id = $1',
+    [customerId],
+  );
+  return row;
+}
