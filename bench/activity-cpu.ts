@@ -110,9 +110,12 @@ async function profiled<T>(work: () => Promise<T>): Promise<T> {
   }
 }
 
+/** The commit measured, marked when the source had changes not committed yet. */
 function gitCommit(): string | null {
   try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    const changed = execFileSync('git', ['status', '--porcelain', '--', 'src'], { encoding: 'utf8' }).trim();
+    return changed ? `${head} with uncommitted changes to src/` : head;
   } catch {
     return null;
   }
@@ -192,7 +195,9 @@ async function measurePhases(
   if ((await relay.drainOnce()) !== WARM) throw new Error('the relay did not send the warm-up receipts');
   const counted = commits.slice(WARM);
   await phase('commitTransition', counted, (request) => activities.commitTransition(request), 0);
-  // One drain sends them all; its CPU is shared out per email.
+  // One drain sends them all, claiming 20 at a time as a busy worker's relay does (a quiet one claims fewer, so
+  // its claim and sender read cost a receipt more); its CPU is shared out per email. Garbage from one phase may be
+  // collected in the next: the split between phases is approximate, their sum is not.
   const [sent] = await phase('relay (a receipt with its PDF)', [counted.length], () => relay.drainOnce(), 0);
   if (sent !== counted.length) throw new Error(`the relay sent ${sent} receipts of ${counted.length}`);
   const relayRow = phases.at(-1) as PhaseResult;

@@ -170,7 +170,7 @@ export async function createOrGetRenewalInvoice(
   const { draft } = input;
   assertDraftInvariant(draft);
   return em.transactional(async (tx) => {
-    // Two columns, not the entity: hydrating the row's state and its customer cost more than the whole statement.
+    // Three columns, not the entity: hydrating the row's state and its customer cost more than the statement.
     const [subscription] = await sqlRows<{ id: string; currency: string; customer_id: string }>(
       tx,
       'select id, currency, customer_id from subscriptions where id = $1',
