@@ -18,8 +18,7 @@ import { recordMrrChange } from '../db/services/mrr';
 import { subscriptionMrr, trialTransition } from '../domain/mrr';
 import { money, multiplyByRatio } from '../domain/money';
 import { taxRateFor } from '../domain/tax';
-import { discountAppliesToPeriod } from '../domain/coupons';
-import { subscriptionDiscounts } from '../db/services/coupons';
+import { couponsForPeriod } from '../db/services/coupons';
 import type { CommitRequest, EmailDraft, OperatorView } from './lifecycle.contract';
 import { operatorView } from './operator-view';
 import { creditUnusedTime } from './unused-time';
@@ -77,15 +76,13 @@ async function revenueFacts(tx: EntityManager, state: SubscriptionState) {
   // The statement below goes around the ORM: what this transaction redeemed or removed must be written first.
   await tx.flush();
   const discounts: SnapshotDiscount[] = (
-    await subscriptionDiscounts(tx, state.subscriptionId, state.periodIndex)
-  )
-    .filter((row) => discountAppliesToPeriod(row.coupon.duration, row.startPeriodIndex, state.periodIndex))
-    .map(({ coupon }) => {
-      const recurring = coupon.duration.type !== 'once';
-      return coupon.discount.type === 'percent'
-        ? { coupon_id: coupon.id, type: 'percent', basis_points: coupon.discount.basisPoints, recurring }
-        : { coupon_id: coupon.id, type: 'amount', amount: coupon.discount.amount.amount, recurring };
-    });
+    await couponsForPeriod(tx, state.subscriptionId, state.periodIndex)
+  ).map((coupon) => {
+    const recurring = coupon.duration.type !== 'once';
+    return coupon.discount.type === 'percent'
+      ? { coupon_id: coupon.id, type: 'percent', basis_points: coupon.discount.basisPoints, recurring }
+      : { coupon_id: coupon.id, type: 'amount', amount: coupon.discount.amount.amount, recurring };
+  });
   return { netAmounts, discounts };
 }
 

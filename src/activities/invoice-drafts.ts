@@ -11,8 +11,6 @@ import {
 } from '../db/entities';
 import { sqlRows } from '../db/direct-read';
 import { StoreError } from '../db/services/errors';
-import { subscriptionDiscounts } from '../db/services/coupons';
-import { discountAppliesToPeriod, type Coupon } from '../domain/coupons';
 import type { InvoiceItemInput } from '../domain/invoice';
 import { money } from '../domain/money';
 import { aggregateUsage, priceLines, type Price } from '../domain/pricing';
@@ -269,18 +267,6 @@ export function categoryOf(
 }
 
 /** The coupons whose discounts reduce the invoice of this period (a removed coupon ends at its end index). */
-export async function couponsForPeriod(
-  em: EntityManager,
-  subscriptionId: string,
-  periodIndex: number,
-): Promise<Coupon[]> {
-  return (await subscriptionDiscounts(em, subscriptionId, periodIndex))
-    .filter(({ coupon, startPeriodIndex }) =>
-      discountAppliesToPeriod(coupon.duration, startPeriodIndex, periodIndex),
-    )
-    .map(({ coupon }) => coupon);
-}
-
 /** Who sells to whom: the tax treatment and the credit the customer holds in this currency. */
 export async function taxAndCredit(
   em: EntityManager,

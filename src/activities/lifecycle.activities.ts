@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { Customer, Invoice, InvoiceLine, PaymentAttempt, Refund } from '../db/entities';
 import type { Orm } from '../db/orm.config';
 import { createOrGetRenewalInvoice, finalizeInvoice, isStoreError, refundPayment } from '../db/services';
+import { couponsForPeriod } from '../db/services/coupons';
 import { Context } from '@temporalio/activity';
 import { dispatchWebhooks } from '../webhooks/dispatch';
 import { periodBounds, reminderAt } from '../domain/calendar';
@@ -21,7 +22,6 @@ import { classified } from './failures';
 import {
   categoryOf,
   changeLines,
-  couponsForPeriod,
   describeItem,
   periodLines,
   pricesIncludeTax,

@@ -1,6 +1,6 @@
 import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { type Coupon as DomainCoupon, assertRedeemable } from '../../domain/coupons';
+import { type Coupon as DomainCoupon, assertRedeemable, discountAppliesToPeriod } from '../../domain/coupons';
 import { money } from '../../domain/money';
 import { Coupon, Discount } from '../entities';
 import { sqlRows } from '../direct-read';
@@ -83,16 +83,8 @@ export async function redeemCoupon(
   });
 }
 
-/** A subscription's redemption of a coupon for the periods `[startPeriodIndex, endPeriodIndex)`. */
-export interface SubscriptionDiscount {
-  startPeriodIndex: number;
-  endPeriodIndex: number | null;
-  coupon: DomainCoupon;
-}
-
 interface DiscountRow {
   start_period_index: number;
-  end_period_index: number | null;
   id: string;
   name: string;
   percent_off_bp: number | null;
@@ -109,18 +101,18 @@ interface DiscountRow {
 }
 
 /**
- * A subscription's discounts not ended by a period, with their coupons, oldest first, in one plain statement: every
- * invoice and every committed transition reads them. Flush first what the same transaction changed of them through
- * the ORM.
+ * The coupons whose discounts apply to a subscription's period, oldest redemption first, read in one plain statement:
+ * every invoice and every committed transition reads them. Flush first what the same transaction changed of them
+ * through the ORM.
  */
-export async function subscriptionDiscounts(
+export async function couponsForPeriod(
   em: EntityManager,
   subscriptionId: string,
   periodIndex: number,
-): Promise<SubscriptionDiscount[]> {
+): Promise<DomainCoupon[]> {
   const rows = await sqlRows<DiscountRow>(
     em,
-    `select d.start_period_index, d.end_period_index, c.id, c.name, c.percent_off_bp, c.amount_off::text as amount_off,
+    `select d.start_period_index, c.id, c.name, c.percent_off_bp, c.amount_off::text as amount_off,
        c.amount_off_currency, c.duration, c.duration_periods, c.max_redemptions, c.times_redeemed,
        c.applies_to_plan_ids,
        to_char(c.redeem_by at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as redeem_by
@@ -129,21 +121,25 @@ export async function subscriptionDiscounts(
      order by d.created_at, d.id`,
     [subscriptionId, periodIndex],
   );
-  return rows.map((row) => ({
-    startPeriodIndex: row.start_period_index,
-    endPeriodIndex: row.end_period_index,
-    coupon: toDomainCoupon({
-      id: row.id,
-      name: row.name,
-      percentOffBp: row.percent_off_bp,
-      amountOff: row.amount_off === null ? null : Number(row.amount_off),
-      amountOffCurrency: row.amount_off_currency,
-      duration: row.duration,
-      durationPeriods: row.duration_periods,
-      redeemBy: row.redeem_by === null ? null : new Date(row.redeem_by),
-      maxRedemptions: row.max_redemptions,
-      timesRedeemed: row.times_redeemed,
-      appliesToPlanIds: row.applies_to_plan_ids,
-    }),
-  }));
+  return rows
+    .map((row) => ({
+      startPeriodIndex: row.start_period_index,
+      coupon: toDomainCoupon({
+        id: row.id,
+        name: row.name,
+        percentOffBp: row.percent_off_bp,
+        amountOff: row.amount_off === null ? null : Number(row.amount_off),
+        amountOffCurrency: row.amount_off_currency,
+        duration: row.duration,
+        durationPeriods: row.duration_periods,
+        redeemBy: row.redeem_by === null ? null : new Date(row.redeem_by),
+        maxRedemptions: row.max_redemptions,
+        timesRedeemed: row.times_redeemed,
+        appliesToPlanIds: row.applies_to_plan_ids,
+      }),
+    }))
+    .filter(({ coupon, startPeriodIndex }) =>
+      discountAppliesToPeriod(coupon.duration, startPeriodIndex, periodIndex),
+    )
+    .map(({ coupon }) => coupon);
 }
