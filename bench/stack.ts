@@ -1,4 +1,4 @@
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, NamespaceNotFoundError, ServiceError } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { PerennialWorker as Worker } from '../src/worker';
@@ -11,6 +11,7 @@ import { devServerSqliteArgs, ensureTemporalCli } from '../scripts/provision/tem
 import { ensureTemporalServer, startTemporalServer } from '../scripts/provision/temporal-server';
 import { ensureTestServer } from '../scripts/provision/test-server';
 import { Customer, PaymentMethod, Plan, PlanPrice, Product, SellerSettings } from '../src/db/entities';
+import { newId } from '../src/db/ids';
 import { initOrm, type Orm } from '../src/db/orm.config';
 import { startSmtpCatcher, type SmtpCatcher } from '../src/dev/smtp-catcher';
 import { DEFAULT_DUNNING_POLICY } from '../src/domain/dunning';
@@ -543,20 +544,45 @@ export async function startSubscriptions(
   options: { concurrency: number; testClockTime?: string },
 ): Promise<string[]> {
   const ids: string[] = [];
+  let retries = 0;
   await inBatches(customers, options.concurrency, async (customer) => {
-    const started = await startSubscription(
-      { em: stack.orm.em.fork(), client: stack.client, taskQueue: stack.taskQueue },
-      {
-        customerId: customer.id,
-        planId: plan.id,
-        currency: 'EUR',
-        paymentMethodId: customer.pm,
-        testClockTime: options.testClockTime,
-      },
-    );
-    ids.push(started.subscriptionId);
+    // The id is chosen here so that a start the server failed can be sent again: a start is idempotent by its id.
+    const subscriptionId = newId('sub');
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await startSubscription(
+          { em: stack.orm.em.fork(), client: stack.client, taskQueue: stack.taskQueue },
+          {
+            subscriptionId,
+            customerId: customer.id,
+            planId: plan.id,
+            currency: 'EUR',
+            paymentMethodId: customer.pm,
+            testClockTime: options.testClockTime,
+          },
+        );
+        break;
+      } catch (error) {
+        if (attempt >= START_ATTEMPTS || !serverFailedTheStart(error)) throw error;
+        retries++;
+        await new Promise((resolve) => setTimeout(resolve, 1000 * attempt));
+      }
+    }
+    ids.push(subscriptionId);
   });
+  if (retries > 0) console.log(`[bench] ${retries} starts sent again after the server failed them`);
   return ids;
+}
+
+const START_ATTEMPTS = 5;
+
+/**
+ * The dev server on its SQLite file can stall for tens of seconds under a storm's starts (seen once at 10,000: its
+ * persistence timed out for 30 s); its namespace cache then fails to refresh and it answers "namespace not found" for
+ * the namespace it serves. Those answers, and its other server errors, are the server's failure, not the start's.
+ */
+function serverFailedTheStart(error: unknown): boolean {
+  return error instanceof NamespaceNotFoundError || error instanceof ServiceError;
 }
 
 export async function inBatches<T>(
