@@ -76,10 +76,34 @@ async function renewalRun(stack: BenchStack, subscriptionId: string) {
   const previous = started?.continuedExecutionRunId;
   if (!previous) return null;
   const history = await stack.client.workflow.getHandle(workflowId, previous).fetchHistory();
+  const workflowTaskTimeouts = (history.events ?? []).filter(
+    (event) => event.workflowTaskTimedOutEventAttributes,
+  ).length;
   return {
     events: history.events?.length ?? 0,
     bytes: temporal.api.history.v1.History.encode(history).finish().length,
     stateBytes: temporal.api.common.v1.Payloads.encode(started?.input ?? {}).finish().length,
+    workflowTaskTimeouts,
+  };
+}
+
+/**
+ * How many renewal runs had a workflow task time out (in a storm, on its worker's sticky queue: the server then
+ * hands the run's next task, with its whole history, to any worker), over `sample` subscriptions spread across the
+ * storm's order.
+ */
+async function workflowTaskTimeouts(stack: BenchStack, ids: string[], sample: number) {
+  const step = Math.max(1, Math.floor(ids.length / sample));
+  const sampled = ids.filter((_, index) => index % step === 0).slice(0, sample);
+  const runs: { workflowTaskTimeouts: number }[] = [];
+  await inBatches(sampled, 10, async (id) => {
+    const run = await renewalRun(stack, id);
+    if (run) runs.push(run);
+  });
+  return {
+    runs_sampled: runs.length,
+    runs_with_a_timeout: runs.filter((run) => run.workflowTaskTimeouts > 0).length,
+    timeouts: runs.reduce((sum, run) => sum + run.workflowTaskTimeouts, 0),
   };
 }
 
@@ -278,6 +302,10 @@ async function main(): Promise<void> {
       (run): run is NonNullable<typeof run> => run !== null,
     );
     const stateBytes = Math.max(0, ...runs.map((run) => run.stateBytes));
+    const taskTimeouts = await workflowTaskTimeouts(stack, ids, 200);
+    console.log(
+      `[bench] workflow task timeouts: ${taskTimeouts.runs_with_a_timeout} of ${taskTimeouts.runs_sampled} sampled renewal runs, ${taskTimeouts.timeouts} in all`,
+    );
 
     // The engine's own ceiling on the same backend, with Perennial's continue-as-new state size.
     const ceiling: CeilingRow[] = CEILING_SHAPES.length
@@ -320,6 +348,7 @@ async function main(): Promise<void> {
       charge_lag_p99_ms: percentile(lags, 99),
       charge_lag_max_ms: lags.at(-1) ?? null,
       stragglers: tail,
+      renewal_workflow_task_timeouts: taskTimeouts,
       history_events_per_renewal_run: runs.map((run) => run.events),
       history_bytes_per_renewal_run: runs.map((run) => run.bytes),
       continue_as_new_state_bytes: stateBytes,
