@@ -266,7 +266,6 @@ export function categoryOf(
   return (item && prices.get(item.planId)?.plan.product.taxCategory) ?? 'standard';
 }
 
-/** The coupons whose discounts reduce the invoice of this period (a removed coupon ends at its end index). */
 /** Who sells to whom: the tax treatment and the credit the customer holds in this currency. */
 export async function taxAndCredit(
   em: EntityManager,
