@@ -2,6 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { Customer, Subscription, TestClock } from '../db/entities';
+import { lastEventSequence, removeUnstartedSubscription } from '../db/services/unstarted-subscriptions';
 import type { ClockState } from '../workflows/lifecycle/clock';
 import type { LifecycleInput } from '../workflows/lifecycle/input';
 import { isFinal, STATE_SCHEMA_VERSION } from '../workflows/lifecycle/state';
@@ -17,16 +18,43 @@ export type ReconcileOutcome =
   | { subscriptionId: string; action: 'running'; detail: string }
   | { subscriptionId: string; action: 'ended'; detail: string }
   | { subscriptionId: string; action: 'restarted'; detail: string }
+  | { subscriptionId: string; action: 'removed'; detail: string }
   | { subscriptionId: string; action: 'needs_hand'; detail: string };
 
-/** The highest event sequence the subscription's workflow appended, so a restarted run's keys continue after it. */
-async function lastEventSequence(em: EntityManager, subscriptionId: string): Promise<number> {
-  const [row] = await em.getConnection().execute<{ seq: number | null }[]>(
-    `select max(split_part(key, ':', 2)::int) as seq from events
-     where subscription_id = ? and key ~ '^sub_[a-f0-9]+:[0-9]+$'`,
-    [subscriptionId],
-  );
-  return Number(row?.seq ?? 0);
+/** Longer than any create waits for its workflow to open: a younger unstarted row may belong to a create still running. */
+const UNSTARTED_GRACE_MS = 60 * 60 * 1000;
+
+/**
+ * A row whose workflow never committed a transition: its create failed after writing it (the caller was answered
+ * with an error, nothing was billed). Starting it would bill a subscription its customer was told had failed, so
+ * it is removed instead, with its coupon redemption; a retry of the create with the same Idempotency-Key creates it
+ * again under the same id.
+ */
+async function unstarted(
+  em: EntityManager,
+  row: Subscription,
+  status: string | null,
+): Promise<ReconcileOutcome> {
+  const subscriptionId = row.id;
+  if (Date.now() - row.createdAt.getTime() < UNSTARTED_GRACE_MS) {
+    return {
+      subscriptionId,
+      action: 'needs_hand',
+      detail: `its workflow is ${status ?? 'gone'} and never began; its create may still be running, so it is left for an hour`,
+    };
+  }
+  const removed = await removeUnstartedSubscription(em, subscriptionId);
+  return removed
+    ? {
+        subscriptionId,
+        action: 'removed',
+        detail: `its workflow is ${status ?? 'gone'} and never began: its create failed, so the row and its coupon redemption were removed`,
+      }
+    : {
+        subscriptionId,
+        action: 'needs_hand',
+        detail: 'it committed a transition while being reconciled; run again',
+      };
 }
 
 /**
@@ -93,12 +121,14 @@ export async function reconcileSubscription(
       detail: `its workflow is ${status ?? 'gone'} and its read model holds no committed state to restart from`,
     };
   }
+  const eventSeq = await lastEventSequence(em, subscriptionId);
+  if (eventSeq === 0) return unstarted(em, row, status);
   const input: LifecycleInput = {
     schemaVersion: STATE_SCHEMA_VERSION,
     state,
     clock: await clockOf(em, state.customerId, await lastRunClock(client, row.workflowId)),
     opened: true,
-    eventSeq: await lastEventSequence(em, subscriptionId),
+    eventSeq,
   };
   const base = state.items.find((item) => !item.metered && !item.addOn) ?? state.items[0];
   await client.workflow.start(subscriptionLifecycleWorkflow, {

@@ -3,11 +3,13 @@ import {
   type Client,
   WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
 } from '@temporalio/client';
 import { Customer, PaymentMethod, Plan, Subscription } from '../db/entities';
 import { newId } from '../db/ids';
 import { redeemCoupon } from '../db/services/coupons';
 import { isStoreError } from '../db/services/errors';
+import { lastEventSequence, removeUnstartedSubscription } from '../db/services/unstarted-subscriptions';
 import { isDomainError } from '../domain/errors';
 import type { ClockState } from '../workflows/lifecycle/clock';
 import type { LifecycleInput } from '../workflows/lifecycle/input';
@@ -63,7 +65,8 @@ export class StartSubscriptionError extends Error {
       | 'amount_out_of_range'
       | 'payment_method_not_found'
       | 'invalid_items'
-      | 'coupon_not_redeemable',
+      | 'coupon_not_redeemable'
+      | 'subscription_id_reused',
     message: string,
     readonly param: string,
   ) {
@@ -145,23 +148,40 @@ export async function startSubscription(
 
   const subscriptionId = input.subscriptionId ?? newId('sub');
   const workflowId = lifecycleWorkflowIdFor(subscriptionId);
+  const existing = input.subscriptionId ? await em.findOne(Subscription, subscriptionId) : null;
+  if (existing) {
+    if (!sameSubscription(existing, customer.id, input.currency, items)) {
+      throw new StartSubscriptionError(
+        'subscription_id_reused',
+        `Subscription ${subscriptionId} was created for another customer, currency or items`,
+        'subscription_id',
+      );
+    }
+    // It began: its workflow runs or ran, and only reconcile may start it again.
+    if ((await lastEventSequence(em, subscriptionId)) > 0)
+      return { subscriptionId, workflowId, alreadyStarted: true };
+  }
   const startAt = input.testClockTime ?? (deps.now ? await deps.now() : new Date()).toISOString();
-  const state = initialSubscriptionState({
-    subscriptionId,
-    customerId: customer.id,
-    currency: input.currency,
-    items,
-    interval: base.interval,
-    timeZone: input.timeZone ?? 'UTC',
-    startAt,
-    trialDays: input.trialDays ?? basePlan.trialDays,
-    paymentMethodId,
-    trialEndWithoutPaymentMethod: input.trialEndWithoutPaymentMethod ?? 'cancel',
-    couponIds: input.couponId ? [input.couponId] : [],
-    testClockId: customer.testClockId ?? null,
-  });
+  // A retried create starts from the state its first attempt wrote, so the row and the workflow agree.
+  const state =
+    existing?.state?.schemaVersion === STATE_SCHEMA_VERSION
+      ? existing.state
+      : initialSubscriptionState({
+          subscriptionId,
+          customerId: customer.id,
+          currency: input.currency,
+          items,
+          interval: base.interval,
+          timeZone: input.timeZone ?? 'UTC',
+          startAt,
+          trialDays: input.trialDays ?? basePlan.trialDays,
+          paymentMethodId,
+          trialEndWithoutPaymentMethod: input.trialEndWithoutPaymentMethod ?? 'cancel',
+          couponIds: input.couponId ? [input.couponId] : [],
+          testClockId: customer.testClockId ?? null,
+        });
 
-  if (!(await em.findOne(Subscription, subscriptionId))) {
+  if (!existing) {
     await em.transactional(async (tx) => {
       tx.create(Subscription, {
         id: subscriptionId,
@@ -213,6 +233,8 @@ export async function startSubscription(
   const options = {
     workflowId,
     taskQueue: deps.taskQueue,
+    // A create never opens a subscription whose workflow already ran: restarting one is reconcile's job.
+    workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
     args: [workflowInput] as [LifecycleInput],
     typedSearchAttributes: [
       { key: CustomerIdKey, value: customer.id },
@@ -224,24 +246,66 @@ export async function startSubscription(
       .map((item) => item.name)
       .join(' + ')} (${state.currency})`,
   };
-  if (input.awaitOpening) {
-    // One round trip: the workflow starts (or is found running) and answers once it has opened.
-    const snapshot = await withUpdateRetries(() =>
-      deps.client.workflow.executeUpdateWithStart(openedUpdate, {
-        startWorkflowOperation: new WithStartWorkflowOperation(subscriptionLifecycleWorkflow, {
-          ...options,
-          workflowIdConflictPolicy: 'USE_EXISTING',
-        }),
-      }),
-    );
-    return { subscriptionId, workflowId, alreadyStarted: false, snapshot };
-  }
   try {
+    if (input.awaitOpening) {
+      // One round trip: the workflow starts (or is found running) and answers once it has opened.
+      const snapshot = await withUpdateRetries(() =>
+        deps.client.workflow.executeUpdateWithStart(openedUpdate, {
+          startWorkflowOperation: new WithStartWorkflowOperation(subscriptionLifecycleWorkflow, {
+            ...options,
+            workflowIdConflictPolicy: 'USE_EXISTING',
+          }),
+        }),
+      );
+      return { subscriptionId, workflowId, alreadyStarted: false, snapshot };
+    }
     await deps.client.workflow.start(subscriptionLifecycleWorkflow, options);
     return { subscriptionId, workflowId, alreadyStarted: false };
   } catch (error) {
     if (error instanceof WorkflowExecutionAlreadyStartedError)
       return { subscriptionId, workflowId, alreadyStarted: true };
+    await undoUnstarted(deps, subscriptionId, workflowId);
     throw error;
   }
+}
+
+/**
+ * A retry under the same id is the same subscription: the same customer and currency (which never change) and the
+ * items it was created with (a retry after its items changed is refused, not merged).
+ */
+function sameSubscription(
+  row: Subscription,
+  customerId: string,
+  currency: string,
+  items: { planId: string; quantity: number }[],
+): boolean {
+  const created = row.state?.items ?? [];
+  return (
+    row.customer.id === customerId &&
+    row.currency === currency &&
+    created.length === items.length &&
+    created.every(
+      (item, index) => item.planId === items[index]?.planId && item.quantity === items[index]?.quantity,
+    )
+  );
+}
+
+/**
+ * After a failed start: when the server holds no workflow under this id, the create never began, so its row and
+ * coupon redemption are removed and the caller's error stands alone (a retry without a key then writes a new row, one
+ * with the same key the same row again). When the workflow exists, or the server cannot say, the row stays for the
+ * workflow to project over or for a retry with the same key to resume.
+ */
+async function undoUnstarted(
+  deps: { em: EntityManager; client: Client },
+  subscriptionId: string,
+  workflowId: string,
+): Promise<void> {
+  try {
+    await deps.client.workflow.getHandle(workflowId).describe();
+    return;
+  } catch (error) {
+    if (!(error instanceof WorkflowNotFoundError)) return;
+  }
+  await removeUnstartedSubscription(deps.em.fork(), subscriptionId);
 }

@@ -209,18 +209,30 @@ function toAppError(error: unknown, id: string): unknown {
   return fromCommandRejection(error, 'invalid_state');
 }
 
+/** The request's Idempotency-Key as a hex digest, scoped to the caller, method and path; null without a key. */
+function idempotencyDigest(req: Request): string | null {
+  const key = req.header('idempotency-key');
+  if (!key) return null;
+  const caller = req.header('authorization') ?? '';
+  return createHash('sha256').update(`${caller}\n${key}\n${req.method} ${req.path}`).digest('hex');
+}
+
 /**
  * Temporal deduplicates updates by id: a client's retry with the same Idempotency-Key never runs a command twice,
  * and the API's own retry of an update that was not admitted (see `withUpdateRetries`) reuses the request's id.
  */
 function updateIdFor(req: Request): string {
-  const key = req.header('idempotency-key');
-  if (!key) return randomUUID();
-  const caller = req.header('authorization') ?? '';
-  return createHash('sha256')
-    .update(`${caller}\n${key}\n${req.method} ${req.path}`)
-    .digest('hex')
-    .slice(0, 40);
+  return idempotencyDigest(req)?.slice(0, 40) ?? randomUUID();
+}
+
+/**
+ * A create with an Idempotency-Key names its subscription after the key, so a retry after an error whose outcome the
+ * client could not know (a timeout, a 5xx after the row was written) resumes the same subscription instead of
+ * creating a second one.
+ */
+function subscriptionIdFor(req: Request): string | undefined {
+  const digest = idempotencyDigest(req);
+  return digest ? `sub_${digest.slice(0, 24)}` : undefined;
 }
 
 type ChangeBody = { timing?: ChangeRequest['timing']; proration_behavior?: ChangeRequest['proration'] };
@@ -297,14 +309,17 @@ export function subscriptionsRouter(
       description:
         'Starts the subscription’s workflow with its items (a base plan, add-ons, metered plans; or the ' +
         '`plan_id` shorthand for one item); it begins a trial or invoices and charges the first period (with the ' +
-        'setup fees and the coupon given here).',
+        'setup fees and the coupon given here). With an `Idempotency-Key` the subscription’s id derives from the ' +
+        'key: a retry after an error or a timeout resumes the same subscription and never creates a second one; ' +
+        'the key with another customer, currency or items is a 409 `idempotency_key_reused`. A create whose ' +
+        'workflow could not start removes what it wrote before it answers with the error.',
       tag: 'Subscriptions',
       body: createSubscriptionSchema,
       response: subscriptionResponseSchema,
       status: 201,
-      errors: [400, 404, 422],
+      errors: [400, 404, 409, 422],
     },
-    async ({ body }) => {
+    async ({ body, req }) => {
       const em = orm.em.fork();
       const currency = body.currency ?? (await em.findOne(SellerSettings, 1))?.defaultCurrency;
       if (!currency) {
@@ -343,15 +358,26 @@ export function subscriptionsRouter(
             trialEndWithoutPaymentMethod: body.trial_end_behavior,
             ...(coupon ? { couponId: coupon.id } : {}),
             testClockTime: await clockTimeForCustomer(em, body.customer_id),
+            subscriptionId: subscriptionIdFor(req),
             awaitOpening: true,
           },
         );
         // Like Stripe, answer once the first invoice has been charged (or the trial has begun), so the status is final.
-        const snapshot =
-          started.snapshot ??
-          (await client.workflow.getHandle(started.workflowId).query(getSubscriptionQuery));
+        if (started.snapshot) return await withBalance(fromState(started.snapshot.state, true));
+        // A retry of a create that began long ago: what it committed since.
+        const committed = await readCommitted(started.subscriptionId);
+        if (committed) return committed;
+        const snapshot = await client.workflow.getHandle(started.workflowId).query(getSubscriptionQuery);
         return await withBalance(fromState(snapshot.state, true));
       } catch (error) {
+        if (error instanceof StartSubscriptionError && error.code === 'subscription_id_reused') {
+          throw new AppError(
+            'conflict',
+            'idempotency_key_reused',
+            'This Idempotency-Key already created a subscription for another customer, currency or items; use a new key',
+            'Idempotency-Key',
+          );
+        }
         if (error instanceof StartSubscriptionError) {
           const param =
             body.plan_id !== undefined && error.param.startsWith('items') ? 'plan_id' : error.param;
