@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { GatewayConfig } from '../gateways';
-import { DEFAULT_STICKY_QUEUE_TIMEOUT_MS } from '../temporal/worker-tuning';
+import { DEFAULT_STICKY_QUEUE_TIMEOUT_MS, MAX_STICKY_QUEUE_TIMEOUT_MS } from '../temporal/worker-tuning';
 
 /**
  * The one typed view of the environment. Worker, API and scripts read configuration only through here,
@@ -32,7 +32,7 @@ export const engineSchema = z.object({
     .number()
     .int()
     .min(1_000)
-    .max(600_000)
+    .max(MAX_STICKY_QUEUE_TIMEOUT_MS)
     .default(DEFAULT_STICKY_QUEUE_TIMEOUT_MS),
 });
 

@@ -6,13 +6,19 @@
 export const CACHED_WORKFLOW_MB = 0.5;
 
 /**
- * How long a workflow task waits on its worker's sticky queue before the server hands it to any worker. The SDK's
- * 10 s is shorter than a burst of renewals keeps a busy worker's queue: its tasks then timed out there and waited at
- * the back of the shared queue, behind the whole burst (656 s in a storm of 10,000; bench/README.md, "A storm of
- * 10,000"). A worker that stops cleanly hands its sticky tasks back at once, and the server stops routing new tasks to
- * a sticky queue nobody has polled for 10 s; only the tasks already queued for a worker that died wait up to this long.
+ * How long a workflow task waits on its worker's sticky queue before the server hands it to any worker. A task that
+ * times out there costs more than its wait: the server turns stickiness off for the run and sends its next task, with
+ * the whole history, to the shared queue, where it waits behind the burst and is replayed by whichever worker takes
+ * it. In a storm of 10,000 renewals on two cores each worker's queue held up to 400 s of work; with 60 s half the
+ * renewal runs timed out and a renewal cost 174 ms of CPU at 12.4/s, with 600 s one run in 200 did and the storm paid
+ * 25.8 renewals/s (bench/README.md, "A storm of 10,000 with a sticky timeout of 600 s"). The price: the tasks already
+ * queued for a worker that died wait this long before another worker takes them (a worker that stops cleanly hands
+ * them back at once, and the server routes no new task to a sticky queue nobody has polled for 10 s).
  */
-export const DEFAULT_STICKY_QUEUE_TIMEOUT_MS = 60_000;
+export const DEFAULT_STICKY_QUEUE_TIMEOUT_MS = 600_000;
+
+/** A burst whose queues run longer than an hour needs more workers, not a longer wait. */
+export const MAX_STICKY_QUEUE_TIMEOUT_MS = 3_600_000;
 
 export interface WorkflowCacheTuning {
   maxCachedWorkflows: number;

@@ -225,6 +225,9 @@ export interface FaultStack extends StormTarget {
   close(): Promise<void>;
 }
 
+/** The sticky timeout of the fault stack's worker processes (see `spawnWorker`). */
+const KILLED_WORKER_STICKY_TIMEOUT_MS = 60_000;
+
 export async function startFaultStack(options: { temporal?: 'dev' | 'server' } = {}): Promise<FaultStack> {
   const [temporal, db, catcher] = await Promise.all([
     options.temporal === 'server' ? startTestTemporalServer() : startDevServer(),
@@ -251,6 +254,10 @@ export async function startFaultStack(options: { temporal?: 'dev' | 'server' } =
         SMTP_URL: catcher.smtpUrl,
         SANDBOX_WEBHOOK_SECRET: TEST_SANDBOX_WEBHOOK_SECRET,
         SHUTDOWN_GRACE_MS: '0',
+        // The tasks already queued on a killed worker's sticky queue wait this long before another worker takes
+        // them. The default (600 s, sized for bursts; README, "Worker queues and lost tasks") would make every kill
+        // test wait ten minutes for the same takeover, so these workers wait one.
+        WORKER_STICKY_TIMEOUT_MS: String(KILLED_WORKER_STICKY_TIMEOUT_MS),
       },
     });
     const output = tailOf(child);

@@ -74,6 +74,17 @@ describe('deployment configuration', () => {
     expect(() => loadConfig({ ...minimal, LOG_FORMAT: 'xml' })).toThrow(/LOG_FORMAT/);
   });
 
+  test('a workflow task waits 10 minutes on its sticky queue unless WORKER_STICKY_TIMEOUT_MS says, at most an hour', () => {
+    expect(loadConfig(minimal).WORKER_STICKY_TIMEOUT_MS).toBe(600_000);
+    expect(loadConfig({ ...minimal, WORKER_STICKY_TIMEOUT_MS: '3600000' }).WORKER_STICKY_TIMEOUT_MS).toBe(
+      3_600_000,
+    );
+    for (const wrong of ['999', '3600001', 'ten minutes'])
+      expect(() => loadConfig({ ...minimal, WORKER_STICKY_TIMEOUT_MS: wrong })).toThrow(
+        /WORKER_STICKY_TIMEOUT_MS/,
+      );
+  });
+
   test('METRICS_BIND is a host and port, IPv6 in brackets', () => {
     expect(hostAndPort(loadConfig({ ...minimal, METRICS_BIND: '10.0.0.5:9464' }).METRICS_BIND ?? '')).toEqual(
       {

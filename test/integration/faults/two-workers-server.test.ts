@@ -48,7 +48,8 @@ describe('faults: one of two worker processes killed with SIGKILL during a renew
     // A kill after the storm had ended would prove nothing about work taken over.
     expect(paidAtKill).toBeLessThan(SUBSCRIPTIONS);
 
-    // The killed worker's activities come back to the survivor after their start-to-close timeout (a minute for charges).
+    // The killed worker's activities come back to the survivor after their heartbeat or start-to-close timeout, and
+    // the workflow tasks queued for it after the fault stack's sticky timeout (a minute).
     const snapshots = await waitForPeriod(stack, ids, 1, STORM_RENEWAL, 360000);
     expect([...snapshots.values()].filter((snapshot) => snapshot.state.status !== 'active')).toEqual([]);
     await waitUntil(
