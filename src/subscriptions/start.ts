@@ -307,5 +307,9 @@ async function undoUnstarted(
   } catch (error) {
     if (!(error instanceof WorkflowNotFoundError)) return;
   }
-  await removeUnstartedSubscription(deps.em.fork(), subscriptionId);
+  try {
+    await removeUnstartedSubscription(deps.em.fork(), subscriptionId);
+  } catch {
+    // The start's own error is the caller's answer; a row this could not remove is reconcile's to remove.
+  }
 }
