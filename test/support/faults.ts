@@ -22,6 +22,7 @@ import { createTestDatabase, type TestDatabase } from './database';
 import { seedCustomer, seedPlan, seedSeller } from './lifecycle';
 import { startTestTemporalServer } from './temporal-server';
 import { TEST_SANDBOX_WEBHOOK_SECRET } from './workers';
+import { KILLED_WORKER_ENV } from './killed-workers';
 
 const root = path.resolve(__dirname, '..', '..');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -225,9 +226,6 @@ export interface FaultStack extends StormTarget {
   close(): Promise<void>;
 }
 
-/** The sticky timeout of the fault stack's worker processes (see `spawnWorker`). */
-const KILLED_WORKER_STICKY_TIMEOUT_MS = 60_000;
-
 export async function startFaultStack(options: { temporal?: 'dev' | 'server' } = {}): Promise<FaultStack> {
   const [temporal, db, catcher] = await Promise.all([
     options.temporal === 'server' ? startTestTemporalServer() : startDevServer(),
@@ -253,11 +251,7 @@ export async function startFaultStack(options: { temporal?: 'dev' | 'server' } =
         TEMPORAL_TASK_QUEUE: taskQueue,
         SMTP_URL: catcher.smtpUrl,
         SANDBOX_WEBHOOK_SECRET: TEST_SANDBOX_WEBHOOK_SECRET,
-        SHUTDOWN_GRACE_MS: '0',
-        // The tasks already queued on a killed worker's sticky queue wait this long before another worker takes
-        // them. The default (600 s, sized for bursts; README, "Worker queues and lost tasks") would make every kill
-        // test wait ten minutes for the same takeover, so these workers wait one.
-        WORKER_STICKY_TIMEOUT_MS: String(KILLED_WORKER_STICKY_TIMEOUT_MS),
+        ...KILLED_WORKER_ENV,
       },
     });
     const output = tailOf(child);

@@ -38,7 +38,7 @@ export interface paths {
         put?: never;
         /**
          * Create a subscription
-         * @description Starts the subscription’s workflow with its items (a base plan, add-ons, metered plans; or the `plan_id` shorthand for one item); it begins a trial or invoices and charges the first period (with the setup fees and the coupon given here).
+         * @description Starts the subscription’s workflow with its items (a base plan, add-ons, metered plans; or the `plan_id` shorthand for one item); it begins a trial or invoices and charges the first period (with the setup fees and the coupon given here). With an `Idempotency-Key` the subscription’s id derives from the key: a retry after an error or a timeout resumes the same subscription and never creates a second one; the key with another customer, currency or items is a 409 `idempotency_key_reused`. A create whose workflow could not start removes what it wrote before it answers with the error.
          */
         post: operations["createSubscription"];
         delete?: never;
@@ -3753,6 +3753,16 @@ export interface operations {
             };
             /** @description No such object */
             404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict (for example an Idempotency-Key reused with a different body) */
+            409: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;

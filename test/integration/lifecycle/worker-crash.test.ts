@@ -10,6 +10,7 @@ import {
   startLifecycleHarness,
 } from '../../support/lifecycle';
 import { TEST_SANDBOX_WEBHOOK_SECRET } from '../../support/workers';
+import { KILLED_WORKER_ENV } from '../../support/killed-workers';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 
@@ -38,7 +39,7 @@ describe('lifecycle: a worker killed in the middle of a renewal', () => {
         TEMPORAL_TASK_QUEUE: harness.taskQueue,
         SMTP_URL: harness.catcher.smtpUrl,
         SANDBOX_WEBHOOK_SECRET: TEST_SANDBOX_WEBHOOK_SECRET,
-        SHUTDOWN_GRACE_MS: '0',
+        ...KILLED_WORKER_ENV,
       },
     });
     workers.push(worker);
