@@ -3,7 +3,7 @@ import type { Express } from 'express';
 import { randomUUID } from 'node:crypto';
 import { reconcileSubscription } from '../../../src/subscriptions/reconcile';
 import { type ApiStack, startApiStack } from '../../support/api-stack';
-import { type Body, ClockApi } from '../../support/clock-api';
+import { ClockApi } from '../../support/clock-api';
 import { createTestApi } from '../../support/api';
 
 const T0 = '2027-05-01T00:00:00.000Z';
@@ -72,13 +72,21 @@ describe('creating a subscription when the workflow start fails or its answer is
   const timesRedeemed = async (coupon: string) =>
     Number((await rows('select times_redeemed from coupons where id = ?', [coupon]))[0]?.times_redeemed);
 
-  async function coupon(): Promise<Body> {
-    return api.ok('POST', '/v1/coupons', {
+  /** A new customer, a new coupon, and a create for both under a fresh Idempotency-Key. */
+  async function keyedCreateWithCoupon() {
+    const customer = await api.customer(clock);
+    const { id, code } = await api.ok('POST', '/v1/coupons', {
       code: `RETRY${randomUUID().slice(0, 8).toUpperCase()}`,
       name: 'Ten off',
       percent_off: 10,
       duration: 'once',
     });
+    return {
+      customer,
+      couponId: String(id),
+      body: { customer_id: customer, plan_id: plan, coupon: code },
+      key: { 'Idempotency-Key': randomUUID() },
+    };
   }
 
   beforeAll(async () => {
@@ -96,20 +104,17 @@ describe('creating a subscription when the workflow start fails or its answer is
   });
 
   test('a start the server refused leaves no subscription and gives the coupon back; the retry with the key creates one, charged once', async () => {
-    const customer = await api.customer(clock);
-    const { id: couponId, code } = await coupon();
-    const body = { customer_id: customer, plan_id: plan, coupon: code };
-    const key = { 'Idempotency-Key': randomUUID() };
+    const { customer, couponId, body, key } = await keyedCreateWithCoupon();
 
     const failed = await (await refusingStarts()).call('POST', '/v1/subscriptions', body, key);
     expect(failed.status).toBeGreaterThanOrEqual(500);
     expect(await subscriptionsOf(customer)).toEqual([]);
-    expect(await timesRedeemed(String(couponId))).toBe(0);
+    expect(await timesRedeemed(couponId)).toBe(0);
 
     const created = await api.ok('POST', '/v1/subscriptions', body, key);
     expect(created).toMatchObject({ status: 'active', customer_id: customer });
     expect(await subscriptionsOf(customer)).toEqual([created.id]);
-    expect(await timesRedeemed(String(couponId))).toBe(1);
+    expect(await timesRedeemed(couponId)).toBe(1);
     expect(await chargesOf(customer)).toBe(1);
   });
 
@@ -149,10 +154,7 @@ describe('creating a subscription when the workflow start fails or its answer is
   });
 
   test('when the server cannot say whether it started, the row stays: reconcile never starts it, removes it after an hour, and the keyed retry then creates it once', async () => {
-    const customer = await api.customer(clock);
-    const { id: couponId, code } = await coupon();
-    const body = { customer_id: customer, plan_id: plan, coupon: code };
-    const key = { 'Idempotency-Key': randomUUID() };
+    const { customer, couponId, body, key } = await keyedCreateWithCoupon();
 
     const failed = await (await refusingEverything()).call('POST', '/v1/subscriptions', body, key);
     expect(failed.status).toBeGreaterThanOrEqual(500);
@@ -166,12 +168,12 @@ describe('creating a subscription when the workflow start fails or its answer is
       action: 'removed',
     });
     expect(await subscriptionsOf(customer)).toEqual([]);
-    expect(await timesRedeemed(String(couponId))).toBe(0);
+    expect(await timesRedeemed(couponId)).toBe(0);
     expect(await chargesOf(customer)).toBe(0);
 
     const created = await api.ok('POST', '/v1/subscriptions', body, key);
     expect(created).toMatchObject({ id, status: 'active' });
     expect(await chargesOf(customer)).toBe(1);
-    expect(await timesRedeemed(String(couponId))).toBe(1);
+    expect(await timesRedeemed(couponId)).toBe(1);
   });
 });
