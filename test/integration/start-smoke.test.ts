@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { freePort } from '../../scripts/provision/ports';
+import { freeLowPort } from '../../scripts/provision/ports';
 import { fetchCall, subscribeThroughApi } from '../support/api-flow';
 import { CustomerIdKey, PlanIdKey, SubscriptionStatusKey } from '../../src/workflows/search-attributes';
 
@@ -94,13 +94,17 @@ async function consoleSignIn(api: string, email: string, password: string): Prom
 
 describe('npm start', () => {
   test('serves API, Web UI and dev server with search attributes and a console login that signs in, resumes after a restart, and leaves no process behind', async () => {
+    // Below the kernel's ephemeral range: npm start binds these seconds after they were picked, and a port from
+    // that range could meanwhile become the local end of any outgoing connection of the tests running beside it
+    // (the dev server once failed with "address already in use" so).
+    const taken = new Set<number>();
     const ports = {
-      TEMPORAL_PORT: await freePort(),
-      TEMPORAL_UI_PORT: await freePort(),
-      API_PORT: await freePort(),
-      PG_PORT: await freePort(),
-      SMTP_PORT: await freePort(),
-      SMTP_HTTP_PORT: await freePort(),
+      TEMPORAL_PORT: await freeLowPort(taken),
+      TEMPORAL_UI_PORT: await freeLowPort(taken),
+      API_PORT: await freeLowPort(taken),
+      PG_PORT: await freeLowPort(taken),
+      SMTP_PORT: await freeLowPort(taken),
+      SMTP_HTTP_PORT: await freeLowPort(taken),
     };
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
