@@ -59,6 +59,7 @@ async function startCeilingWorkers(
         TEMPORAL_TASK_QUEUE: taskQueue,
         ...(options.cacheMb === null ? {} : { WORKER_CACHE_MB: String(options.cacheMb) }),
         WORKER_STICKY_TIMEOUT_MS: String(options.stickyTimeoutMs),
+        WORKER_WORKFLOW_WATCHDOG_MS: String(options.workflowWatchdogMs),
       },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     }),

@@ -19,7 +19,11 @@ import { SandboxGateway } from '../src/gateways';
 import { createMailer, type Mailer } from '../src/mail/mailer';
 import { startSubscription } from '../src/subscriptions/start';
 import { registerSearchAttributes } from '../src/temporal/search-attributes';
-import { DEFAULT_STICKY_QUEUE_TIMEOUT_MS, workflowCacheFor } from '../src/temporal/worker-tuning';
+import {
+  DEFAULT_STICKY_QUEUE_TIMEOUT_MS,
+  DEFAULT_WORKFLOW_WATCHDOG_MS,
+  workflowCacheFor,
+} from '../src/temporal/worker-tuning';
 import { createWorker } from '../src/worker';
 import { forkWorkerProcesses, type WorkerProcesses } from '../src/worker-processes';
 import { searchAttributeKeys } from '../src/workflows/search-attributes';
@@ -40,6 +44,10 @@ export const engineFlags = {
     type: 'string',
     default: process.env.WORKER_STICKY_TIMEOUT_MS ?? String(DEFAULT_STICKY_QUEUE_TIMEOUT_MS),
   },
+  'workflow-watchdog-ms': {
+    type: 'string',
+    default: process.env.WORKER_WORKFLOW_WATCHDOG_MS ?? String(DEFAULT_WORKFLOW_WATCHDOG_MS),
+  },
 } as const;
 
 export interface EngineOptions {
@@ -52,6 +60,8 @@ export interface EngineOptions {
   heapMb: number | null;
   /** WORKER_STICKY_TIMEOUT_MS of each worker process. */
   stickyTimeoutMs: number;
+  /** WORKER_WORKFLOW_WATCHDOG_MS of each worker process (0: none). */
+  workflowWatchdogMs: number;
 }
 
 export function engineOptions(values: {
@@ -60,6 +70,7 @@ export function engineOptions(values: {
   'cache-mb': string;
   'heap-mb': string;
   'sticky-timeout-ms': string;
+  'workflow-watchdog-ms': string;
 }): EngineOptions {
   if (values.backend !== 'dev' && values.backend !== 'server')
     throw new Error(`--backend must be dev or server, not ${values.backend}`);
@@ -75,7 +86,17 @@ export function engineOptions(values: {
   const stickyTimeoutMs = Number(values['sticky-timeout-ms']);
   if (!(Number.isInteger(stickyTimeoutMs) && stickyTimeoutMs >= 1000))
     throw new Error('--sticky-timeout-ms must be 1000 or more');
-  return { backend: values.backend, workerProcesses: processes, cacheMb, heapMb, stickyTimeoutMs };
+  const workflowWatchdogMs = Number(values['workflow-watchdog-ms']);
+  if (!(Number.isInteger(workflowWatchdogMs) && workflowWatchdogMs >= 0))
+    throw new Error('--workflow-watchdog-ms must be 0 (none) or more');
+  return {
+    backend: values.backend,
+    workerProcesses: processes,
+    cacheMb,
+    heapMb,
+    stickyTimeoutMs,
+    workflowWatchdogMs,
+  };
 }
 
 /** The settings a result must carry to be read: which engine, how many workers, which cache. */
@@ -86,6 +107,7 @@ export function engineDescription(options: EngineOptions) {
     worker_cache_mb: options.cacheMb,
     worker_heap_mb: options.heapMb,
     worker_sticky_timeout_ms: options.stickyTimeoutMs,
+    worker_workflow_watchdog_ms: options.workflowWatchdogMs,
     max_cached_workflows_per_process:
       options.cacheMb === null ? "the SDK's default" : workflowCacheFor(options.cacheMb).maxCachedWorkflows,
   };
@@ -189,6 +211,7 @@ export async function startWorkerProcesses(options: {
   cacheMb: number | null;
   heapMb: number | null;
   stickyTimeoutMs: number;
+  workflowWatchdogMs: number;
   env: NodeJS.ProcessEnv;
   orm: Orm;
 }): Promise<BenchWorkers> {
@@ -212,6 +235,7 @@ export async function startWorkerProcesses(options: {
       ...(options.cacheMb === null ? {} : { WORKER_CACHE_MB: String(options.cacheMb) }),
       ...(options.heapMb === null ? {} : { WORKER_HEAP_MB: String(options.heapMb) }),
       WORKER_STICKY_TIMEOUT_MS: String(options.stickyTimeoutMs),
+      WORKER_WORKFLOW_WATCHDOG_MS: String(options.workflowWatchdogMs),
       ...(process.env.BENCH_WORKER_MEMORY_DIR
         ? { BENCH_WORKER_MEMORY_DIR: process.env.BENCH_WORKER_MEMORY_DIR }
         : {}),
@@ -372,6 +396,7 @@ export async function startBenchStack(name: string, options: EngineOptions): Pro
     cacheMb: options.cacheMb,
     heapMb: options.heapMb,
     stickyTimeoutMs: options.stickyTimeoutMs,
+    workflowWatchdogMs: options.workflowWatchdogMs,
     env: processEnv(),
     orm,
   });

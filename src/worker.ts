@@ -8,8 +8,10 @@ import { createMailer } from './mail/mailer';
 import { connectClient, connectWorkerConnection } from './temporal/connection';
 import { createOutboxRelay } from './mail/outbox-relay';
 import { activityAttempts } from './temporal/activity-attempts';
+import { workerWithWatchdog } from './temporal/engine-worker';
 import {
   DEFAULT_STICKY_QUEUE_TIMEOUT_MS,
+  DEFAULT_WORKFLOW_WATCHDOG_MS,
   workflowCacheFor,
   type WorkflowCacheTuning,
 } from './temporal/worker-tuning';
@@ -28,6 +30,8 @@ export interface WorkerOptions extends ActivityDeps {
   workflowCache?: WorkflowCacheTuning;
   /** `WORKER_STICKY_TIMEOUT_MS`; DEFAULT_STICKY_QUEUE_TIMEOUT_MS when absent. */
   stickyQueueTimeoutMs?: number;
+  /** `WORKER_WORKFLOW_WATCHDOG_MS` (0: none); DEFAULT_WORKFLOW_WATCHDOG_MS when absent. */
+  workflowWatchdogMs?: number;
   /** `PORTAL_LINK_SECRET`: the outbox relay signs the emails' portal links with it. */
   portalLinkSecret?: string;
 }
@@ -53,10 +57,12 @@ export async function createWorker(options: WorkerOptions): Promise<PerennialWor
     outboxPollMs,
     workflowCache,
     stickyQueueTimeoutMs,
+    workflowWatchdogMs,
     portalLinkSecret,
     ...deps
   } = options;
-  const temporal = await Worker.create({
+  const watchdog = workerWithWatchdog(workflowWatchdogMs ?? DEFAULT_WORKFLOW_WATCHDOG_MS);
+  const temporal = await watchdog.WorkerClass.create({
     connection,
     namespace,
     taskQueue,
@@ -66,6 +72,7 @@ export async function createWorker(options: WorkerOptions): Promise<PerennialWor
     shutdownGraceTime: shutdownGraceMs ?? 10_000,
     ...workflowCache,
     stickyQueueScheduleToStartTimeout: stickyQueueTimeoutMs ?? DEFAULT_STICKY_QUEUE_TIMEOUT_MS,
+    ...watchdog.options,
   });
   const relay = createOutboxRelay({
     orm: deps.orm,
@@ -114,6 +121,7 @@ export async function runWorker(config: Config): Promise<void> {
       shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
       workflowCache,
       stickyQueueTimeoutMs: config.WORKER_STICKY_TIMEOUT_MS,
+      workflowWatchdogMs: config.WORKER_WORKFLOW_WATCHDOG_MS,
     });
     logger.info(
       {
@@ -121,6 +129,7 @@ export async function runWorker(config: Config): Promise<void> {
         address: config.TEMPORAL_ADDRESS,
         maxCachedWorkflows: worker.temporal.options.maxCachedWorkflows,
         stickyQueueTimeoutMs: worker.temporal.options.stickyQueueScheduleToStartTimeoutMs,
+        workflowWatchdogMs: config.WORKER_WORKFLOW_WATCHDOG_MS,
       },
       'worker started',
     );

@@ -1,6 +1,11 @@
-import { DefaultLogger, type InjectedSinks, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, type InjectedSinks, NativeConnection, Runtime } from '@temporalio/worker';
 import type { WorkflowInfo } from '@temporalio/workflow';
-import { DEFAULT_STICKY_QUEUE_TIMEOUT_MS, workflowCacheFor } from '../../src/temporal/worker-tuning';
+import { workerWithWatchdog } from '../../src/temporal/engine-worker';
+import {
+  DEFAULT_STICKY_QUEUE_TIMEOUT_MS,
+  DEFAULT_WORKFLOW_WATCHDOG_MS,
+  workflowCacheFor,
+} from '../../src/temporal/worker-tuning';
 import type { CeilingSinks } from './workflows';
 
 /**
@@ -12,6 +17,10 @@ async function main(): Promise<void> {
   const address = process.env.TEMPORAL_ADDRESS ?? '';
   const cacheMb = process.env.WORKER_CACHE_MB;
   const stickyTimeoutMs = process.env.WORKER_STICKY_TIMEOUT_MS;
+  // The engine's worker class and watchdog, so that the ceiling pays what Perennial's workers pay per activation.
+  const watchdog = workerWithWatchdog(
+    Number(process.env.WORKER_WORKFLOW_WATCHDOG_MS ?? DEFAULT_WORKFLOW_WATCHDOG_MS),
+  );
   const counts = new Map<number, number>();
   const flush = () => {
     if (counts.size === 0) return;
@@ -19,7 +28,7 @@ async function main(): Promise<void> {
     counts.clear();
   };
   setInterval(flush, 100).unref();
-  const worker = await Worker.create({
+  const worker = await watchdog.WorkerClass.create({
     connection: await NativeConnection.connect({ address }),
     namespace: process.env.TEMPORAL_NAMESPACE ?? 'default',
     taskQueue: process.env.TEMPORAL_TASK_QUEUE ?? 'ceiling',
@@ -39,6 +48,7 @@ async function main(): Promise<void> {
     stickyQueueScheduleToStartTimeout: stickyTimeoutMs
       ? Number(stickyTimeoutMs)
       : DEFAULT_STICKY_QUEUE_TIMEOUT_MS,
+    ...watchdog.options,
   });
   process.once('disconnect', () => worker.shutdown());
   const running = worker.run();

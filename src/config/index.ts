@@ -1,6 +1,11 @@
 import { z } from 'zod';
 import type { GatewayConfig } from '../gateways';
-import { DEFAULT_STICKY_QUEUE_TIMEOUT_MS, MAX_STICKY_QUEUE_TIMEOUT_MS } from '../temporal/worker-tuning';
+import {
+  DEFAULT_STICKY_QUEUE_TIMEOUT_MS,
+  DEFAULT_WORKFLOW_WATCHDOG_MS,
+  MAX_STICKY_QUEUE_TIMEOUT_MS,
+  MAX_WORKFLOW_WATCHDOG_MS,
+} from '../temporal/worker-tuning';
 
 /**
  * The one typed view of the environment. Worker, API and scripts read configuration only through here,
@@ -34,6 +39,13 @@ export const engineSchema = z.object({
     .min(1_000)
     .max(MAX_STICKY_QUEUE_TIMEOUT_MS)
     .default(DEFAULT_STICKY_QUEUE_TIMEOUT_MS),
+  // How long one entry into the workflow sandbox may run before its workflow task fails; 0: no watchdog.
+  WORKER_WORKFLOW_WATCHDOG_MS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_WORKFLOW_WATCHDOG_MS)
+    .default(DEFAULT_WORKFLOW_WATCHDOG_MS),
 });
 
 export type EngineSettings = z.infer<typeof engineSchema>;

@@ -38,3 +38,14 @@ export function workflowCacheFor(budgetMb: number): WorkflowCacheTuning {
     ? { maxCachedWorkflows, maxConcurrentWorkflowTaskExecutions: maxCachedWorkflows }
     : { maxCachedWorkflows };
 }
+
+/**
+ * How long one entry into the workflow sandbox may run before it is aborted and its workflow task fails (the SDK's
+ * `isolateExecutionTimeout`, 5 s by default). It guards the worker against a workflow stuck in a loop: without it,
+ * such a loop holds the worker's one workflow thread, and with it every subscription the worker runs. Its price:
+ * Node's `vm` starts and joins a watchdog thread for every entry, three or more per workflow activation: about 6 ms of
+ * the workers' CPU per renewal, a tenth, in storms of 1,000 on two cores (bench/README.md, "Where a start's CPU goes,
+ * and the workflow watchdog"). 0 turns it off; the default keeps the guard.
+ */
+export const DEFAULT_WORKFLOW_WATCHDOG_MS = 5_000;
+export const MAX_WORKFLOW_WATCHDOG_MS = 60_000;

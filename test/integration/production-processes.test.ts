@@ -81,6 +81,8 @@ describe('production processes (npm run worker, npm run api)', () => {
       LOG_LEVEL: 'info',
       WORKER_CACHE_MB: '64',
       WORKER_STICKY_TIMEOUT_MS: '45000',
+      // The worker without its workflow watchdog (the SDK's subclass hook) runs the real workflows below.
+      WORKER_WORKFLOW_WATCHDOG_MS: '0',
     });
     const api = run('api', {
       ...processEnv,
@@ -96,11 +98,19 @@ describe('production processes (npm run worker, npm run api)', () => {
         .output()
         .split('\n')
         .filter((line) => line.includes('worker started'))
-        .map((line) => JSON.parse(line) as { stickyQueueTimeoutMs?: number; maxCachedWorkflows?: number });
+        .map(
+          (line) =>
+            JSON.parse(line) as {
+              stickyQueueTimeoutMs?: number;
+              maxCachedWorkflows?: number;
+              workflowWatchdogMs?: number;
+            },
+        );
       expect(started).toEqual([
         expect.objectContaining({
           stickyQueueTimeoutMs: 45_000,
           maxCachedWorkflows: workflowCacheFor(64).maxCachedWorkflows,
+          workflowWatchdogMs: 0,
         }),
       ]);
       const { subscription } = await subscribeThroughApi(fetchCall(base, secret));

@@ -85,6 +85,15 @@ describe('deployment configuration', () => {
       );
   });
 
+  test("the workflow watchdog stays on at the SDK's 5 s unless WORKER_WORKFLOW_WATCHDOG_MS says; 0 turns it off", () => {
+    expect(loadConfig(minimal).WORKER_WORKFLOW_WATCHDOG_MS).toBe(5_000);
+    expect(loadConfig({ ...minimal, WORKER_WORKFLOW_WATCHDOG_MS: '0' }).WORKER_WORKFLOW_WATCHDOG_MS).toBe(0);
+    for (const wrong of ['-1', '60001', '1.5', 'off'])
+      expect(() => loadConfig({ ...minimal, WORKER_WORKFLOW_WATCHDOG_MS: wrong })).toThrow(
+        /WORKER_WORKFLOW_WATCHDOG_MS/,
+      );
+  });
+
   test('METRICS_BIND is a host and port, IPv6 in brackets', () => {
     expect(hostAndPort(loadConfig({ ...minimal, METRICS_BIND: '10.0.0.5:9464' }).METRICS_BIND ?? '')).toEqual(
       {
