@@ -24,7 +24,9 @@ import {
 /**
  * The ceiling: what the engine itself can do on this machine, on the same backend and worker settings as Perennial,
  * with workflows that take Perennial's shape and do nothing (bench/ceiling/workflows.ts). N workflows wait as
- * subscriptions do; one signal each wakes them all at once, and each renewal is done when the next run waits.
+ * subscriptions do; one signal each wakes them all at once, and each renewal is done when the next run waits. The start
+ * phase (all N started and waiting) is timed too: for `perennialOpen`, whose first run bills and commits before it
+ * waits, it is the ceiling of the storm's new subscriptions.
  *
  *   npm run bench:ceiling -- --n 1000 --backend server
  */
@@ -32,6 +34,8 @@ export interface CeilingRow {
   shape: CeilingShape;
   workflows: number;
   start_ms: number;
+  /** Started and waiting, a second: for `perennialOpen`, with its opening's two activities done. */
+  starts_per_second: number;
   renewals_ms: number;
   renewals_per_second: number;
   history_events_per_run: number;
@@ -130,6 +134,7 @@ export async function measureCeiling(
         shape,
         workflows: ids.length,
         start_ms: startMs,
+        starts_per_second: perSecond(ids.length, startMs),
         renewals_ms: renewalsMs,
         renewals_per_second: perSecond(ids.length, renewalsMs),
         history_events_per_run: history.events?.length ?? 0,

@@ -381,6 +381,8 @@ async function main(): Promise<void> {
       ceiling: ceiling.map((row) => ({
         ...row,
         storm_over_ceiling: ratio(renewalsPerSecond, row.renewals_per_second),
+        // Read against `perennialOpen`, whose start does a new subscription's two activities; the others only start.
+        starts_over_ceiling: ratio(newSubscriptions.per_second, row.starts_per_second),
       })),
     };
     console.table([

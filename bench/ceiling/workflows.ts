@@ -71,5 +71,17 @@ export async function perennial(input: CeilingInput): Promise<void> {
   await continueAsNew<typeof perennial>(next(input, await local.noop(billed)));
 }
 
-export const ceilingShapes = ['regular7', 'local7', 'regular1', 'perennial'] as const;
+/**
+ * Perennial's whole life from its start: the opening bills the first period (one activity) and commits (one local
+ * activity) before the first wait, as a new subscription does; its renewals then take the `perennial` shape. Its
+ * start phase is the ceiling of the storm's new subscriptions.
+ */
+export async function perennialOpen(input: CeilingInput): Promise<void> {
+  const opened = input.renewals === 0 ? await local.noop(await regular.noop(input.state)) : input.state;
+  await wake(input);
+  const billed = await regular.noop(opened);
+  await continueAsNew<typeof perennialOpen>(next(input, await local.noop(billed)));
+}
+
+export const ceilingShapes = ['regular7', 'local7', 'regular1', 'perennial', 'perennialOpen'] as const;
 export type CeilingShape = (typeof ceilingShapes)[number];
