@@ -9,6 +9,8 @@ import { parseArgs } from 'node:util';
 import { ensurePostgres } from '../scripts/provision/postgres';
 import { type CeilingShape, ceilingShapes, wakeSignal } from './ceiling/workflows';
 import {
+  cpuMsByPart,
+  cpuMsPerUnit,
   engineDescription,
   engineFlags,
   engineOptions,
@@ -38,6 +40,9 @@ export interface CeilingRow {
   starts_per_second: number;
   renewals_ms: number;
   renewals_per_second: number;
+  /** What the engine itself spends on a no-op start and renewal: the part of Perennial's CPU that is Temporal's. */
+  cpu_ms_per_start: ReturnType<typeof cpuMsByPart>;
+  cpu_ms_per_renewal: ReturnType<typeof cpuMsByPart>;
   history_events_per_run: number;
   history_bytes_per_run: number;
 }
@@ -45,6 +50,7 @@ export interface CeilingRow {
 interface CeilingWorkers {
   /** Runs that reached their wait since the last reset, by renewal count. */
   waiting(renewals: number): number;
+  pids(): number[];
   reset(): void;
   stop(): Promise<void>;
 }
@@ -83,6 +89,7 @@ async function startCeilingWorkers(
   );
   return {
     waiting: (renewals) => counts.get(renewals) ?? 0,
+    pids: () => children.flatMap((child) => (child.pid === undefined ? [] : [child.pid])),
     reset: () => counts.clear(),
     async stop() {
       await Promise.all(
@@ -103,17 +110,25 @@ async function startCeilingWorkers(
 export async function measureCeiling(
   client: Client,
   address: string,
-  options: EngineOptions & { n: number; shapes: readonly CeilingShape[]; payloadBytes: number },
+  options: EngineOptions & {
+    n: number;
+    shapes: readonly CeilingShape[];
+    payloadBytes: number;
+    /** The Temporal server's processes, whose CPU each shape's rows include. */
+    temporalPids: () => number[];
+  },
 ): Promise<CeilingRow[]> {
   const taskQueue = `ceiling-${randomBytes(4).toString('hex')}`;
   const workers = await startCeilingWorkers(options, address, taskQueue);
   const state = 'x'.repeat(options.payloadBytes);
+  const cpu = () => cpuMsByPart({ workers, temporalPids: options.temporalPids });
   const rows: CeilingRow[] = [];
   try {
     for (const shape of options.shapes) {
       workers.reset();
       const ids = Array.from({ length: options.n }, (_, i) => `${taskQueue}-${shape}-${i}`);
       const began = Date.now();
+      const cpuBeforeStarts = cpu();
       let firstRunId = '';
       await inBatches(ids, 50, async (workflowId) => {
         const handle = await client.workflow.start(shape, {
@@ -125,10 +140,13 @@ export async function measureCeiling(
       });
       await waitUntil(async () => workers.waiting(0) >= ids.length, `${shape}: every workflow waiting`);
       const startMs = Date.now() - began;
+      const cpuPerStart = cpuMsPerUnit(cpuBeforeStarts, cpu(), ids.length);
+      const cpuBeforeRenewals = cpu();
       const woken = Date.now();
       await inBatches(ids, 100, (workflowId) => client.workflow.getHandle(workflowId).signal(wakeSignal));
       await waitUntil(async () => workers.waiting(1) >= ids.length, `${shape}: every renewal`);
       const renewalsMs = Date.now() - woken;
+      const cpuPerRenewal = cpuMsPerUnit(cpuBeforeRenewals, cpu(), ids.length);
       const history = await client.workflow.getHandle(ids[0] ?? '', firstRunId).fetchHistory();
       rows.push({
         shape,
@@ -137,6 +155,8 @@ export async function measureCeiling(
         starts_per_second: perSecond(ids.length, startMs),
         renewals_ms: renewalsMs,
         renewals_per_second: perSecond(ids.length, renewalsMs),
+        cpu_ms_per_start: cpuPerStart,
+        cpu_ms_per_renewal: cpuPerRenewal,
         history_events_per_run: history.events?.length ?? 0,
         history_bytes_per_run: temporal.api.history.v1.History.encode(history).finish().length,
       });
@@ -170,6 +190,7 @@ async function main(): Promise<void> {
       n: Number(values.n),
       shapes,
       payloadBytes: Number(values['payload-bytes']),
+      temporalPids: engine.pids,
     });
     console.table(rows);
     await writeResult(`ceiling-${options.backend}-${values.n}.json`, {

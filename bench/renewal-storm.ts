@@ -333,6 +333,7 @@ async function main(): Promise<void> {
           n: CEILING_N,
           shapes: CEILING_SHAPES,
           payloadBytes: stateBytes,
+          temporalPids: stack.temporalPids,
         })
       : [];
 

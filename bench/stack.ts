@@ -672,7 +672,11 @@ function postgresPids(): number[] {
 }
 
 /** CPU time used so far by the worker processes, the Temporal server and PostgreSQL, in milliseconds. */
-export function cpuMsByPart(stack: BenchStack): { workers: number; temporal: number; postgres: number } {
+export function cpuMsByPart(stack: { workers: { pids(): number[] }; temporalPids(): number[] }): {
+  workers: number;
+  temporal: number;
+  postgres: number;
+} {
   // /proc counts in clock ticks of 10 ms (USER_HZ is 100 on Linux).
   const ms = (pids: number[], reapedChildren = false) =>
     pids.reduce((sum, pid) => sum + cpuTicks(pid, reapedChildren), 0) * 10;
