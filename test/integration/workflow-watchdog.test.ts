@@ -17,19 +17,24 @@ function roundsLasting(ms: number): number {
 
 /** The workflow's result, or the message of its first failed workflow task, whichever comes first. */
 async function outcome(handle: WorkflowHandle): Promise<{ result?: unknown; taskFailure?: string }> {
+  let decided = false;
   const result = handle.result().then((value: unknown) => ({ result: value }));
   const taskFailure = (async () => {
-    for (;;) {
+    while (!decided) {
       const history = await handle.fetchHistory();
       const failed = history.events?.find((event) => event.workflowTaskFailedEventAttributes);
       if (failed) return { taskFailure: failed.workflowTaskFailedEventAttributes?.failure?.message ?? '' };
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
+    return {};
   })();
   try {
     return await Promise.race([result, taskFailure]);
   } finally {
+    decided = true;
     await handle.terminate('the test has its outcome').catch(() => undefined);
+    // The loser settles after the race: the result rejects once the workflow is terminated, the poll stops.
+    await Promise.allSettled([result, taskFailure]);
   }
 }
 

@@ -202,7 +202,10 @@ export async function settled(
   let snapshot: SubscriptionSnapshot | null = null;
   while (Date.now() < deadline) {
     try {
-      snapshot = await handle.query(getSubscriptionQuery);
+      // Each query bounded, so that one the server never answers is asked again within the wait, not waited on for ever.
+      snapshot = await harness.env.client.withDeadline(Date.now() + 10_000, () =>
+        handle.query(getSubscriptionQuery),
+      );
       if (snapshot.caughtUp && (clockTime === undefined || snapshot.clockTime === clockTime)) return snapshot;
     } catch {
       // Between two runs of a continue-as-new chain a query can miss; ask again.
