@@ -4,7 +4,12 @@ import { chargeOnce } from '../../gateways/charge-once';
 import { isGatewayError } from '../../gateways/errors';
 import type { GatewayMetadata, PaymentGateway } from '../../gateways/types';
 import { Invoice, PaymentMethod } from '../entities';
-import { recordPaymentAttempt, recordPaymentResult } from './payments';
+import {
+  recordPaymentAttempt,
+  recordPaymentResult,
+  settlePendingAttempt,
+  type PaymentOutcome,
+} from './payments';
 
 export type CollectionRequest = {
   invoiceId: string;
@@ -71,19 +76,16 @@ export async function chargeInvoiceAttempt(
     } else throw error;
   }
   const at = request.at === undefined ? {} : { at: request.at };
-  if (result.status === 'succeeded') {
-    await recordPaymentResult(em, attempt.idempotencyKey, {
-      status: 'succeeded',
-      gatewayReference: result.chargeId,
-      ...at,
-    });
-    return { outcome: 'paid', chargeId: result.chargeId };
+  const outcome: PaymentOutcome =
+    result.status === 'succeeded'
+      ? { status: 'succeeded', gatewayReference: result.chargeId, ...at }
+      : { status: 'failed', failureCode: result.declineCode, failureMessage: result.message, ...at };
+  // An answer recorded before (a retried activity, a webhook first) takes the checked path: the same answer is a
+  // no-op, a contradicting one an error.
+  if (!(await settlePendingAttempt(em, attempt.idempotencyKey, outcome))) {
+    await recordPaymentResult(em, attempt.idempotencyKey, outcome);
   }
-  await recordPaymentResult(em, attempt.idempotencyKey, {
-    status: 'failed',
-    failureCode: result.declineCode,
-    failureMessage: result.message,
-    ...at,
-  });
-  return { outcome: 'declined', declineCode: result.declineCode };
+  return result.status === 'succeeded'
+    ? { outcome: 'paid', chargeId: result.chargeId }
+    : { outcome: 'declined', declineCode: result.declineCode };
 }

@@ -100,6 +100,54 @@ export type PaymentOutcome =
     };
 
 /**
+ * The usual case of `recordPaymentResult` in one statement, for a caller that needs no rows back: a pending attempt
+ * takes the gateway's answer, and a success pays its invoice, both in the statement's transaction. The attempt's
+ * row is locked before its invoice's, as `recordPaymentResult` locks them. False when no pending attempt has the
+ * key (an answer recorded before, by an earlier try or a webhook): `recordPaymentResult` then tells a repeat from a
+ * contradiction.
+ */
+export async function settlePendingAttempt(
+  em: EntityManager,
+  idempotencyKey: string,
+  outcome: PaymentOutcome,
+): Promise<boolean> {
+  const at = outcome.at === undefined ? new Date() : toDate(outcome.at);
+  const failed = outcome.status === 'failed';
+  const [row] = await em.execute<{ settled: boolean }[]>(
+    `with attempt as (
+       update payment_attempts
+          set status = ?, completed_at = ?, gateway_reference = ?, failure_code = ?, failure_message = ?
+        where idempotency_key = ? and status = 'pending'
+       returning invoice_id, amount
+     ), paid as (
+       update invoices i
+          set amount_paid = i.amount_paid + a.amount,
+              status = case when i.amount_paid + a.amount >= i.amount_due and i.status in ('open', 'uncollectible')
+                            then 'paid' else i.status end,
+              paid_at = case when i.amount_paid + a.amount >= i.amount_due and i.status in ('open', 'uncollectible')
+                             then ?::timestamptz else i.paid_at end,
+              updated_at = now(),
+              version = i.version + 1
+         from attempt a
+        where i.id = a.invoice_id and ?
+       returning i.id
+     )
+     select exists (select 1 from attempt) as settled, (select count(*) from paid) as paid`,
+    [
+      outcome.status,
+      at,
+      outcome.gatewayReference ?? null,
+      failed ? outcome.failureCode : null,
+      failed ? (outcome.failureMessage ?? null) : null,
+      idempotencyKey,
+      at,
+      !failed,
+    ],
+  );
+  return row?.settled === true;
+}
+
+/**
  * Records the gateway's answer for an attempt, once: the same answer again is a no-op, a contradicting one is
  * refused. A success pays the invoice in the same transaction.
  */

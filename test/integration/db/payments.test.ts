@@ -6,6 +6,7 @@ import {
   recordPaymentResult,
   recordRefund,
 } from '../../../src/db/services';
+import { settlePendingAttempt } from '../../../src/db/services/payments';
 import { createTestDatabase, type TestDatabase } from '../../support/database';
 import { createDrafts, seedSeller, seedSubscription, storeErrorCode } from './fixtures';
 
@@ -90,6 +91,85 @@ describe('payment persistence on PostgreSQL', () => {
 
     expect(second.attempt.idempotencyKey).not.toBe(first.attempt.idempotencyKey);
     expect((await db.orm.em.fork().findOneOrFail(Invoice, invoiceId)).status).toBe('open');
+  });
+
+  test('the one-statement settle pays the invoice as recordPaymentResult does, once, and leaves an answered attempt to it', async () => {
+    const invoiceId = await openInvoice();
+    const { attempt } = await recordPaymentAttempt(db.orm.em.fork(), {
+      invoiceId,
+      attempt: 1,
+      gateway: 'sandbox',
+    });
+    const before = await db.orm.em.fork().findOneOrFail(Invoice, invoiceId);
+    const success = {
+      status: 'succeeded',
+      gatewayReference: 'ch_settle',
+      at: '2026-02-15T00:02:00Z',
+    } as const;
+
+    const settled = await Promise.all([
+      settlePendingAttempt(db.orm.em.fork(), attempt.idempotencyKey, success),
+      settlePendingAttempt(db.orm.em.fork(), attempt.idempotencyKey, success),
+    ]);
+
+    expect(settled.filter(Boolean)).toHaveLength(1);
+    const invoice = await db.orm.em.fork().findOneOrFail(Invoice, invoiceId);
+    expect(invoice).toMatchObject({ status: 'paid', amountPaid: 5831, version: before.version + 1 });
+    expect(invoice.paidAt?.toISOString()).toBe('2026-02-15T00:02:00.000Z');
+    expect(
+      await db.orm.em.fork().findOneOrFail(PaymentAttempt, { idempotencyKey: attempt.idempotencyKey }),
+    ).toMatchObject({ status: 'succeeded', gatewayReference: 'ch_settle', failureCode: null });
+    // Answered already: the checked path takes over, a repeat is a no-op and a contradiction an error.
+    expect(await recordPaymentResult(db.orm.em.fork(), attempt.idempotencyKey, success)).toMatchObject({
+      changed: false,
+    });
+    expect(
+      await storeErrorCode(
+        recordPaymentResult(db.orm.em.fork(), attempt.idempotencyKey, {
+          status: 'failed',
+          failureCode: 'card_declined',
+        }),
+      ),
+    ).toBe('idempotency_conflict');
+  });
+
+  test('the one-statement settle records a decline on the attempt alone and leaves the invoice open', async () => {
+    const invoiceId = await openInvoice();
+    const { attempt } = await recordPaymentAttempt(db.orm.em.fork(), {
+      invoiceId,
+      attempt: 1,
+      gateway: 'sandbox',
+    });
+    const before = await db.orm.em.fork().findOneOrFail(Invoice, invoiceId);
+
+    expect(
+      await settlePendingAttempt(db.orm.em.fork(), attempt.idempotencyKey, {
+        status: 'failed',
+        failureCode: 'insufficient_funds',
+        failureMessage: 'Your card has insufficient funds.',
+      }),
+    ).toBe(true);
+
+    expect(
+      await db.orm.em.fork().findOneOrFail(PaymentAttempt, { idempotencyKey: attempt.idempotencyKey }),
+    ).toMatchObject({
+      status: 'failed',
+      failureCode: 'insufficient_funds',
+      failureMessage: 'Your card has insufficient funds.',
+      gatewayReference: null,
+    });
+    expect(await db.orm.em.fork().findOneOrFail(Invoice, invoiceId)).toMatchObject({
+      status: 'open',
+      amountPaid: 0,
+      paidAt: null,
+      version: before.version,
+    });
+    expect(
+      await settlePendingAttempt(db.orm.em.fork(), 'in_none:attempt:1', {
+        status: 'failed',
+        failureCode: 'x',
+      }),
+    ).toBe(false);
   });
 
   test('refunds are recorded once per key and never exceed the amount paid', async () => {
