@@ -1,11 +1,12 @@
 import { Client as PgClient } from 'pg';
-import { EmailMessage, type EmailSender } from '../db/entities';
+import { EmailMessage, type SellerSettings } from '../db/entities';
+import { findSellerSettings } from '../db/services/seller-settings';
 import type { Orm } from '../db/orm.config';
 import { isDatabaseUnavailable } from '../db/unavailable';
 import { renderOutboxEmail, type OutboxPayload } from './lifecycle-email';
 import type { Mailer } from './mailer';
 import { OUTBOX_CHANNEL } from './outbox';
-import { sellerEmailSender } from './sender';
+import { senderOf } from './sender';
 
 export interface OutboxRelayOptions {
   orm: Orm;
@@ -87,9 +88,17 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     return rows.sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id));
   }
 
-  /** `from`: the seller's email sender, or undefined for the mailer's `MAIL_FROM`; never part of the Message-ID. */
-  async function sendOne(row: ClaimedEmail, from: EmailSender | undefined): Promise<void> {
+  /**
+   * `seller`: the settings the batch read, shared by its emails (a batch is one moment: the sender and the seller's
+   * name are the same for all of it); `from` is its email sender, or undefined for the mailer's `MAIL_FROM`, never
+   * part of the Message-ID.
+   */
+  async function sendOne(row: ClaimedEmail, seller: SellerSettings | null): Promise<void> {
     const em = orm.em.fork();
+    // Each email renders in a unit of work of its own; the batch's settings join it, so the rendering's reads of
+    // them (the template, the PDF's header, the e-invoice) are answered without a statement each. Nothing writes them.
+    if (seller) em.merge(seller);
+    const from = senderOf(seller);
     const { id } = row;
     let mail;
     try {
@@ -169,8 +178,8 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   async function drainOnce(): Promise<number> {
     let sent = 0;
     for (let rows = await claim(); rows.length > 0; rows = await claim()) {
-      const from = await sellerEmailSender(orm.em.fork());
-      for (const row of rows) await sendOne(row, from);
+      const seller = await findSellerSettings(orm.em.fork());
+      for (const row of rows) await sendOne(row, seller);
       sent += rows.length;
       if (stopping) break;
     }

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { EmailSender } from '../db/entities';
+import type { EmailSender, SellerSettings } from '../db/entities';
 import { findSellerSettings } from '../db/services/seller-settings';
 
 /**
@@ -7,6 +7,11 @@ import { findSellerSettings } from '../db/services/seller-settings';
  * mailer's own `MAIL_FROM`. Read for every batch, so a change takes effect with the next email sent.
  */
 export async function sellerEmailSender(em: EntityManager): Promise<EmailSender | undefined> {
-  const sender = (await findSellerSettings(em))?.emailSender;
+  return senderOf(await findSellerSettings(em));
+}
+
+/** The From of `sellerEmailSender`, from settings the caller has read. */
+export function senderOf(seller: SellerSettings | null): EmailSender | undefined {
+  const sender = seller?.emailSender;
   return sender ? { name: sender.name, address: sender.address } : undefined;
 }
