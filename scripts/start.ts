@@ -79,6 +79,7 @@ async function main(): Promise<void> {
       catcher = await startSmtpCatcher({
         smtpPort: await preferredPort(envPort('SMTP_PORT', 1025)),
         httpPort: await preferredPort(envPort('SMTP_HTTP_PORT', 1080)),
+        keep: settings.SMTP_CATCHER_KEEP,
       });
       const started = catcher;
       cleanups.push(() => started.close());

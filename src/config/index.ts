@@ -19,8 +19,8 @@ export function hostAndPort(bind: string): { host: string; port: number } {
   return { host: bind.slice(0, colon).replace(/^\[(.*)\]$/, '$1'), port: Number(bind.slice(colon + 1)) };
 }
 /**
- * What runs the engine's workflows and how: the settings `npm start`, the worker and the benchmarks read before any
- * service is up (so they need no database or SMTP URL to be parsed).
+ * What runs the engine's workflows and how, and the services `npm start` runs beside them: the settings `npm start`,
+ * the worker and the benchmarks read before any service is up (so they need no database or SMTP URL to be parsed).
  */
 export const engineSchema = z.object({
   // `dev`: the Temporal CLI's dev server (SQLite); `server`: the Temporal server on PostgreSQL, as in production.
@@ -46,6 +46,8 @@ export const engineSchema = z.object({
     .min(0)
     .max(MAX_WORKFLOW_WATCHDOG_MS)
     .default(DEFAULT_WORKFLOW_WATCHDOG_MS),
+  // How many of the emails it caught `npm start`'s SMTP catcher keeps in memory, the newest; older ones are dropped.
+  SMTP_CATCHER_KEEP: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
 });
 
 export type EngineSettings = z.infer<typeof engineSchema>;

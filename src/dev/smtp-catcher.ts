@@ -18,21 +18,30 @@ export interface CapturedMessage {
 export interface SmtpCatcher {
   smtpUrl: string;
   httpUrl: string;
+  /** The messages kept: all of them, or the newest `keep`. */
   messages(): readonly CapturedMessage[];
-  /** Resolves once at least `count` messages have arrived, so tests wait on mail instead of sleeping. */
+  /**
+   * Resolves once at least `count` messages have arrived since the start (or the last `DELETE /messages`), so tests
+   * wait on mail instead of sleeping; it answers the messages kept.
+   */
   waitForMessages(count: number, timeoutMs?: number): Promise<readonly CapturedMessage[]>;
   close(): Promise<void>;
 }
 
 /**
  * A real SMTP server for development and tests: it speaks SMTP on a local port (nodemailer talks to it exactly as
- * to a production relay) and keeps what it receives in memory, readable as JSON over HTTP.
+ * to a production relay) and keeps what it receives in memory, readable as JSON over HTTP. `keep` bounds that memory
+ * for a long-running `npm start`: the newest `keep` messages stay, older ones are dropped (ids go on counting).
+ * Unbounded when omitted, as tests want it.
  */
 export async function startSmtpCatcher(
-  options: { smtpPort?: number; httpPort?: number; host?: string } = {},
+  options: { smtpPort?: number; httpPort?: number; host?: string; keep?: number } = {},
 ) {
   const host = options.host ?? '127.0.0.1';
+  const keep = options.keep ?? Infinity;
+  if (!(keep >= 1)) throw new Error(`keep must be at least 1, got ${keep}`);
   const captured: CapturedMessage[] = [];
+  let received = 0;
   const waiters: { count: number; resolve: () => void }[] = [];
   let nextId = 1;
 
@@ -64,7 +73,9 @@ export async function startSmtpCatcher(
               })),
               raw,
             });
-            for (const waiter of waiters.filter((w) => captured.length >= w.count)) {
+            received++;
+            if (captured.length > keep) captured.splice(0, captured.length - keep);
+            for (const waiter of waiters.filter((w) => received >= w.count)) {
               waiters.splice(waiters.indexOf(waiter), 1);
               waiter.resolve();
             }
@@ -92,6 +103,7 @@ export async function startSmtpCatcher(
     const url = new URL(req.url ?? '/', 'http://catcher');
     if (req.method === 'DELETE' && url.pathname === '/messages') {
       captured.length = 0;
+      received = 0;
       res.writeHead(204).end();
       return;
     }
@@ -121,10 +133,10 @@ export async function startSmtpCatcher(
     httpUrl: `http://${host}:${httpPort}`,
     messages: () => captured,
     waitForMessages(count, timeoutMs = 30000) {
-      if (captured.length >= count) return Promise.resolve(captured);
+      if (received >= count) return Promise.resolve(captured);
       return new Promise((resolve, reject) => {
         const timer = setTimeout(
-          () => reject(new Error(`expected ${count} messages, got ${captured.length}`)),
+          () => reject(new Error(`expected ${count} messages, got ${received}`)),
           timeoutMs,
         );
         waiters.push({

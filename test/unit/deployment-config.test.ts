@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { configSchema, ConfigError, hostAndPort, loadConfig, logFormatOf } from '../../src/config';
+import {
+  configSchema,
+  ConfigError,
+  hostAndPort,
+  loadConfig,
+  loadEngineSettings,
+  logFormatOf,
+} from '../../src/config';
 
 const root = path.resolve(__dirname, '..', '..');
 const configKeys = Object.keys(configSchema.shape).sort();
@@ -92,6 +99,13 @@ describe('deployment configuration', () => {
       expect(() => loadConfig({ ...minimal, WORKER_WORKFLOW_WATCHDOG_MS: wrong })).toThrow(
         /WORKER_WORKFLOW_WATCHDOG_MS/,
       );
+  });
+
+  test("npm start's SMTP catcher keeps the newest 1,000 emails unless SMTP_CATCHER_KEEP says", () => {
+    expect(loadEngineSettings({}).SMTP_CATCHER_KEEP).toBe(1_000);
+    expect(loadEngineSettings({ SMTP_CATCHER_KEEP: '50' }).SMTP_CATCHER_KEEP).toBe(50);
+    for (const wrong of ['0', '-1', '2.5', 'all'])
+      expect(() => loadEngineSettings({ SMTP_CATCHER_KEEP: wrong })).toThrow(/SMTP_CATCHER_KEEP/);
   });
 
   test('METRICS_BIND is a host and port, IPv6 in brackets', () => {
