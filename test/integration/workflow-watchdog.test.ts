@@ -1,10 +1,10 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
+import type { WorkflowBundle } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
 import { workerWithWatchdog } from '../../src/temporal/engine-worker';
 import { DEFAULT_WORKFLOW_WATCHDOG_MS } from '../../src/temporal/worker-tuning';
 import { spinRounds } from '../fixtures/workflows/spinning';
-import { startDevServerEnv } from '../support/temporal';
+import { bundleWorkflows, startDevServerEnv } from '../support/temporal';
 
 /**
  * Rounds of `spinRounds` that take at least `ms`, from the fastest of a few samples: on a loaded machine the samples
@@ -50,10 +50,7 @@ describe('the workflow watchdog (WORKER_WORKFLOW_WATCHDOG_MS)', () => {
 
   beforeAll(async () => {
     env = await startDevServerEnv();
-    bundle = await bundleWorkflowCode({
-      workflowsPath: require.resolve('../fixtures/workflows/spinning'),
-      logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
-    });
+    bundle = await bundleWorkflows(require.resolve('../fixtures/workflows/spinning'));
   });
 
   afterAll(async () => {

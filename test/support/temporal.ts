@@ -29,8 +29,11 @@ export function startDevServerEnv(): Promise<TestWorkflowEnvironment> {
   });
 }
 
-export function bundleWorkflows(): Promise<WorkflowBundle> {
-  return bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: silentLogger });
+/** The engine's workflows bundled, or another workflows module (a test's fixture) given its resolved path. */
+export function bundleWorkflows(
+  workflowsPath: string = require.resolve('../../src/workflows'),
+): Promise<WorkflowBundle> {
+  return bundleWorkflowCode({ workflowsPath, logger: silentLogger });
 }
 
 const silentLogger = {
