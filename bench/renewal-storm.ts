@@ -92,31 +92,49 @@ async function renewalRun(stack: BenchStack, subscriptionId: string) {
   const workflowTaskTimeouts = (history.events ?? []).filter(
     (event) => event.workflowTaskTimedOutEventAttributes,
   ).length;
+  // A regular activity's started event is written once, when it ends, with the attempt that ended it and the
+  // failure of the attempt before: attempts beyond the first are its retries.
+  const retried = (history.events ?? [])
+    .map((event) => event.activityTaskStartedEventAttributes)
+    .filter((started) => (started?.attempt ?? 1) > 1);
   return {
     events: history.events?.length ?? 0,
     bytes: temporal.api.history.v1.History.encode(history).finish().length,
     stateBytes: temporal.api.common.v1.Payloads.encode(started?.input ?? {}).finish().length,
     workflowTaskTimeouts,
+    activityRetries: retried.reduce((sum, started) => sum + (started?.attempt ?? 1) - 1, 0),
+    retryCauses: retried.map((started) => (started?.lastFailure?.message ?? 'unknown').slice(0, 80)),
   };
 }
 
 /**
  * How many renewal runs had a workflow task time out (in a storm, on its worker's sticky queue: the server then
- * hands the run's next task, with its whole history, to any worker), over `sample` subscriptions spread across the
+ * hands the run's next task, with its whole history, to any worker), and how many had an activity retried (with the
+ * failures that made it retry), over `sample` subscriptions spread across the
  * storm's order.
  */
-async function workflowTaskTimeouts(stack: BenchStack, ids: string[], sample: number) {
+async function renewalRunTroubles(stack: BenchStack, ids: string[], sample: number) {
   const step = Math.max(1, Math.floor(ids.length / sample));
   const sampled = ids.filter((_, index) => index % step === 0).slice(0, sample);
-  const runs: { workflowTaskTimeouts: number }[] = [];
+  const runs: { workflowTaskTimeouts: number; activityRetries: number; retryCauses: string[] }[] = [];
   await inBatches(sampled, 10, async (id) => {
     const run = await renewalRun(stack, id);
     if (run) runs.push(run);
   });
+  const causes = new Map<string, number>();
+  for (const cause of runs.flatMap((run) => run.retryCauses)) causes.set(cause, (causes.get(cause) ?? 0) + 1);
   return {
-    runs_sampled: runs.length,
-    runs_with_a_timeout: runs.filter((run) => run.workflowTaskTimeouts > 0).length,
-    timeouts: runs.reduce((sum, run) => sum + run.workflowTaskTimeouts, 0),
+    taskTimeouts: {
+      runs_sampled: runs.length,
+      runs_with_a_timeout: runs.filter((run) => run.workflowTaskTimeouts > 0).length,
+      timeouts: runs.reduce((sum, run) => sum + run.workflowTaskTimeouts, 0),
+    },
+    activityRetries: {
+      runs_sampled: runs.length,
+      runs_with_a_retry: runs.filter((run) => run.activityRetries > 0).length,
+      retries: runs.reduce((sum, run) => sum + run.activityRetries, 0),
+      causes: Object.fromEntries(causes),
+    },
   };
 }
 
@@ -206,6 +224,11 @@ interface PhaseFigures {
   per_second: number;
   rows_only_ms: number;
   same_work_ms: number | null;
+  /**
+   * The CPU the same-work loop costs a subscription: this process (the loop, and the SMTP catcher receiving its
+   * emails) and PostgreSQL, to read beside the engine's CPU a unit. Null without the loop.
+   */
+  same_work_cpu_ms: { bench_process: number; postgres: number } | null;
   perennial_over_rows_only: number | null;
   perennial_over_same_work: number | null;
   rows_per_subscription: ReturnType<typeof rowsPerSubscription>;
@@ -219,6 +242,8 @@ async function baselines(
 ): Promise<PhaseFigures> {
   const rowsMs = await rowsOnlyBaseline(stack.postgresUrl, profile);
   const charges = profile.tables.find((t) => t.table === 'sandbox_charges')?.inserts ?? 0;
+  const processBefore = process.cpuUsage();
+  const postgresBefore = cpuMsByPart(stack).postgres;
   const sameMs = SAME_WORK
     ? await sameWorkBaseline(stack.postgresUrl, profile, {
         orm: stack.orm,
@@ -230,12 +255,21 @@ async function baselines(
         chargesPerSubscription: charges / profile.subscriptions,
       })
     : null;
+  const sameWorkCpu =
+    sameMs === null
+      ? null
+      : {
+          bench_process: cpuMsOfThisProcess(processBefore, profile.subscriptions),
+          postgres:
+            Math.round(((cpuMsByPart(stack).postgres - postgresBefore) / profile.subscriptions) * 10) / 10,
+        };
   return {
     subscriptions: profile.subscriptions,
     perennial_ms: perennialMs,
     per_second: perSecond(profile.subscriptions, perennialMs),
     rows_only_ms: rowsMs,
     same_work_ms: sameMs,
+    same_work_cpu_ms: sameWorkCpu,
     perennial_over_rows_only: ratio(perennialMs, rowsMs),
     perennial_over_same_work: sameMs === null ? null : ratio(perennialMs, sameMs),
     rows_per_subscription: rowsPerSubscription(profile),
@@ -321,9 +355,13 @@ async function main(): Promise<void> {
       (run): run is NonNullable<typeof run> => run !== null,
     );
     const stateBytes = Math.max(0, ...runs.map((run) => run.stateBytes));
-    const taskTimeouts = await workflowTaskTimeouts(stack, ids, 200);
+    const { taskTimeouts, activityRetries } = await renewalRunTroubles(stack, ids, 200);
     console.log(
       `[bench] workflow task timeouts: ${taskTimeouts.runs_with_a_timeout} of ${taskTimeouts.runs_sampled} sampled renewal runs, ${taskTimeouts.timeouts} in all`,
+    );
+    console.log(
+      `[bench] activity retries: ${activityRetries.runs_with_a_retry} of ${activityRetries.runs_sampled} sampled renewal runs, ${activityRetries.retries} in all`,
+      JSON.stringify(activityRetries.causes),
     );
 
     // The engine's own ceiling on the same backend, with Perennial's continue-as-new state size.
@@ -372,6 +410,7 @@ async function main(): Promise<void> {
       charge_lag_max_ms: lags.at(-1) ?? null,
       stragglers: tail,
       renewal_workflow_task_timeouts: taskTimeouts,
+      renewal_activity_retries: activityRetries,
       history_events_per_renewal_run: runs.map((run) => run.events),
       history_bytes_per_renewal_run: runs.map((run) => run.bytes),
       continue_as_new_state_bytes: stateBytes,

@@ -363,11 +363,24 @@ export async function writeStatementCounts(stack: BenchStack, phase: string, uni
     query: row.query.replace(/\s+/g, ' ').slice(0, 300),
   }));
   const calls = statements.reduce((sum, row) => sum + row.calls, 0);
+  // Every database's share of the same instance: on the server backend, the Temporal server's persistence is one.
+  const databases = (
+    await stack.orm.em.getConnection().execute<{ database: string; calls: string; exec_ms: number }[]>(
+      `select d.datname as database, sum(s.calls)::text as calls, sum(s.total_exec_time) as exec_ms
+           from pg_stat_statements s join pg_database d on d.oid = s.dbid
+          group by d.datname order by sum(s.calls) desc`,
+    )
+  ).map((row) => ({
+    database: row.database,
+    calls_per_unit: Math.round((Number(row.calls) / units) * 10) / 10,
+    exec_ms_per_unit: Math.round((row.exec_ms / units) * 100) / 100,
+  }));
   const file = path.join(STATEMENTS_DIR, `${phase}.json`);
   await mkdir(STATEMENTS_DIR, { recursive: true });
+  const perUnit = Math.round((calls / units) * 10) / 10;
   await writeFile(
     file,
-    `${JSON.stringify({ phase, units, calls, calls_per_unit: Math.round((calls / units) * 10) / 10, statements }, null, 2)}\n`,
+    `${JSON.stringify({ phase, units, calls, calls_per_unit: perUnit, databases, statements }, null, 2)}\n`,
   );
   console.log(`[bench] ${phase}: ${calls} statements, ${(calls / units).toFixed(1)} per unit (${file})`);
 }
