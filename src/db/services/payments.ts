@@ -119,7 +119,7 @@ export async function settlePendingAttempt(
           set status = ?, completed_at = ?, gateway_reference = ?, failure_code = ?, failure_message = ?
         where idempotency_key = ? and status = 'pending'
        returning invoice_id, amount
-     ), paid as (
+     ), paying as (
        update invoices i
           set amount_paid = i.amount_paid + a.amount,
               status = case when i.amount_paid + a.amount >= i.amount_due and i.status in ('open', 'uncollectible')
@@ -130,9 +130,8 @@ export async function settlePendingAttempt(
               version = i.version + 1
          from attempt a
         where i.id = a.invoice_id and ?
-       returning i.id
      )
-     select exists (select 1 from attempt) as settled, (select count(*) from paid) as paid`,
+     select exists (select 1 from attempt) as settled`,
     [
       outcome.status,
       at,
