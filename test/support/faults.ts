@@ -387,9 +387,8 @@ export async function waitForAllSettled(
 }
 
 /**
- * Fault moments spread over the storm: a seeded count of renewals paid for each, ascending, so that faults land
- * early and midway in the storm rather than before its first payment on a slow machine. Not past 60 %: a storm's
- * last renewals are paid in bursts faster than a poll sees them, and a fault after the storm proves nothing.
+ * Fault moments spread over the storm: a seeded count of the period's invoices begun for each, ascending, so that
+ * faults land early and midway in the storm rather than before its first invoice on a slow machine.
  */
 export function faultMoments(random: ReturnType<typeof faultRandom>, count: number, n: number): number[] {
   return Array.from({ length: count }, () => random.between(1, Math.max(1, Math.floor(n * 0.6)))).sort(
@@ -398,31 +397,17 @@ export function faultMoments(random: ReturnType<typeof faultRandom>, count: numb
 }
 
 /**
- * Waits until `paid` renewals of the period are paid, then a seeded few more milliseconds, so the fault hits work in
- * flight. Those milliseconds end early once half of what was left of the `total` is paid: a fast storm would
- * otherwise finish inside them, and a fault after the storm proves nothing. Bounded: a storm slower than the bound
- * gets its fault anyway. Returns the count paid at that moment.
+ * Waits until `begun` renewals have their invoice written (the first write of `billPeriod`, before its number and
+ * its charge), so the fault hits work in flight. Paid invoices were a late clock: in one CI run their count went from
+ * under 49 to all 100 between two polls, as a storm's concurrent activities, sharing the pool's connections in turn,
+ * finish close together. Bounded: a storm slower than the bound gets its fault anyway. Returns the count paid at
+ * that moment.
  */
-export async function reachMoment(
-  target: StormTarget,
-  random: ReturnType<typeof faultRandom>,
-  periodIndex: number,
-  paid: number,
-  total: number,
-): Promise<number> {
+export async function reachMoment(target: StormTarget, periodIndex: number, begun: number): Promise<number> {
   const deadline = Date.now() + 120000;
-  let now = await paidInvoices(target.orm, periodIndex);
-  while (now < paid && Date.now() < deadline) {
-    await sleep(25);
-    now = await paidInvoices(target.orm, periodIndex);
-  }
-  const cap = now + Math.floor((total - now) / 2);
-  const until = Date.now() + random.between(0, 500);
-  while (Date.now() < until && now < cap) {
-    await sleep(25);
-    now = await paidInvoices(target.orm, periodIndex);
-  }
-  return now;
+  const invoices = () => target.orm.em.fork().count(Invoice, { periodIndex });
+  while ((await invoices()) < begun && Date.now() < deadline) await sleep(25);
+  return paidInvoices(target.orm, periodIndex);
 }
 
 /**

@@ -38,7 +38,7 @@ describe('faults: the Temporal dev server restarted on its database file during 
 
     await advanceStorm(stack, ids, STORM_RENEWAL);
     const [moment = 1] = faultMoments(random, 1, SUBSCRIPTIONS);
-    const paidAtStop = await reachMoment(stack, random, 1, moment, SUBSCRIPTIONS);
+    const paidAtStop = await reachMoment(stack, 1, moment);
     await stack.temporal.stop();
     const downMs = random.between(1000, 5000);
     await new Promise((resolve) => setTimeout(resolve, downMs));

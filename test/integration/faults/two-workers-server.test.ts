@@ -38,7 +38,7 @@ describe('faults: one of two worker processes killed with SIGKILL during a renew
 
     await advanceStorm(stack, ids, STORM_RENEWAL);
     const [moment] = faultMoments(random, 1, SUBSCRIPTIONS);
-    const paidAtKill = await reachMoment(stack, random, 1, moment ?? 1, SUBSCRIPTIONS);
+    const paidAtKill = await reachMoment(stack, 1, moment ?? 1);
     const victim = random.between(0, 1);
     await workers[victim]?.kill('SIGKILL');
     const survivor = workers[1 - victim];

@@ -40,7 +40,7 @@ describe('faults: the worker process killed with SIGKILL during a renewal storm'
     await advanceStorm(stack, ids, STORM_RENEWAL);
     const killedAt: number[] = [];
     for (const moment of faultMoments(random, KILLS, SUBSCRIPTIONS)) {
-      killedAt.push(await reachMoment(stack, random, 1, moment, SUBSCRIPTIONS));
+      killedAt.push(await reachMoment(stack, 1, moment));
       await worker.kill('SIGKILL');
       worker = stack.spawnWorker();
       await worker.ready;
